@@ -1,0 +1,483 @@
+/**
+ * Raft messages between the replicas of one office, over /peer WebSockets.
+ *
+ * Outgoing: one connection per peer, dialled by this replica and used only to send. Messages handed
+ * to `send` in one turn of the event loop are grouped per peer into one frame (a msgpack array).
+ * While a peer is unreachable its messages are dropped (Raft retransmits what matters) and the
+ * link redials with exponential backoff and jitter. Nothing queues without bound.
+ *
+ * Incoming: connections dialled by the peers. Every frame is decoded and validated against the
+ * full Raft message schema, must be addressed to this replica and come from the peer that shook
+ * hands on that connection; anything else is counted and logged and never reaches the core.
+ */
+import { randomBytes } from 'node:crypto'
+import { WebSocket, type RawData } from 'ws'
+import { z } from 'zod'
+import type { Message, NodeId } from '../../raft/types.js'
+import { backoffDelay, type BackoffPolicy } from './backoff.js'
+import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
+import {
+  challengeFrameSchema,
+  helloFrameSchema,
+  NONCE_BYTES,
+  openPeerAuthenticator,
+  PEER_CLOSE,
+  welcomeFrameSchema,
+  type HelloFrame,
+  type PeerAuthenticator,
+  type PeerIdentity,
+} from './peer-handshake.js'
+import { raftMessageSchema } from './raft-message-schema.js'
+import { stderrLogger, type RpcLogger } from './rpc-logger.js'
+import { realSchedule, type Cancel, type Schedule } from './schedule.js'
+import { describeIssues } from './schema-issues.js'
+
+export interface PeerTransportOptions {
+  readonly self: PeerIdentity
+  /** The other replicas of this office: node id -> its /peer URL. */
+  readonly peers: ReadonlyMap<NodeId, string>
+  /** Receives every valid incoming message, in arrival order. */
+  readonly deliver: (message: Message) => void
+  /** Uniform in [0, 1), for backoff jitter. */
+  readonly random: () => number
+  readonly schedule?: Schedule
+  readonly authenticator?: PeerAuthenticator
+  readonly logger?: RpcLogger
+  /** Largest frame sent or accepted. A batch over it is split; a single message over it is dropped. */
+  readonly maxFrameBytes?: number
+  /** Messages kept for a peer while its connection is being set up; the excess is dropped. */
+  readonly maxQueuedMessages?: number
+  /** Bytes the socket may hold unsent before new messages for that peer are dropped. */
+  readonly maxBufferedBytes?: number
+  readonly maxMessagesPerFrame?: number
+  readonly backoff?: BackoffPolicy
+  readonly handshakeTimeoutMs?: number
+  /** A link whose ping is not answered within this interval is considered dead and redialled. */
+  readonly pingIntervalMs?: number
+}
+
+export interface PeerTransportStats {
+  framesSent: number
+  messagesSent: number
+  framesReceived: number
+  messagesReceived: number
+  invalidFrames: number
+  droppedDisconnected: number
+  droppedQueueFull: number
+  droppedBackpressure: number
+  droppedOversize: number
+  droppedUnknownPeer: number
+  reconnects: number
+}
+
+type OutgoingLink =
+  | { readonly state: 'connecting'; readonly socket: WebSocket; readonly queue: Message[]; readonly cancelTimeout: Cancel }
+  | { readonly state: 'open'; readonly socket: WebSocket; cancelPing: Cancel; awaitingPong: boolean }
+  | { readonly state: 'backoff'; readonly cancelRetry: Cancel }
+
+interface PeerLimits {
+  readonly maxFrameBytes: number
+  readonly maxQueuedMessages: number
+  readonly maxBufferedBytes: number
+  readonly maxMessagesPerFrame: number
+  readonly backoff: BackoffPolicy
+  readonly handshakeTimeoutMs: number
+  readonly pingIntervalMs: number
+}
+
+const DEFAULTS: PeerLimits = {
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxQueuedMessages: 1024,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  maxMessagesPerFrame: 4096,
+  backoff: { baseMs: 50, maxMs: 2000 },
+  handshakeTimeoutMs: 5000,
+  pingIntervalMs: 2000,
+}
+
+/** Log the first few of a kind of problem, then every thousandth, so a flood cannot flood the log. */
+const LOG_FIRST = 20
+const LOG_EVERY = 1000
+
+export class PeerTransport {
+  private readonly self: PeerIdentity
+  private peers: ReadonlyMap<NodeId, string>
+  private readonly deliver: (message: Message) => void
+  private readonly random: () => number
+  private readonly schedule: Schedule
+  private readonly authenticator: PeerAuthenticator
+  private readonly logger: RpcLogger
+  private readonly limits: PeerLimits
+  private readonly batchSchema: z.ZodType<Message[]>
+
+  private readonly links = new Map<NodeId, OutgoingLink>()
+  private readonly failures = new Map<NodeId, number>()
+  private readonly incoming = new Map<NodeId, WebSocket>()
+  private readonly unauthenticated = new Set<WebSocket>()
+  private pending = new Map<NodeId, Message[]>()
+  private flushScheduled = false
+  private closed = false
+  private readonly counters: PeerTransportStats = {
+    framesSent: 0,
+    messagesSent: 0,
+    framesReceived: 0,
+    messagesReceived: 0,
+    invalidFrames: 0,
+    droppedDisconnected: 0,
+    droppedQueueFull: 0,
+    droppedBackpressure: 0,
+    droppedOversize: 0,
+    droppedUnknownPeer: 0,
+    reconnects: 0,
+  }
+
+  constructor(options: PeerTransportOptions) {
+    this.self = options.self
+    this.peers = options.peers
+    this.deliver = options.deliver
+    this.random = options.random
+    this.schedule = options.schedule ?? realSchedule
+    this.authenticator = options.authenticator ?? openPeerAuthenticator
+    this.logger = options.logger ?? stderrLogger
+    this.limits = {
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+      maxQueuedMessages: options.maxQueuedMessages ?? DEFAULTS.maxQueuedMessages,
+      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+      maxMessagesPerFrame: options.maxMessagesPerFrame ?? DEFAULTS.maxMessagesPerFrame,
+      backoff: options.backoff ?? DEFAULTS.backoff,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
+      pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
+    }
+    this.batchSchema = z.array(raftMessageSchema).min(1).max(this.limits.maxMessagesPerFrame)
+  }
+
+  /** Dials every peer now rather than on the first message, so the first heartbeats are not lost. */
+  start(): void {
+    for (const peer of this.peers.keys()) if (!this.links.has(peer)) this.dial(peer)
+  }
+
+  /** Queues messages; everything sent in this turn leaves as one frame per peer. Never throws. */
+  send(messages: readonly Message[]): void {
+    if (this.closed) return
+    for (const message of messages) {
+      const queue = this.pending.get(message.to)
+      if (queue === undefined) this.pending.set(message.to, [message])
+      else queue.push(message)
+    }
+    if (!this.flushScheduled && this.pending.size > 0) {
+      this.flushScheduled = true
+      queueMicrotask(() => this.flush())
+    }
+  }
+
+  /** Serves a connection a peer dialled to this replica's /peer path. */
+  acceptIncoming(socket: WebSocket, remoteAddress: string | null): void {
+    if (this.closed) {
+      socket.terminate()
+      return
+    }
+    this.unauthenticated.add(socket)
+    const nonce = randomBytes(NONCE_BYTES)
+    let peer: NodeId | null = null
+    const cancelTimeout = this.schedule(() => {
+      if (peer === null) this.refuse(socket, PEER_CLOSE.badHandshake, 'no hello within the handshake timeout', remoteAddress)
+    }, this.limits.handshakeTimeoutMs)
+    socket.on('error', (err) => this.logger.warn('peer connection error', { remoteAddress, peer, error: err.message }))
+    socket.on('close', () => {
+      cancelTimeout()
+      this.unauthenticated.delete(socket)
+      if (peer !== null && this.incoming.get(peer) === socket) this.incoming.delete(peer)
+    })
+    socket.on('message', (data, isBinary) => {
+      if (peer !== null) {
+        this.receiveBatch(peer, data, isBinary)
+        return
+      }
+      const hello = this.checkHello(nonce, data, isBinary)
+      if (!hello.ok) {
+        this.refuse(socket, hello.closeCode, hello.reason, remoteAddress)
+        return
+      }
+      cancelTimeout()
+      peer = hello.frame.nodeId
+      this.unauthenticated.delete(socket)
+      const previous = this.incoming.get(peer)
+      if (previous !== undefined) previous.close(PEER_CLOSE.replaced, 'replaced by a newer connection from the same peer')
+      this.incoming.set(peer, socket)
+      socket.send(encodeFrame({ type: 'welcome', nodeId: this.self.nodeId }))
+    })
+    socket.send(encodeFrame({ type: 'challenge', nonce }))
+  }
+
+  /** Membership changed: links to removed peers are closed; new peers are dialled on first use. */
+  setPeers(peers: ReadonlyMap<NodeId, string>): void {
+    for (const peer of this.peers.keys()) {
+      if (!peers.has(peer) || peers.get(peer) !== this.peers.get(peer)) this.dropLink(peer)
+      if (!peers.has(peer)) this.incoming.get(peer)?.close(PEER_CLOSE.wrongPeer, 'no longer a member of this office')
+    }
+    this.peers = peers
+  }
+
+  connectedPeers(): NodeId[] {
+    return [...this.links].filter(([, link]) => link.state === 'open').map(([peer]) => peer)
+  }
+
+  stats(): PeerTransportStats {
+    return { ...this.counters }
+  }
+
+  close(): void {
+    this.closed = true
+    this.pending.clear()
+    for (const peer of [...this.links.keys()]) this.dropLink(peer)
+    for (const socket of this.incoming.values()) socket.terminate()
+    for (const socket of this.unauthenticated) socket.terminate()
+    this.incoming.clear()
+    this.unauthenticated.clear()
+  }
+
+  // --- outgoing ------------------------------------------------------------------------------
+
+  private flush(): void {
+    this.flushScheduled = false
+    const batches = this.pending
+    this.pending = new Map()
+    if (this.closed) return
+    for (const [peer, messages] of batches) {
+      if (!this.peers.has(peer)) {
+        this.counters.droppedUnknownPeer += messages.length
+        this.warnCounted('message for a node that is not a peer of this replica', this.counters.droppedUnknownPeer, { peer })
+        continue
+      }
+      let link = this.links.get(peer)
+      if (link === undefined) link = this.dial(peer)
+      switch (link.state) {
+        case 'connecting': {
+          const room = this.limits.maxQueuedMessages - link.queue.length
+          link.queue.push(...messages.slice(0, Math.max(0, room)))
+          this.counters.droppedQueueFull += Math.max(0, messages.length - room)
+          break
+        }
+        case 'backoff':
+          this.counters.droppedDisconnected += messages.length
+          break
+        case 'open':
+          this.write(peer, link.socket, messages)
+          break
+      }
+    }
+  }
+
+  private write(peer: NodeId, socket: WebSocket, messages: readonly Message[]): void {
+    if (socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.counters.droppedBackpressure += messages.length
+      return
+    }
+    for (let start = 0; start < messages.length; start += this.limits.maxMessagesPerFrame) {
+      this.writeWithinLimit(peer, socket, messages.slice(start, start + this.limits.maxMessagesPerFrame))
+    }
+  }
+
+  /** Splits a batch in halves until each frame fits; a lone message that cannot fit is dropped. */
+  private writeWithinLimit(peer: NodeId, socket: WebSocket, messages: readonly Message[]): void {
+    const frame = encodeFrame(messages)
+    if (frame.length <= this.limits.maxFrameBytes) {
+      socket.send(frame)
+      this.counters.framesSent++
+      this.counters.messagesSent += messages.length
+      return
+    }
+    const [only] = messages
+    if (messages.length === 1 && only !== undefined) {
+      this.counters.droppedOversize++
+      this.logger.warn('dropped a Raft message larger than the peer frame limit', {
+        peer,
+        type: only.type,
+        bytes: frame.length,
+        limit: this.limits.maxFrameBytes,
+      })
+      return
+    }
+    const middle = Math.ceil(messages.length / 2)
+    this.writeWithinLimit(peer, socket, messages.slice(0, middle))
+    this.writeWithinLimit(peer, socket, messages.slice(middle))
+  }
+
+  private dial(peer: NodeId): OutgoingLink {
+    const url = this.peers.get(peer)
+    if (url === undefined) throw new Error(`dial: ${peer} is not a peer of ${this.self.nodeId}`)
+    const socket = new WebSocket(url, { maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false })
+    const cancelTimeout = this.schedule(() => {
+      if (this.links.get(peer) === link && link.state === 'connecting') socket.terminate()
+    }, this.limits.handshakeTimeoutMs)
+    const link: OutgoingLink = { state: 'connecting', socket, queue: [], cancelTimeout }
+    this.links.set(peer, link)
+    let challenged = false
+    socket.on('error', (err) => {
+      // Every retry against a down peer fails the same way: report only the first failure in a row.
+      if ((this.failures.get(peer) ?? 0) === 0) this.logger.warn('peer link failed', { peer, url, error: err.message })
+    })
+    socket.on('message', (data, isBinary) => {
+      const current = this.links.get(peer)
+      if (current === undefined || !('socket' in current) || current.socket !== socket || current.state !== 'connecting') return
+      const decoded = isBinary ? decodeFrame(rawBytes(data)) : ({ ok: false, reason: 'text frame' } as const)
+      const value = decoded.ok ? decoded.value : undefined
+      if (!challenged) {
+        const challenge = challengeFrameSchema.safeParse(value)
+        if (!challenge.success) return this.abandon(peer, socket, 'peer sent no valid challenge')
+        challenged = true
+        const identity = { clusterId: this.self.clusterId, officeId: this.self.officeId, nodeId: this.self.nodeId }
+        const proof = this.authenticator.prove(challenge.data.nonce, identity)
+        socket.send(encodeFrame({ type: 'hello', ...identity, to: peer, proof }))
+        return
+      }
+      const welcome = welcomeFrameSchema.safeParse(value)
+      if (!welcome.success || welcome.data.nodeId !== peer) return this.abandon(peer, socket, `peer did not welcome us as expected (is ${url} really ${peer}?)`)
+      current.cancelTimeout()
+      const open: OutgoingLink = { state: 'open', socket, cancelPing: () => {}, awaitingPong: false }
+      this.links.set(peer, open)
+      this.failures.set(peer, 0)
+      this.keepAlive(peer, open)
+      if (current.queue.length > 0) this.write(peer, socket, current.queue)
+    })
+    socket.on('pong', () => {
+      const current = this.links.get(peer)
+      if (current?.state === 'open' && current.socket === socket) current.awaitingPong = false
+    })
+    socket.on('close', (code, reason) => {
+      const current = this.links.get(peer)
+      if (current === undefined || !('socket' in current) || current.socket !== socket) return
+      if (current.state === 'connecting') current.cancelTimeout()
+      else current.cancelPing()
+      if (code >= 4000) this.logger.warn('peer refused our link', { peer, code, reason: reason.toString() })
+      this.retryLater(peer)
+    })
+    return link
+  }
+
+  private keepAlive(peer: NodeId, link: Extract<OutgoingLink, { state: 'open' }>): void {
+    link.cancelPing = this.schedule(() => {
+      if (this.links.get(peer) !== link) return
+      if (link.awaitingPong) {
+        this.logger.warn('peer link unresponsive; redialling', { peer })
+        link.socket.terminate()
+        return
+      }
+      link.awaitingPong = true
+      link.socket.ping()
+      this.keepAlive(peer, link)
+    }, this.limits.pingIntervalMs)
+  }
+
+  private abandon(peer: NodeId, socket: WebSocket, reason: string): void {
+    this.logger.warn('peer handshake failed', { peer, reason })
+    socket.terminate()
+  }
+
+  private retryLater(peer: NodeId): void {
+    if (this.closed || !this.peers.has(peer)) {
+      this.links.delete(peer)
+      return
+    }
+    const attempt = this.failures.get(peer) ?? 0
+    this.failures.set(peer, attempt + 1)
+    const delay = backoffDelay(attempt, this.limits.backoff, this.random)
+    const cancelRetry = this.schedule(() => {
+      if (this.links.get(peer) !== link || this.closed) return
+      this.counters.reconnects++
+      this.dial(peer)
+    }, delay)
+    const link: OutgoingLink = { state: 'backoff', cancelRetry }
+    this.links.set(peer, link)
+  }
+
+  private dropLink(peer: NodeId): void {
+    const link = this.links.get(peer)
+    this.links.delete(peer)
+    this.failures.delete(peer)
+    if (link === undefined) return
+    switch (link.state) {
+      case 'connecting':
+        link.cancelTimeout()
+        link.socket.terminate()
+        break
+      case 'open':
+        link.cancelPing()
+        link.socket.terminate()
+        break
+      case 'backoff':
+        link.cancelRetry()
+        break
+    }
+  }
+
+  // --- incoming ------------------------------------------------------------------------------
+
+  private checkHello(
+    nonce: Uint8Array,
+    data: RawData,
+    isBinary: boolean,
+  ): { ok: true; frame: HelloFrame } | { ok: false; closeCode: number; reason: string } {
+    const decoded = isBinary ? decodeFrame(rawBytes(data)) : ({ ok: false, reason: 'text frame' } as const)
+    if (!decoded.ok) return { ok: false, closeCode: PEER_CLOSE.badHandshake, reason: `hello is not valid msgpack: ${decoded.reason}` }
+    const hello = helloFrameSchema.safeParse(decoded.value)
+    if (!hello.success) return { ok: false, closeCode: PEER_CLOSE.badHandshake, reason: `malformed hello: ${describeIssues(hello.error, 'hello')}` }
+    const frame = hello.data
+    const self = this.self
+    if (frame.clusterId !== self.clusterId) return wrongPeer(`hello from cluster "${frame.clusterId}", this is cluster "${self.clusterId}"`)
+    if (frame.officeId !== self.officeId) return wrongPeer(`hello from office "${frame.officeId}", this replica serves office "${self.officeId}"`)
+    if (frame.to !== self.nodeId) return wrongPeer(`hello meant for "${frame.to}", this is "${self.nodeId}"`)
+    if (!this.peers.has(frame.nodeId)) return wrongPeer(`"${frame.nodeId}" is not a peer of "${self.nodeId}"`)
+    const identity = { clusterId: frame.clusterId, officeId: frame.officeId, nodeId: frame.nodeId }
+    if (!this.authenticator.verify(nonce, identity, frame.proof)) {
+      return { ok: false, closeCode: PEER_CLOSE.unauthenticated, reason: `"${frame.nodeId}" failed authentication` }
+    }
+    return { ok: true, frame }
+  }
+
+  private refuse(socket: WebSocket, code: number, reason: string, remoteAddress: string | null): void {
+    this.logger.warn('refused a peer connection', { remoteAddress, code, reason })
+    // Close reasons are limited to 123 bytes by the protocol.
+    socket.close(code, reason.slice(0, 120))
+  }
+
+  private receiveBatch(peer: NodeId, data: RawData, isBinary: boolean): void {
+    this.counters.framesReceived++
+    const batch = this.validateBatch(peer, data, isBinary)
+    if (typeof batch === 'string') {
+      this.counters.invalidFrames++
+      this.warnCounted('dropped an invalid peer frame', this.counters.invalidFrames, { peer, problem: batch })
+      return
+    }
+    this.counters.messagesReceived += batch.length
+    for (const message of batch) {
+      try {
+        this.deliver(message)
+      } catch (err) {
+        this.logger.warn('the Raft core failed on a peer message', { peer, type: message.type, error: err instanceof Error ? err.message : String(err) })
+      }
+    }
+  }
+
+  /** The frame's messages, or why the frame is refused. */
+  private validateBatch(peer: NodeId, data: RawData, isBinary: boolean): Message[] | string {
+    if (!isBinary) return 'text frame'
+    const decoded = decodeFrame(rawBytes(data))
+    if (!decoded.ok) return `not valid msgpack: ${decoded.reason}`
+    const batch = this.batchSchema.safeParse(decoded.value)
+    if (!batch.success) return describeIssues(batch.error, 'batch')
+    for (const [i, message] of batch.data.entries()) {
+      if (message.to !== this.self.nodeId) return `batch[${i}].to: "${message.to}" is not this replica ("${this.self.nodeId}")`
+      if (message.from !== peer) return `batch[${i}].from: "${message.from}" arrived on the connection of "${peer}"`
+    }
+    return batch.data
+  }
+
+  private warnCounted(message: string, count: number, fields: Record<string, unknown>): void {
+    if (count <= LOG_FIRST || count % LOG_EVERY === 0) this.logger.warn(message, { ...fields, count })
+  }
+}
+
+function wrongPeer(reason: string): { ok: false; closeCode: number; reason: string } {
+  return { ok: false, closeCode: PEER_CLOSE.wrongPeer, reason }
+}

@@ -1,0 +1,81 @@
+/**
+ * The one port a replica listens on. HTTP upgrades are routed by path: /client to the RPC server,
+ * /peer to the peer transport; anything else is refused before a WebSocket exists. Each path has
+ * its own WebSocketServer so each gets its own frame limit.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { CLIENT_PATH, PEER_PATH } from './endpoint-urls.js'
+
+export type ConnectionHandler = (socket: WebSocket, remoteAddress: string | null) => void
+
+export interface ReplicaListenerOptions {
+  readonly onClient: ConnectionHandler
+  readonly onPeer: ConnectionHandler
+  readonly maxClientFrameBytes: number
+  readonly maxPeerFrameBytes: number
+  /** PEM certificate and key for wss://; null serves plain ws://. */
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null
+}
+
+export class ReplicaListener {
+  private readonly server: Server
+  private readonly clientWss: WebSocketServer
+  private readonly peerWss: WebSocketServer
+
+  constructor(private readonly options: ReplicaListenerOptions) {
+    const refuse = (_req: IncomingMessage, res: ServerResponse): void => {
+      res.writeHead(426, { 'content-type': 'text/plain' })
+      res.end(`this port speaks WebSocket only, on ${CLIENT_PATH} and ${PEER_PATH}\n`)
+    }
+    this.server = options.tls === null ? createHttpServer(refuse) : createHttpsServer(options.tls, refuse)
+    // maxPayload makes ws itself drop an oversized frame (close 1009) before buffering all of it.
+    this.clientWss = new WebSocketServer({ noServer: true, maxPayload: options.maxClientFrameBytes })
+    this.peerWss = new WebSocketServer({ noServer: true, maxPayload: options.maxPeerFrameBytes })
+    this.server.on('upgrade', (req, socket, head) => this.route(req, socket, head))
+  }
+
+  /** Resolves with the bound port (useful with port 0). */
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`))
+      this.server.once('error', onError)
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError)
+        const address = this.server.address()
+        resolve(typeof address === 'object' && address !== null ? address.port : port)
+      })
+    })
+  }
+
+  /** Stops accepting, drops every open WebSocket, and resolves once the port is released. */
+  close(): Promise<void> {
+    for (const wss of [this.clientWss, this.peerWss]) {
+      for (const socket of wss.clients) socket.terminate()
+      wss.close()
+    }
+    return new Promise((resolve) => {
+      this.server.close(() => resolve())
+      this.server.closeAllConnections()
+    })
+  }
+
+  private route(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy())
+    const path = (req.url ?? '').split('?')[0]
+    const target =
+      path === CLIENT_PATH
+        ? { wss: this.clientWss, handler: this.options.onClient }
+        : path === PEER_PATH
+          ? { wss: this.peerWss, handler: this.options.onPeer }
+          : null
+    if (target === null) {
+      socket.end(`HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-type: text/plain\r\n\r\nno WebSocket endpoint at ${path}; use ${CLIENT_PATH} or ${PEER_PATH}\n`)
+      return
+    }
+    const remoteAddress = req.socket.remoteAddress ?? null
+    target.wss.handleUpgrade(req, socket, head, (ws) => target.handler(ws, remoteAddress))
+  }
+}

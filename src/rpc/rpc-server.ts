@@ -1,0 +1,215 @@
+/**
+ * The client-path RPC server: a registry of methods with zod-validated params, attached to
+ * WebSocket connections by the replica's listener. Nothing a client sends can throw out of here:
+ * bad frames, unknown methods and failing handlers all become error responses.
+ */
+import type { WebSocket, RawData } from 'ws'
+import { z } from 'zod'
+import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
+import { requestFrameSchema, requestIdSchema, type ResponseFrame } from './client-protocol.js'
+import { RpcError, type RpcErrorBody } from './rpc-error.js'
+import { stderrLogger, type RpcLogger } from './rpc-logger.js'
+import { describeIssues } from './schema-issues.js'
+
+export interface RequestContext {
+  /** Stable across the client's retries of one call: the key the state machine dedupes on. */
+  readonly requestId: string
+  readonly method: string
+  readonly connectionId: number
+  readonly remoteAddress: string | null
+  /** Aborted when the client's connection closes, so long handlers can give up. */
+  readonly signal: AbortSignal
+}
+
+export type MethodHandler<P> = (params: P, context: RequestContext) => unknown
+
+interface RegisteredMethod {
+  readonly schema: z.ZodType
+  readonly handler: MethodHandler<unknown>
+}
+
+export interface RpcServerOptions {
+  /** Largest request or response frame, in bytes. */
+  readonly maxFrameBytes: number
+  /** Requests one connection may have running at once; more are answered OVERLOADED. */
+  readonly maxInFlightPerConnection: number
+  readonly logger: RpcLogger
+}
+
+export const DEFAULT_RPC_SERVER_OPTIONS: RpcServerOptions = {
+  maxFrameBytes: 1024 * 1024,
+  maxInFlightPerConnection: 256,
+  logger: stderrLogger,
+}
+
+export interface RpcServerStats {
+  readonly connections: number
+  readonly requests: number
+  readonly badFrames: number
+  readonly internalErrors: number
+  readonly overloaded: number
+}
+
+/** Close code for a frame over the size limit (RFC 6455 "message too big"). */
+export const CLOSE_FRAME_TOO_BIG = 1009
+
+export class RpcServer {
+  private readonly options: RpcServerOptions
+  private readonly methods = new Map<string, RegisteredMethod>()
+  private readonly sockets = new Set<WebSocket>()
+  private nextConnectionId = 1
+  private counters = { requests: 0, badFrames: 0, internalErrors: 0, overloaded: 0 }
+
+  constructor(options: Partial<RpcServerOptions> = {}) {
+    this.options = { ...DEFAULT_RPC_SERVER_OPTIONS, ...options }
+  }
+
+  /** Registers `name`; its params are validated with `schema` before `handler` sees them. */
+  method<S extends z.ZodType>(name: string, schema: S, handler: MethodHandler<z.output<S>>): this {
+    if (this.methods.has(name)) throw new Error(`RPC method "${name}" is registered twice`)
+    this.methods.set(name, { schema, handler: handler as MethodHandler<unknown> })
+    return this
+  }
+
+  stats(): RpcServerStats {
+    return { connections: this.sockets.size, ...this.counters }
+  }
+
+  /** Serves one client WebSocket until it closes. */
+  accept(socket: WebSocket, remoteAddress: string | null): void {
+    const connectionId = this.nextConnectionId++
+    const inFlight = new Set<string>()
+    const closed = new AbortController()
+    this.sockets.add(socket)
+    socket.on('error', (err) => {
+      this.options.logger.warn('client connection error', { connectionId, remoteAddress, error: err.message })
+    })
+    socket.on('close', () => {
+      this.sockets.delete(socket)
+      closed.abort()
+    })
+    socket.on('message', (data, isBinary) => {
+      const context = { socket, connectionId, remoteAddress, inFlight, signal: closed.signal }
+      this.onFrame(context, data, isBinary)
+    })
+  }
+
+  /** Closes every client connection (the listener owns the port). */
+  closeAll(): void {
+    for (const socket of this.sockets) socket.terminate()
+    this.sockets.clear()
+  }
+
+  private onFrame(connection: ConnectionState, data: RawData, isBinary: boolean): void {
+    const bytes = rawBytes(data)
+    if (bytes.length > this.options.maxFrameBytes) {
+      this.counters.badFrames++
+      connection.socket.close(CLOSE_FRAME_TOO_BIG, `frame of ${bytes.length} bytes exceeds the ${this.options.maxFrameBytes}-byte limit`)
+      return
+    }
+    if (!isBinary) {
+      this.reject(connection, null, RpcError.of('BAD_REQUEST', 'text frames are not accepted: send msgpack in binary frames'))
+      return
+    }
+    const decoded = decodeFrame(bytes)
+    if (!decoded.ok) {
+      this.reject(connection, null, RpcError.of('BAD_REQUEST', `frame is not valid msgpack: ${decoded.reason}`))
+      return
+    }
+    const id = salvageId(decoded.value)
+    const frame = requestFrameSchema.safeParse(decoded.value)
+    if (!frame.success) {
+      this.reject(connection, id, RpcError.of('BAD_REQUEST', `malformed request: ${describeIssues(frame.error, '')}`))
+      return
+    }
+    const { method: name, params } = frame.data
+    // A retry of a request still running here is answered by the running one, never run twice.
+    if (connection.inFlight.has(frame.data.id)) return
+    if (connection.inFlight.size >= this.options.maxInFlightPerConnection) {
+      this.counters.overloaded++
+      this.respond(connection, { id: frame.data.id, error: overloaded(this.options.maxInFlightPerConnection).body })
+      return
+    }
+    const method = this.methods.get(name)
+    if (method === undefined) {
+      this.reject(connection, frame.data.id, RpcError.of('UNKNOWN_METHOD', `unknown method "${name}"`, { method: name }))
+      return
+    }
+    const parsed = method.schema.safeParse(params)
+    if (!parsed.success) {
+      this.reject(connection, frame.data.id, RpcError.of('BAD_REQUEST', `${name}: ${describeIssues(parsed.error, 'params')}`))
+      return
+    }
+    this.counters.requests++
+    const requestId = frame.data.id
+    connection.inFlight.add(requestId)
+    const context: RequestContext = {
+      requestId,
+      method: name,
+      connectionId: connection.connectionId,
+      remoteAddress: connection.remoteAddress,
+      signal: connection.signal,
+    }
+    void this.run(method, parsed.data, context).then((response) => {
+      connection.inFlight.delete(requestId)
+      this.respond(connection, response)
+    })
+  }
+
+  private async run(method: RegisteredMethod, params: unknown, context: RequestContext): Promise<ResponseFrame> {
+    try {
+      const result = await method.handler(params, context)
+      return { id: context.requestId, result: result === undefined ? null : result }
+    } catch (err) {
+      if (err instanceof RpcError) return { id: context.requestId, error: err.body }
+      this.counters.internalErrors++
+      const message = err instanceof Error ? err.message : String(err)
+      this.options.logger.warn('RPC handler failed', { method: context.method, requestId: context.requestId, error: message })
+      return { id: context.requestId, error: RpcError.of('INTERNAL', `method "${context.method}" failed: ${message}`).body }
+    }
+  }
+
+  private reject(connection: ConnectionState, id: string | null, error: RpcError): void {
+    this.counters.badFrames++
+    this.respond(connection, { id, error: error.body })
+  }
+
+  private respond(connection: ConnectionState, response: ResponseFrame): void {
+    if (connection.socket.readyState !== connection.socket.OPEN) return
+    let bytes: Buffer
+    try {
+      bytes = encodeFrame(response)
+    } catch (err) {
+      bytes = encodeFrame(internalError(response.id, `response could not be encoded: ${err instanceof Error ? err.message : String(err)}`))
+    }
+    if (bytes.length > this.options.maxFrameBytes) {
+      this.counters.internalErrors++
+      bytes = encodeFrame(internalError(response.id, `response of ${bytes.length} bytes exceeds the ${this.options.maxFrameBytes}-byte limit`))
+    }
+    connection.socket.send(bytes)
+  }
+}
+
+interface ConnectionState {
+  readonly socket: WebSocket
+  readonly connectionId: number
+  readonly remoteAddress: string | null
+  readonly inFlight: Set<string>
+  readonly signal: AbortSignal
+}
+
+function overloaded(limit: number): RpcError {
+  return RpcError.of('OVERLOADED', `too many requests in flight on this connection (limit ${limit}); retry later`, { limit })
+}
+
+function internalError(id: string | null, message: string): ResponseFrame {
+  const body: RpcErrorBody = { code: 'INTERNAL', message, details: null }
+  return { id, error: body }
+}
+
+/** The request's id if it has a usable one, so even a malformed request's error can be matched. */
+function salvageId(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || !('id' in value)) return null
+  const id = requestIdSchema.safeParse(value.id)
+  return id.success ? id.data : null
+}

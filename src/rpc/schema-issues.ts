@@ -1,0 +1,25 @@
+/**
+ * Turns a zod failure into one line that names the offending field, e.g.
+ * `offices[1].replicas[0].port: expected an integer 1-65535`, for RPC errors and config errors.
+ */
+import type { z } from 'zod'
+
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`
+    else out += out === '' ? String(key) : `.${String(key)}`
+  }
+  return out
+}
+
+/** `prefix` names the root (e.g. "params") so an issue at the root still names something. */
+export function describeIssues(error: z.ZodError, prefix: string, maxIssues = 3): string {
+  const lines = error.issues.slice(0, maxIssues).map((issue) => {
+    const path = formatIssuePath(issue.path)
+    const where = prefix === '' ? path || '(root)' : path === '' ? prefix : path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`
+    return `${where}: ${issue.message}`
+  })
+  const more = error.issues.length > maxIssues ? ` (and ${error.issues.length - maxIssues} more)` : ''
+  return lines.join('; ') + more
+}
