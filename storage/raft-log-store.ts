@@ -1,0 +1,179 @@
+/**
+ * The durable copy of a replica's Raft state: log entries after the latest snapshot, the hard
+ * state, and that snapshot (metadata and data, so it can be streamed to lagging followers after a
+ * restart). Each call is ONE LevelDB batch written with `sync: true`, so a crash leaves either all
+ * of a Ready's state on disk or none of it.
+ *
+ * Stored entries are always the contiguous range [first, last] with first = snapshot index + 1;
+ * the bounds are cached in memory so deletions can be listed without reading the log back.
+ */
+import type { PersistBatch, RaftStorage } from '../raft/driver.js'
+import type { ConfState, Entry, HardState, Index, RestoredState, Snapshot, SnapshotMeta } from '../raft/types.js'
+import {
+  decodeEntry,
+  decodeHardState,
+  decodeIndexKey,
+  decodeSnapshotMeta,
+  encodeEntry,
+  encodeHardState,
+  encodeIndexKey,
+  encodeSnapshotMeta,
+} from './raft-record-codec.js'
+import type { ReplicaDb } from './replica-db.js'
+
+const HARD_STATE_KEY = 'hardState'
+const SNAPSHOT_META_KEY = 'snapshotMeta'
+const SNAPSHOT_DATA_KEY = 'snapshotData'
+
+const INITIAL_HARD_STATE: HardState = { term: 0, vote: null, commit: 0 }
+
+type Batch = ReturnType<ReplicaDb['root']['batch']>
+
+export class RaftLogStore implements RaftStorage {
+  private constructor(
+    private readonly db: ReplicaDb,
+    /** Index of the latest snapshot (0 without one); stored entries start right after it. */
+    private snapshotIndex: Index,
+    /** Index of the last stored entry; equals snapshotIndex when no entry is stored. */
+    private lastIndex: Index,
+  ) {}
+
+  static async open(db: ReplicaDb): Promise<RaftLogStore> {
+    const metaBytes = await db.raftState.get(SNAPSHOT_META_KEY)
+    const snapshotIndex = metaBytes === undefined ? 0 : decodeSnapshotMeta(metaBytes).index
+    let lastIndex = snapshotIndex
+    for await (const key of db.raftLog.keys({ reverse: true, limit: 1 })) lastIndex = decodeIndexKey(key)
+    if (lastIndex < snapshotIndex) {
+      throw new Error(`raft log in ${db.directory} ends at ${lastIndex}, before its snapshot at ${snapshotIndex}`)
+    }
+    return new RaftLogStore(db, snapshotIndex, lastIndex)
+  }
+
+  /**
+   * Everything needed to restart the core. `applied` is the state machine's durable applied index
+   * (it may lag the snapshot if a crash hit between storing a received snapshot and installing
+   * it; the driver then installs the stored snapshot first). `conf` is the bootstrap membership.
+   */
+  async load(bootstrap: { readonly applied: Index; readonly conf: ConfState }): Promise<RestoredState> {
+    const hardStateBytes = await this.db.raftState.get(HARD_STATE_KEY)
+    const hardState = hardStateBytes === undefined ? INITIAL_HARD_STATE : decodeHardState(hardStateBytes)
+    const snapshot = await this.loadSnapshot()
+    const entries: Entry[] = []
+    for await (const [key, value] of this.db.raftLog.iterator()) {
+      const keyIndex = decodeIndexKey(key)
+      const entry = decodeEntry(value)
+      const expected = this.snapshotIndex + 1 + entries.length
+      if (keyIndex !== expected || entry.index !== expected) {
+        throw new Error(
+          `raft log in ${this.db.directory} is not contiguous: expected index ${expected}, ` +
+            `found key ${keyIndex} holding entry ${entry.index}`,
+        )
+      }
+      entries.push(entry)
+    }
+    if (bootstrap.applied > Math.max(hardState.commit, this.snapshotIndex)) {
+      throw new Error(
+        `state machine in ${this.db.directory} applied index ${bootstrap.applied}, beyond the ` +
+          `log's commit index ${hardState.commit}: the stores do not belong together`,
+      )
+    }
+    return { hardState, snapshot, entries, applied: bootstrap.applied, conf: bootstrap.conf }
+  }
+
+  async persist(batch: PersistBatch): Promise<void> {
+    const plan = await this.planLayout(batch)
+    const ops = this.db.root.batch()
+    if (batch.snapshot !== null) {
+      this.deleteEntries(ops, this.snapshotIndex + 1, plan.dropThrough)
+      this.putSnapshot(ops, batch.snapshot)
+    }
+    const last = batch.entries[batch.entries.length - 1]
+    if (last !== undefined) {
+      for (const entry of batch.entries) {
+        ops.put(encodeIndexKey(entry.index), encodeEntry(entry), { sublevel: this.db.raftLog })
+      }
+      // Stored entries past the new tail belong to a suffix the leader overwrote.
+      this.deleteEntries(ops, last.index + 1, plan.lastBeforeEntries)
+    }
+    if (batch.hardState !== null) {
+      ops.put(HARD_STATE_KEY, encodeHardState(batch.hardState), { sublevel: this.db.raftState })
+    }
+    if (ops.length === 0) {
+      await ops.close()
+      return
+    }
+    await ops.write({ sync: true })
+    this.snapshotIndex = plan.snapshotIndex
+    this.lastIndex = plan.lastIndex
+  }
+
+  /** Where the log will start and end after `batch`, checked before anything is written. */
+  private async planLayout(batch: PersistBatch): Promise<{
+    snapshotIndex: Index
+    dropThrough: Index
+    lastBeforeEntries: Index
+    lastIndex: Index
+  }> {
+    let snapshotIndex = this.snapshotIndex
+    let lastIndex = this.lastIndex
+    let dropThrough = snapshotIndex
+    if (batch.snapshot !== null) {
+      const meta = batch.snapshot.meta
+      if (meta.index <= this.snapshotIndex) {
+        throw new Error(`snapshot at index ${meta.index} is not newer than the stored one at ${this.snapshotIndex}`)
+      }
+      // Raft paper section 7: a log that agrees with the snapshot at its index keeps its suffix.
+      const keepSuffix = meta.index <= lastIndex && (await this.termAt(meta.index)) === meta.term
+      dropThrough = keepSuffix ? meta.index : lastIndex
+      snapshotIndex = meta.index
+      lastIndex = keepSuffix ? lastIndex : meta.index
+    }
+    const lastBeforeEntries = lastIndex
+    const first = batch.entries[0]
+    const last = batch.entries[batch.entries.length - 1]
+    if (first !== undefined && last !== undefined) {
+      if (first.index <= snapshotIndex || first.index > lastIndex + 1) {
+        throw new Error(
+          `entries starting at ${first.index} do not attach to the stored log ` +
+            `(snapshot ${snapshotIndex}, last ${lastIndex})`,
+        )
+      }
+      lastIndex = last.index
+    }
+    return { snapshotIndex, dropThrough, lastBeforeEntries, lastIndex }
+  }
+
+  async compact(snapshot: Snapshot): Promise<void> {
+    const index = snapshot.meta.index
+    if (index <= this.snapshotIndex) return
+    const ops = this.db.root.batch()
+    this.deleteEntries(ops, this.snapshotIndex + 1, Math.min(index, this.lastIndex))
+    this.putSnapshot(ops, snapshot)
+    await ops.write({ sync: true })
+    this.snapshotIndex = index
+    this.lastIndex = Math.max(index, this.lastIndex)
+  }
+
+  private async loadSnapshot(): Promise<Snapshot | null> {
+    const [metaBytes, data] = await this.db.raftState.getMany([SNAPSHOT_META_KEY, SNAPSHOT_DATA_KEY])
+    if (metaBytes === undefined) return null
+    if (data === undefined) throw new Error(`snapshot in ${this.db.directory} has metadata but no data`)
+    const meta: SnapshotMeta = decodeSnapshotMeta(metaBytes)
+    return { meta, data }
+  }
+
+  private async termAt(index: Index): Promise<number | undefined> {
+    const bytes = await this.db.raftLog.get(encodeIndexKey(index))
+    return bytes === undefined ? undefined : decodeEntry(bytes).term
+  }
+
+  private putSnapshot(ops: Batch, snapshot: Snapshot): void {
+    const sublevel = this.db.raftState
+    ops.put(SNAPSHOT_META_KEY, encodeSnapshotMeta(snapshot.meta), { sublevel })
+    ops.put(SNAPSHOT_DATA_KEY, snapshot.data, { sublevel })
+  }
+
+  private deleteEntries(ops: Batch, from: Index, through: Index): void {
+    for (let index = from; index <= through; index++) ops.del(encodeIndexKey(index), { sublevel: this.db.raftLog })
+  }
+}

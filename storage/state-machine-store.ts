@@ -1,0 +1,180 @@
+/**
+ * The replicated state machine's keyspace (text keys, byte values) and its applied position.
+ *
+ * Every write goes through `commit(ops, applied)`: the effects of the applied entries and the new
+ * applied index land in ONE LevelDB batch, so after a crash the keyspace reflects exactly the
+ * entries up to the stored applied index, never a command twice and never half of one.
+ *
+ * Snapshots serialize the keyspace as a stream of msgpack records (a header, then one
+ * [key, value] pair per key in key order) read from a single point-in-time LevelDB snapshot.
+ */
+import { Packr } from 'msgpackr'
+import type { Index, Snapshot, Term } from '../raft/types.js'
+import { CorruptRecordError } from './raft-record-codec.js'
+import type { ReplicaDb } from './replica-db.js'
+
+export type StateMachineOp =
+  | { readonly type: 'put'; readonly key: string; readonly value: Uint8Array }
+  | { readonly type: 'del'; readonly key: string }
+
+export interface AppliedPosition {
+  readonly index: Index
+  readonly term: Term
+}
+
+export interface KeyRange {
+  /** Keys starting with this text; combined with the bounds below when both are given. */
+  readonly prefix?: string
+  readonly gte?: string
+  readonly lt?: string
+  readonly limit?: number
+  readonly reverse?: boolean
+}
+
+export interface StateMachineStoreOptions {
+  /**
+   * fsync each commit. Off by default: the Raft log already holds every applied entry durably, and
+   * a lost tail of unsynced commits (only possible on an OS crash) is re-applied from the log
+   * because the applied index is lost with the effects, in the same batch.
+   */
+  readonly sync?: boolean
+}
+
+const APPLIED_KEY = 'applied'
+const SNAPSHOT_HEADER = ['dms-state-machine-snapshot', 1] as const
+
+const packr = new Packr({ useRecords: false })
+
+export class StateMachineStore {
+  private constructor(
+    private readonly db: ReplicaDb,
+    private position: AppliedPosition,
+    private readonly sync: boolean,
+  ) {}
+
+  static async open(db: ReplicaDb, options: StateMachineStoreOptions = {}): Promise<StateMachineStore> {
+    const bytes = await db.stateMachineMeta.get(APPLIED_KEY)
+    const position = bytes === undefined ? { index: 0, term: 0 } : decodePosition(bytes)
+    return new StateMachineStore(db, position, options.sync ?? false)
+  }
+
+  appliedIndex(): Index {
+    return this.position.index
+  }
+
+  appliedTerm(): Term {
+    return this.position.term
+  }
+
+  /** Writes `ops` and moves the applied position forward, atomically. */
+  async commit(ops: readonly StateMachineOp[], applied: AppliedPosition): Promise<void> {
+    if (applied.index < this.position.index) {
+      throw new Error(`applied index ${applied.index} would move back from ${this.position.index}`)
+    }
+    const batch = this.db.root.batch()
+    const sublevel = this.db.stateMachine
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.key, op.value, { sublevel })
+      else batch.del(op.key, { sublevel })
+    }
+    batch.put(APPLIED_KEY, encodePosition(applied), { sublevel: this.db.stateMachineMeta })
+    await batch.write({ sync: this.sync })
+    this.position = applied
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return this.db.stateMachine.get(key)
+  }
+
+  async range(range: KeyRange): Promise<Array<[string, Uint8Array]>> {
+    const bounds = rangeBounds(range)
+    const found: Array<[string, Uint8Array]> = []
+    for await (const pair of this.db.stateMachine.iterator(bounds)) found.push(pair)
+    return found
+  }
+
+  /** The whole keyspace and the applied position it reflects, as of one instant. */
+  async snapshotData(): Promise<{ data: Uint8Array; index: Index; term: Term }> {
+    const snapshot = this.db.root.snapshot()
+    try {
+      const positionBytes = await this.db.stateMachineMeta.get(APPLIED_KEY, { snapshot })
+      const position = positionBytes === undefined ? { index: 0, term: 0 } : decodePosition(positionBytes)
+      const records: Uint8Array[] = [packr.pack(SNAPSHOT_HEADER)]
+      for await (const [key, value] of this.db.stateMachine.iterator({ snapshot })) {
+        records.push(packr.pack([key, value]))
+      }
+      return { data: Buffer.concat(records), index: position.index, term: position.term }
+    } finally {
+      await snapshot.close()
+    }
+  }
+
+  /** Replaces the keyspace and the applied position with the snapshot's, in one batch. */
+  async installSnapshot(snapshot: Snapshot): Promise<void> {
+    const records = decodeSnapshotRecords(snapshot.data)
+    const batch = this.db.root.batch()
+    const sublevel = this.db.stateMachine
+    for await (const key of sublevel.keys()) batch.del(key, { sublevel })
+    for (const [key, value] of records) batch.put(key, value, { sublevel })
+    const applied = { index: snapshot.meta.index, term: snapshot.meta.term }
+    batch.put(APPLIED_KEY, encodePosition(applied), { sublevel: this.db.stateMachineMeta })
+    await batch.write({ sync: this.sync })
+    this.position = applied
+  }
+}
+
+function rangeBounds(range: KeyRange): { gte?: string; lt?: string; limit?: number; reverse?: boolean } {
+  let gte = range.gte
+  let lt = range.lt
+  if (range.prefix !== undefined) {
+    if (gte === undefined || gte < range.prefix) gte = range.prefix
+    // The highest code point: in UTF-8 byte order it sorts after any character continuing the prefix.
+    const end = range.prefix + '\u{10FFFF}'
+    if (lt === undefined || lt > end) lt = end
+  }
+  return {
+    ...(gte === undefined ? {} : { gte }),
+    ...(lt === undefined ? {} : { lt }),
+    ...(range.limit === undefined ? {} : { limit: range.limit }),
+    ...(range.reverse === undefined ? {} : { reverse: range.reverse }),
+  }
+}
+
+function encodePosition(position: AppliedPosition): Uint8Array {
+  return packr.pack([position.index, position.term])
+}
+
+function decodePosition(bytes: Uint8Array): AppliedPosition {
+  const value: unknown = unpackOrThrow(bytes, 'applied position')
+  if (!Array.isArray(value) || !isCount(value[0]) || !isCount(value[1])) {
+    throw new CorruptRecordError('applied position', 'expected [index, term]')
+  }
+  return { index: value[0], term: value[1] }
+}
+
+function decodeSnapshotRecords(data: Uint8Array): Array<[string, Uint8Array]> {
+  const what = 'state machine snapshot'
+  const values = unpackOrThrow(data, what, true)
+  const [header, ...pairs] = values as unknown[]
+  if (!Array.isArray(header) || header[0] !== SNAPSHOT_HEADER[0] || header[1] !== SNAPSHOT_HEADER[1]) {
+    throw new CorruptRecordError(what, `missing header ${JSON.stringify(SNAPSHOT_HEADER)}`)
+  }
+  return pairs.map((pair, i) => {
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || !(pair[1] instanceof Uint8Array)) {
+      throw new CorruptRecordError(what, `record ${i + 1} is not a [key, bytes] pair`)
+    }
+    return [pair[0], pair[1]]
+  })
+}
+
+function unpackOrThrow(bytes: Uint8Array, what: string, multiple = false): unknown {
+  try {
+    return multiple ? packr.unpackMultiple(bytes) : packr.unpack(bytes)
+  } catch (error) {
+    throw new CorruptRecordError(what, `not msgpack (${(error as Error).message})`)
+  }
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}

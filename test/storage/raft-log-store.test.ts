@@ -1,0 +1,137 @@
+import t from 'tap'
+import { join } from 'node:path'
+import type { Entry, Snapshot } from '../../raft/types.js'
+import { RaftLogStore } from '../../storage/raft-log-store.js'
+import { ReplicaDb } from '../../storage/replica-db.js'
+
+const identity = { clusterId: 'c1', replicaId: 'r1' }
+const conf = { voters: ['r1', 'r2', 'r3'], learners: [] }
+
+function command(index: number, term: number): Entry {
+  return { kind: 'command', index, term, data: Buffer.from(`cmd-${index}-${term}`) }
+}
+
+function commands(from: number, through: number, term: number): Entry[] {
+  const list: Entry[] = []
+  for (let index = from; index <= through; index++) list.push(command(index, term))
+  return list
+}
+
+function snapshotAt(index: number, term: number): Snapshot {
+  return { meta: { index, term, conf }, data: Buffer.from(`state@${index}`) }
+}
+
+/** Opens the store of `dir`, runs `use`, and always closes the database. */
+async function withStore<T>(dir: string, use: (store: RaftLogStore) => Promise<T>): Promise<T> {
+  const db = await ReplicaDb.open(dir, identity)
+  try {
+    return await use(await RaftLogStore.open(db))
+  } finally {
+    await db.close()
+  }
+}
+
+function shape(entries: readonly Entry[]): string[] {
+  return entries.map((e) => `${e.index}@${e.term}`)
+}
+
+t.test('a fresh store restores an empty log with the bootstrap membership', async (t) => {
+  const restored = await withStore(t.testdir(), (store) => store.load({ applied: 0, conf }))
+  t.same(restored, { hardState: { term: 0, vote: null, commit: 0 }, snapshot: null, entries: [], applied: 0, conf })
+})
+
+t.test('entries and hard state survive reopening, entry kinds intact', async (t) => {
+  const dir = t.testdir()
+  const entries: Entry[] = [
+    { kind: 'noop', index: 1, term: 1 },
+    command(2, 1),
+    { kind: 'config', index: 3, term: 1, change: { type: 'addLearner', node: 'r4' } },
+  ]
+  await withStore(dir, (store) => store.persist({ snapshot: null, entries, hardState: { term: 1, vote: 'r1', commit: 2 } }))
+  const restored = await withStore(dir, (store) => store.load({ applied: 2, conf }))
+  t.same(restored.hardState, { term: 1, vote: 'r1', commit: 2 })
+  t.same(restored.entries.map((e) => e.kind), ['noop', 'command', 'config'])
+  t.same(Buffer.from((restored.entries[1] as { data: Uint8Array }).data).toString(), 'cmd-2-1')
+  t.same(restored.entries[2], entries[2])
+  t.equal(restored.applied, 2)
+})
+
+t.test('new entries replace the stored suffix from their first index on', async (t) => {
+  const dir = t.testdir()
+  await withStore(dir, async (store) => {
+    await store.persist({ snapshot: null, entries: commands(1, 10, 1), hardState: null })
+    await store.persist({ snapshot: null, entries: commands(6, 7, 2), hardState: null })
+    // Appending right after the tail is the common case and must not drop anything.
+    await store.persist({ snapshot: null, entries: commands(8, 8, 2), hardState: null })
+  })
+  const restored = await withStore(dir, (store) => store.load({ applied: 0, conf }))
+  t.same(shape(restored.entries), ['1@1', '2@1', '3@1', '4@1', '5@1', '6@2', '7@2', '8@2'])
+})
+
+t.test('entries that would leave a gap are refused and nothing is written', async (t) => {
+  const dir = t.testdir()
+  await withStore(dir, async (store) => {
+    await store.persist({ snapshot: null, entries: commands(1, 3, 1), hardState: null })
+    await t.rejects(
+      store.persist({ snapshot: null, entries: commands(5, 6, 1), hardState: { term: 9, vote: null, commit: 0 } }),
+      /entries starting at 5 do not attach to the stored log \(snapshot 0, last 3\)/,
+    )
+  })
+  const restored = await withStore(dir, (store) => store.load({ applied: 0, conf }))
+  t.same(shape(restored.entries), ['1@1', '2@1', '3@1'])
+  t.equal(restored.hardState.term, 0)
+})
+
+t.test('compaction keeps the snapshot and only the entries after it', async (t) => {
+  const dir = t.testdir()
+  await withStore(dir, async (store) => {
+    await store.persist({ snapshot: null, entries: commands(1, 20, 1), hardState: { term: 1, vote: 'r1', commit: 20 } })
+    await store.compact(snapshotAt(15, 1))
+    await store.compact(snapshotAt(10, 1)) // older than the stored one: ignored
+    await store.persist({ snapshot: null, entries: commands(21, 22, 1), hardState: null })
+  })
+  const restored = await withStore(dir, (store) => store.load({ applied: 15, conf }))
+  t.same(restored.snapshot?.meta, { index: 15, term: 1, conf })
+  t.equal(Buffer.from(restored.snapshot?.data ?? []).toString(), 'state@15')
+  t.same(shape(restored.entries), ['16@1', '17@1', '18@1', '19@1', '20@1', '21@1', '22@1'])
+})
+
+t.test('a received snapshot keeps a log suffix that agrees with it, and drops one that does not', async (t) => {
+  const root = t.testdir()
+  const agreeing = join(root, 'agreeing')
+  await withStore(agreeing, async (store) => {
+    await store.persist({ snapshot: null, entries: commands(1, 10, 2), hardState: null })
+    await store.persist({ snapshot: snapshotAt(6, 2), entries: [], hardState: { term: 2, vote: null, commit: 6 } })
+  })
+  const kept = await withStore(agreeing, (store) => store.load({ applied: 6, conf }))
+  t.same(shape(kept.entries), ['7@2', '8@2', '9@2', '10@2'])
+
+  const conflicting = join(root, 'conflicting')
+  await withStore(conflicting, async (store) => {
+    await store.persist({ snapshot: null, entries: commands(1, 10, 1), hardState: null })
+    await store.persist({ snapshot: snapshotAt(6, 3), entries: commands(7, 7, 3), hardState: null })
+    await t.rejects(store.persist({ snapshot: snapshotAt(5, 3), entries: [], hardState: null }), /not newer/)
+  })
+  const replaced = await withStore(conflicting, (store) => store.load({ applied: 6, conf }))
+  t.equal(replaced.snapshot?.meta.index, 6)
+  t.same(shape(replaced.entries), ['7@3'])
+
+  const beyond = join(root, 'beyond')
+  await withStore(beyond, async (store) => {
+    await store.persist({ snapshot: null, entries: commands(1, 3, 1), hardState: null })
+    await store.persist({ snapshot: snapshotAt(50, 4), entries: [], hardState: null })
+    await store.persist({ snapshot: null, entries: commands(51, 51, 4), hardState: null })
+  })
+  t.same(shape((await withStore(beyond, (store) => store.load({ applied: 50, conf }))).entries), ['51@4'])
+})
+
+t.test('a state machine ahead of the log is reported, not restored', async (t) => {
+  const dir = t.testdir()
+  await withStore(dir, (store) =>
+    store.persist({ snapshot: null, entries: commands(1, 3, 1), hardState: { term: 1, vote: null, commit: 2 } }),
+  )
+  await t.rejects(
+    withStore(dir, (store) => store.load({ applied: 3, conf })),
+    /applied index 3, beyond the log's commit index 2: the stores do not belong together/,
+  )
+})
