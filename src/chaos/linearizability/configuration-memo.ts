@@ -1,0 +1,35 @@
+import type { LinearizedSet } from './linearized-set.js'
+import type { SequentialModel } from './sequential-model.js'
+
+/**
+ * Configurations (linearized set, model state) the search has already reached. Reaching one
+ * again by another order of the same operations cannot lead anywhere new, so the search prunes
+ * it: this is the memoization that makes Wing & Gong's search practical (Lowe, 2017).
+ */
+export class ConfigurationMemo<State> {
+  private readonly buckets = new Map<number, Array<{ readonly words: Uint32Array; readonly state: State }>>()
+  private count = 0
+
+  constructor(private readonly model: SequentialModel<State, unknown>) {}
+
+  get size(): number {
+    return this.count
+  }
+
+  /** Records the configuration; false when it was already there. */
+  addIfNew(linearized: LinearizedSet, state: State): boolean {
+    const key = (linearized.hash ^ Math.imul(this.model.hash(state), 0x27d4eb2f)) | 0
+    const bucket = this.buckets.get(key)
+    if (bucket === undefined) {
+      this.buckets.set(key, [{ words: linearized.copyWords(), state }])
+      this.count++
+      return true
+    }
+    for (const seen of bucket) {
+      if (linearized.sameMembers(seen.words) && this.model.equal(seen.state, state)) return false
+    }
+    bucket.push({ words: linearized.copyWords(), state })
+    this.count++
+    return true
+  }
+}

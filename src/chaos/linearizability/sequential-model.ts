@@ -1,0 +1,18 @@
+/**
+ * A sequential specification the linearizability search checks a history against.
+ *
+ * `step` must be a pure function: it never mutates `state`, and the same state and operation
+ * always give the same answer. `hash` must agree with `equal` (equal states hash alike).
+ */
+export interface SequentialModel<State, Op> {
+  init(): State
+  /** Applies `op` (with the result it reported) to `state`; `ok: false` when that result is impossible there. */
+  step(state: State, op: Op): StepResult<State>
+  equal(a: State, b: State): boolean
+  /** A 32-bit integer. */
+  hash(state: State): number
+  describeOp(op: Op): string
+  describeState(state: State): string
+}
+
+export type StepResult<State> = { readonly ok: true; readonly state: State } | { readonly ok: false }
