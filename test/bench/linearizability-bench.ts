@@ -1,0 +1,60 @@
+/**
+ * How long the linearizability checker takes on a chaos-sized KV history: 10,000 operations over
+ * 200 keys from 16 concurrent clients (5% of them timed out, 2% rejected), plus a harsher mix
+ * with 20% timeouts, and the first mix with one read corrupted (a violation makes the search
+ * exhaust that key's whole space, the expensive case). Run with `npm run bench:linearizability`; prints one JSON line per case.
+ */
+import { checkKvHistory } from '../../src/chaos/linearizability/check-kv-history.js'
+import { SeededRandom } from '../../src/chaos/seeded-random.js'
+import { simulateKvHistory } from '../chaos/simulated-kv-history.js'
+import type { KvHistoryOp } from '../../src/chaos/linearizability/kv-history.js'
+
+const cases = [
+  { name: '10k ops, 200 keys, 16 clients, 5% indeterminate', indeterminateRate: 0.05, corruptOneRead: false },
+  { name: '10k ops, 200 keys, 16 clients, 20% indeterminate', indeterminateRate: 0.2, corruptOneRead: false },
+  { name: '10k ops, 200 keys, 16 clients, 5% indeterminate, one read corrupted', indeterminateRate: 0.05, corruptOneRead: true },
+]
+const repetitions = 5
+
+for (const benchCase of cases) {
+  const timings: number[] = []
+  let maxSteps = 0
+  let verdict: boolean | 'unknown' = 'unknown'
+  for (let seed = 1; seed <= repetitions; seed++) {
+    const history = simulateKvHistory(
+      { clients: 16, keys: 200, ops: 10_000, indeterminateRate: benchCase.indeterminateRate, failRate: 0.02 },
+      new SeededRandom(seed),
+    )
+    if (benchCase.corruptOneRead) corruptLastRead(history)
+    const started = performance.now()
+    const report = checkKvHistory(history, { now: () => performance.now() })
+    timings.push(performance.now() - started)
+    verdict = report.linearizable
+    maxSteps = Math.max(maxSteps, ...report.perKey.map((key) => key.steps))
+    if (report.linearizable !== !benchCase.corruptOneRead) {
+      throw new Error(`seed ${seed}: ${benchCase.name} was judged ${report.linearizable}`)
+    }
+  }
+  timings.sort((a, b) => a - b)
+  console.log(
+    JSON.stringify({
+      case: benchCase.name,
+      runs: repetitions,
+      verdict,
+      medianMs: Number((timings[Math.floor(timings.length / 2)] ?? 0).toFixed(1)),
+      maxMs: Number((timings[timings.length - 1] ?? 0).toFixed(1)),
+      maxStepsPerKey: maxSteps,
+    }),
+  )
+}
+
+/** The last acknowledged read now reports a value nobody wrote. */
+function corruptLastRead(history: KvHistoryOp[]): void {
+  for (let index = history.length - 1; index >= 0; index--) {
+    const op = history[index]
+    if (op?.kind === 'get' && op.outcome.status === 'ok') {
+      history[index] = { ...op, outcome: { ...op.outcome, value: 'never-written' } }
+      return
+    }
+  }
+}
