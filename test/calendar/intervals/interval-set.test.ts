@@ -21,7 +21,7 @@ function naiveCovers(list: readonly Interval[], x: number): boolean {
 const cells = Array.from({ length: 75 }, (_, x) => x);
 const cellsOf = (s: IntervalSet): boolean[] => cells.map((x) => s.containsInterval({ start: x, end: x + 1 }));
 
-const property = (name: string, prop: fc.IProperty<never> | fc.IPropertyWithHooks<never>): void => {
+const property = <Ts extends [unknown, ...unknown[]]>(name: string, prop: fc.IPropertyWithHooks<Ts>): void => {
   t.test(name, async (tt) => {
     fc.assert(prop, { seed: 4242, numRuns: 400 });
     tt.pass(name);
