@@ -1,0 +1,192 @@
+/**
+ * A client for one office's replicas. It sends each call to the replica it believes leads, follows
+ * NOT_LEADER redirects, moves on to other replicas when one is down or slow, and retries with the
+ * SAME request id, so the replicated state machine applies a mutation at most once however many
+ * times it is sent. Every call is bounded in total time and fails with an error naming the method,
+ * the endpoints tried and the last error seen.
+ */
+import type { z } from 'zod'
+import { backoffDelay, type BackoffPolicy } from '../rpc/backoff.js'
+import { isRetryable, RpcError } from '../rpc/rpc-error.js'
+import { realSchedule, type Schedule } from '../rpc/schedule.js'
+import { describeIssues } from '../rpc/schema-issues.js'
+import { RpcConnection } from './rpc-connection.js'
+
+/** The methods a service offers: name -> params and result types. The service layer defines it. */
+export type MethodMap = { readonly [method: string]: { readonly params: unknown; readonly result: unknown } }
+
+/** Optional result validators, so the client trusts a server's answer only after checking it. */
+export type ResultSchemas<M extends MethodMap> = { readonly [K in keyof M]?: z.ZodType<M[K]['result']> }
+
+export interface ClusterClientOptions<M extends MethodMap> {
+  /** Client URLs of the office's replicas (ws://host:port/client). */
+  readonly endpoints: readonly string[]
+  /** Time one attempt against one replica may take. */
+  readonly attemptTimeoutMs?: number
+  /** Time a whole call may take, all retries included. */
+  readonly callTimeoutMs?: number
+  /** Pause between rounds once every known replica has failed. */
+  readonly backoff?: BackoffPolicy
+  /** Uniform in [0, 1): jitter and the client id. */
+  readonly random?: () => number
+  readonly now?: () => number
+  readonly schedule?: Schedule
+  readonly maxFrameBytes?: number
+  readonly results?: ResultSchemas<M>
+}
+
+export interface CallOptions {
+  /**
+   * The idempotency key of this call. Pass the same one when re-issuing a call whose outcome is
+   * unknown (e.g. after a process restart); by default each call gets a fresh one.
+   */
+  readonly requestId?: string
+  readonly timeoutMs?: number
+}
+
+const DEFAULT_ATTEMPT_TIMEOUT_MS = 2000
+const DEFAULT_CALL_TIMEOUT_MS = 10_000
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 25, maxMs: 500 }
+/** Redirects followed in a row without a pause; past this, replicas disagree about the leader. */
+const MAX_REDIRECTS_WITHOUT_PAUSE = 3
+
+export class ClusterClient<M extends MethodMap> {
+  private readonly endpoints: string[]
+  private readonly connections = new Map<string, RpcConnection>()
+  private readonly attemptTimeoutMs: number
+  private readonly callTimeoutMs: number
+  private readonly backoff: BackoffPolicy
+  private readonly random: () => number
+  private readonly now: () => number
+  private readonly schedule: Schedule
+  private readonly maxFrameBytes: number | undefined
+  private readonly results: ResultSchemas<M>
+  private readonly clientId: string
+  private sequence = 0
+  /** Index into `endpoints` of the replica that answered last: the presumed leader. */
+  private preferred = 0
+  private closed = false
+
+  constructor(options: ClusterClientOptions<M>) {
+    if (options.endpoints.length === 0) throw new Error('ClusterClient: endpoints must list at least one replica URL')
+    for (const url of options.endpoints) checkEndpoint(url)
+    this.endpoints = [...new Set(options.endpoints)]
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS
+    this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF
+    this.random = options.random ?? Math.random
+    this.now = options.now ?? Date.now
+    this.schedule = options.schedule ?? realSchedule
+    this.maxFrameBytes = options.maxFrameBytes
+    this.results = options.results ?? {}
+    this.clientId = Array.from({ length: 4 }, () => Math.floor(this.random() * 0x10000).toString(16).padStart(4, '0')).join('')
+  }
+
+  /** A fresh idempotency key, for callers that want to know it before calling. */
+  newRequestId(): string {
+    this.sequence += 1
+    return `${this.clientId}-${this.sequence}`
+  }
+
+  async call<K extends keyof M & string>(method: K, params: M[K]['params'], options: CallOptions = {}): Promise<M[K]['result']> {
+    if (this.closed) throw RpcError.of('UNAVAILABLE', `${method}: the client is closed`)
+    const requestId = options.requestId ?? this.newRequestId()
+    const timeoutMs = options.timeoutMs ?? this.callTimeoutMs
+    const deadline = this.now() + timeoutMs
+    let target = this.endpoints[this.preferred % this.endpoints.length] ?? ''
+    let failuresThisRound = 0
+    let redirectsInARow = 0
+    let pauses = 0
+    let attempts = 0
+    let lastError: RpcError | null = null
+    const tried = new Set<string>()
+
+    for (;;) {
+      const remaining = deadline - this.now()
+      if (remaining <= 0 || this.closed) break
+      attempts += 1
+      tried.add(target)
+      try {
+        const result = await this.connection(target).request(requestId, method, params, Math.min(this.attemptTimeoutMs, remaining))
+        this.preferred = this.indexOf(target)
+        return this.checkResult(method, target, result)
+      } catch (err) {
+        const error = err instanceof RpcError ? err : RpcError.of('INTERNAL', `${method} to ${target}: ${String(err)}`)
+        if (!isRetryable(error.code)) throw error
+        lastError = error
+        const redirect = error.body.code === 'NOT_LEADER' ? error.body.details.leaderUrl : null
+        if (redirect !== null && redirect !== target && isEndpoint(redirect) && redirectsInARow < MAX_REDIRECTS_WITHOUT_PAUSE) {
+          redirectsInARow += 1
+          target = redirect
+          this.preferred = this.indexOf(redirect)
+          continue
+        }
+        redirectsInARow = 0
+        failuresThisRound += 1
+        // Once every replica has failed this round, the office is between leaders or down: pause.
+        if (failuresThisRound >= this.endpoints.length) {
+          failuresThisRound = 0
+          await this.sleep(Math.min(backoffDelay(pauses, this.backoff, this.random), Math.max(0, deadline - this.now())))
+          pauses += 1
+        }
+        target = this.endpoints[(this.indexOf(target) + 1) % this.endpoints.length] ?? target
+      }
+    }
+    const last = lastError === null ? 'no attempt completed' : `last error: ${lastError.code}: ${lastError.message}`
+    throw RpcError.of('TIMEOUT', `${method} gave up after ${timeoutMs} ms and ${attempts} attempt(s) to ${[...tried].join(', ')}; ${last}`, {
+      method,
+      requestId,
+      attempts,
+      endpoints: [...tried],
+      lastError: lastError?.body ?? null,
+    })
+  }
+
+  close(): void {
+    this.closed = true
+    for (const connection of this.connections.values()) connection.close()
+    this.connections.clear()
+  }
+
+  /** A redirect may name a replica not in the initial list (added since): it joins the rotation. */
+  private indexOf(url: string): number {
+    const index = this.endpoints.indexOf(url)
+    if (index >= 0) return index
+    this.endpoints.push(url)
+    return this.endpoints.length - 1
+  }
+
+  private connection(url: string): RpcConnection {
+    let connection = this.connections.get(url)
+    if (connection === undefined) {
+      connection = new RpcConnection(url, this.maxFrameBytes === undefined ? { schedule: this.schedule } : { schedule: this.schedule, maxFrameBytes: this.maxFrameBytes })
+      this.connections.set(url, connection)
+    }
+    return connection
+  }
+
+  private checkResult<K extends keyof M & string>(method: K, endpoint: string, result: unknown): M[K]['result'] {
+    const schema = this.results[method]
+    if (schema === undefined) return result as M[K]['result']
+    const parsed = schema.safeParse(result)
+    if (!parsed.success) throw RpcError.of('INTERNAL', `${method} from ${endpoint}: malformed result: ${describeIssues(parsed.error, 'result')}`)
+    return parsed.data
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.schedule(resolve, ms))
+  }
+}
+
+function isEndpoint(url: string): boolean {
+  try {
+    const protocol = new URL(url).protocol
+    return protocol === 'ws:' || protocol === 'wss:'
+  } catch {
+    return false
+  }
+}
+
+function checkEndpoint(url: string): void {
+  if (!isEndpoint(url)) throw new Error(`ClusterClient: endpoint "${url}" is not a ws:// or wss:// URL`)
+}
