@@ -1,0 +1,5 @@
+export { RaftNode } from './raft-node.js'
+export { RaftInvariantError } from './assert.js'
+export type { RaftStatus, FollowerProgress } from './status.js'
+export type { ProgressState } from './progress.js'
+export * from './types.js'
