@@ -9,7 +9,7 @@ import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
 import { requestFrameSchema, requestIdSchema, type ResponseFrame } from './client-protocol.js'
 import { RpcError, type RpcErrorBody } from './rpc-error.js'
 import { stderrLogger, type RpcLogger } from './rpc-logger.js'
-import { describeIssues } from './schema-issues.js'
+import { describeIssues, reportMissingFields } from './schema-issues.js'
 
 export interface RequestContext {
   /** Stable across the client's retries of one call: the key the state machine dedupes on. */
@@ -117,7 +117,7 @@ export class RpcServer {
       return
     }
     const id = salvageId(decoded.value)
-    const frame = requestFrameSchema.safeParse(decoded.value)
+    const frame = requestFrameSchema.safeParse(decoded.value, reportMissingFields)
     if (!frame.success) {
       this.reject(connection, id, RpcError.of('BAD_REQUEST', `malformed request: ${describeIssues(frame.error, '')}`))
       return
@@ -135,7 +135,7 @@ export class RpcServer {
       this.reject(connection, frame.data.id, RpcError.of('UNKNOWN_METHOD', `unknown method "${name}"`, { method: name }))
       return
     }
-    const parsed = method.schema.safeParse(params)
+    const parsed = method.schema.safeParse(params, reportMissingFields)
     if (!parsed.success) {
       this.reject(connection, frame.data.id, RpcError.of('BAD_REQUEST', `${name}: ${describeIssues(parsed.error, 'params')}`))
       return

@@ -23,3 +23,9 @@ export function describeIssues(error: z.ZodError, prefix: string, maxIssues = 3)
   const more = error.issues.length > maxIssues ? ` (and ${error.issues.length - maxIssues} more)` : ''
   return lines.join('; ') + more
 }
+
+/** Parse option that reports an absent field as missing rather than as "received undefined". */
+export const reportMissingFields = {
+  error: (issue: { code?: string; input?: unknown }): string | undefined =>
+    issue.code === 'invalid_type' && issue.input === undefined ? 'required field is missing' : undefined,
+}
