@@ -1,0 +1,48 @@
+/**
+ * What an office's Raft log carries: a client's command with the request id that makes retries
+ * safe. Each domain of the office (the KV store now, calendars next) adds a variant.
+ */
+import { Packr } from 'msgpackr'
+import type { KvCommand, KvResult } from '../kv/kv-command.js'
+
+export type OfficeCommand = { readonly kind: 'kv'; readonly command: KvCommand }
+
+export interface OfficeProposal {
+  /** Chosen by the client and kept across retries: a repeated id is answered, not re-applied. */
+  readonly requestId: string
+  readonly command: OfficeCommand
+}
+
+export type OfficeResult = { readonly kind: 'kv'; readonly result: KvResult }
+
+/** The answer recorded for an applied proposal (and replayed to a retry of the same request id). */
+export type OfficeOutcome =
+  | { readonly ok: true; readonly result: OfficeResult }
+  | { readonly ok: false; readonly code: 'BAD_COMMAND'; readonly message: string }
+
+const OFFICE_COMMAND_KINDS: ReadonlySet<string> = new Set<OfficeCommand['kind']>(['kv'])
+
+const packr = new Packr({ useRecords: false })
+
+export function encodeProposal(proposal: OfficeProposal): Uint8Array {
+  return packr.pack(proposal)
+}
+
+/**
+ * Entries were validated before they were proposed, so a decoding failure means a bug or a
+ * damaged log; it yields a deterministic BAD_COMMAND outcome on every replica instead of a crash.
+ */
+export function decodeProposal(bytes: Uint8Array): OfficeProposal | { readonly corrupt: string } {
+  try {
+    const value = packr.unpack(bytes) as Partial<OfficeProposal> | null
+    if (value === null || typeof value !== 'object' || typeof value.requestId !== 'string') {
+      return { corrupt: 'entry is not an office proposal' }
+    }
+    if (typeof value.command !== 'object' || value.command === null || !OFFICE_COMMAND_KINDS.has(value.command.kind)) {
+      return { corrupt: `entry ${value.requestId} carries no known office command` }
+    }
+    return value as OfficeProposal
+  } catch (error) {
+    return { corrupt: `entry is not msgpack: ${(error as Error).message}` }
+  }
+}
