@@ -1,0 +1,63 @@
+/** Runs a range of seeds and sums what they covered; shared by the CLI and the tests. */
+import type { CoreFactory, DriverMode } from './replica.js'
+import { runSimulation, type SimResult, type SimStats } from './simulation.js'
+
+/** Fault-phase events per seed unless told otherwise. */
+export const defaultSteps = 3000
+
+export interface SeedsRequest {
+  readonly firstSeed: number
+  readonly count: number
+  readonly steps: number
+  readonly createCore: CoreFactory
+  readonly driver: DriverMode
+  readonly traceLines: number
+  readonly stopOnFailure: boolean
+  readonly onFailure?: (failure: Extract<SimResult, { ok: false }>) => void
+}
+
+export interface SeedsSummary {
+  readonly run: number
+  readonly failures: ReadonlyArray<Extract<SimResult, { ok: false }>>
+  readonly totals: SimStats
+  readonly maxConvergeTicks: number
+}
+
+export function runSeeds(request: SeedsRequest): SeedsSummary {
+  const failures: Array<Extract<SimResult, { ok: false }>> = []
+  const totals: SimStats = {
+    events: 0,
+    delivered: 0,
+    snapshotChunks: 0,
+    crashes: 0,
+    partitions: 0,
+    confChanges: 0,
+    transfers: 0,
+    leaderTerms: 0,
+    snapshotsInstalled: 0,
+    compactions: 0,
+    writesAcked: 0,
+    readsServed: 0,
+    convergeTicks: 0,
+  }
+  let maxConvergeTicks = 0
+  let run = 0
+  for (let seed = request.firstSeed; seed < request.firstSeed + request.count; seed++) {
+    const result = runSimulation({
+      seed,
+      steps: request.steps,
+      createCore: request.createCore,
+      driver: request.driver,
+      traceLines: request.traceLines,
+    })
+    run++
+    for (const key of Object.keys(totals) as Array<keyof SimStats>) totals[key] += result.stats[key]
+    maxConvergeTicks = Math.max(maxConvergeTicks, result.stats.convergeTicks)
+    if (!result.ok) {
+      failures.push(result)
+      request.onFailure?.(result)
+      if (request.stopOnFailure) break
+    }
+  }
+  return { run, failures, totals, maxConvergeTicks }
+}

@@ -1,0 +1,82 @@
+/**
+ * Per-seed parameters: cluster size, link quality, fault rates and core settings are all drawn
+ * from the seed, so a few hundred seeds cover fast and lossy networks, durable and volatile state
+ * machines, tiny snapshot chunks, lease reads on and off, and so on.
+ */
+import type { RaftConfig } from '../../raft/types.js'
+import type { Prng } from './prng.js'
+import type { LinkConditions } from './sim-network.js'
+
+export interface SimProfile {
+  readonly voters: number
+  /** Simulated time units per tick; every replica ticks at this rate (no clock drift). */
+  readonly tickInterval: number
+  readonly links: LinkConditions
+  readonly raft: Omit<RaftConfig, 'id' | 'random'>
+  readonly durableMachine: boolean
+  readonly compactEvery: number
+  /** Per-tick probabilities of each kind of fault while faults are on. */
+  readonly crashRate: number
+  readonly partitionRate: number
+  readonly membershipRate: number
+  readonly transferRate: number
+  /** Client operations per tick, and the share of them that are reads. */
+  readonly clientRate: number
+  readonly readShare: number
+  /** Most replica ids ever created (initial voters plus added ones). */
+  readonly maxReplicas: number
+}
+
+export function drawProfile(random: Prng): SimProfile {
+  const tickInterval = 10
+  const electionTicks = random.between(8, 14)
+  const checkQuorum = random.chance(0.85)
+  const leaseReads = checkQuorum && random.chance(0.3)
+  const voters = random.chance(0.6) ? 3 : 5
+  const lossy = random.chance(0.5)
+  return {
+    voters,
+    tickInterval,
+    links: {
+      lossRate: lossy ? random.pick([0.01, 0.05, 0.15]) : 0,
+      duplicateRate: random.pick([0, 0.01, 0.05]),
+      minDelay: 1,
+      maxDelay: random.pick([5, 10, 20, 30]),
+      longDelayRate: random.pick([0, 0.01, 0.03]),
+      longDelay: random.pick([60, 150, 300]),
+    },
+    raft: {
+      electionTicks,
+      heartbeatTicks: random.between(1, 3),
+      maxBytesPerMessage: random.pick([16, 64, 256, 4096]),
+      maxInflightMessages: random.between(1, 5),
+      snapshotChunkBytes: random.pick([16, 64, 256, 1 << 20]),
+      preVote: random.chance(0.85),
+      checkQuorum,
+      leaseReads,
+      maxClockDriftTicks: leaseReads ? random.between(1, 3) : 0,
+    },
+    durableMachine: random.chance(0.5),
+    compactEvery: random.pick([4, 10, 25, 60]),
+    crashRate: random.pick([0.002, 0.01, 0.03]),
+    partitionRate: random.pick([0.002, 0.01, 0.02]),
+    membershipRate: random.pick([0, 0.005, 0.02]),
+    transferRate: random.pick([0, 0.005, 0.02]),
+    clientRate: random.pick([0.3, 1, 3]),
+    readShare: random.pick([0.2, 0.5]),
+    maxReplicas: voters + 4,
+  }
+}
+
+export function describeProfile(p: SimProfile): string {
+  const r = p.raft
+  const l = p.links
+  return [
+    `${p.voters} voters, election ${r.electionTicks} ticks, heartbeat ${r.heartbeatTicks}`,
+    `preVote ${r.preVote}, checkQuorum ${r.checkQuorum}, leaseReads ${r.leaseReads} (drift ${r.maxClockDriftTicks})`,
+    `batch ${r.maxBytesPerMessage}B, inflight ${r.maxInflightMessages}, chunk ${r.snapshotChunkBytes}B, compact every ${p.compactEvery}`,
+    `${p.durableMachine ? 'durable' : 'volatile'} state machine`,
+    `links: loss ${l.lossRate}, dup ${l.duplicateRate}, delay ${l.minDelay}-${l.maxDelay} (long ${l.longDelayRate} up to ${l.longDelay}) per tick of ${p.tickInterval}`,
+    `per tick: crash ${p.crashRate}, partition ${p.partitionRate}, membership ${p.membershipRate}, transfer ${p.transferRate}, client ${p.clientRate} (reads ${p.readShare})`,
+  ].join('; ')
+}
