@@ -1,0 +1,206 @@
+import t, { type Test } from 'tap'
+import type { Message } from '../../raft/types.js'
+import { encodeFrame } from '../../src/rpc/frame-codec.js'
+import { PeerTransport, type PeerTransportOptions } from '../../src/rpc/peer-transport.js'
+import type { RpcLogger } from '../../src/rpc/rpc-logger.js'
+import { eventually } from './fixtures/eventually.js'
+import { listenOnLoopback, type LoopbackListener } from './fixtures/listen-on-loopback.js'
+import { RawSocket } from './fixtures/raw-socket.js'
+
+const CLUSTER = 'test-cluster'
+const OFFICE = 'nyc'
+
+interface Node {
+  readonly id: string
+  readonly transport: PeerTransport
+  readonly listener: LoopbackListener
+  readonly received: Message[]
+  readonly warnings: string[]
+}
+
+/** Starts a replica's listener and transport; `peers` maps the other node ids to their ports. */
+async function startNode(
+  t: Test,
+  id: string,
+  peers: Record<string, number>,
+  options: Partial<PeerTransportOptions> & { port?: number } = {},
+): Promise<Node> {
+  const received: Message[] = []
+  const warnings: string[] = []
+  const logger: RpcLogger = { warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields ?? {})}`) }
+  let transport: PeerTransport | null = null
+  const listener = await listenOnLoopback({
+    onPeer: (socket, remote) => transport?.acceptIncoming(socket, remote),
+    ...(options.port === undefined ? {} : { port: options.port }),
+  })
+  transport = new PeerTransport({
+    self: { clusterId: CLUSTER, officeId: OFFICE, nodeId: id },
+    peers: new Map(Object.entries(peers).map(([peer, port]) => [peer, `ws://127.0.0.1:${port}/peer`])),
+    deliver: (message) => received.push(message),
+    random: () => 0.5,
+    logger,
+    backoff: { baseMs: 10, maxMs: 80 },
+    pingIntervalMs: 60_000,
+    ...options,
+  })
+  const node: Node = { id, transport, listener, received, warnings }
+  t.teardown(() => stopNode(node))
+  return node
+}
+
+async function stopNode(node: Node): Promise<void> {
+  node.transport.close()
+  await node.listener.close()
+}
+
+/** Two nodes that know each other; b's port is reserved first so a can be told where b is. */
+async function startPair(t: Test, aOptions: Partial<PeerTransportOptions> = {}) {
+  const placeholder = await listenOnLoopback({})
+  const bPort = placeholder.port
+  await placeholder.close()
+  const a = await startNode(t, 'nyc-1', { 'nyc-2': bPort }, aOptions)
+  const b = await startNode(t, 'nyc-2', { 'nyc-1': a.listener.port }, { port: bPort })
+  return { a, b, bPort }
+}
+
+/** Bytes decode as Buffers: compare byte contents, not the class. */
+function bytesAsArrays(value: unknown): unknown {
+  if (value instanceof Uint8Array) return [...value]
+  if (Array.isArray(value)) return value.map(bytesAsArrays)
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bytesAsArrays(v)]))
+  return value
+}
+
+const heartbeat = (from: string, to: string, term: number): Message => ({ type: 'heartbeat', from, to, term, commit: term, readContext: null })
+
+const append = (from: string, to: string, bytes: number): Message => ({
+  type: 'append',
+  from,
+  to,
+  term: 3,
+  prevLogIndex: 9,
+  prevLogTerm: 2,
+  commit: 9,
+  entries: [
+    { kind: 'command', term: 3, index: 10, data: new Uint8Array(bytes).fill(7) },
+    { kind: 'noop', term: 3, index: 11 },
+    { kind: 'config', term: 3, index: 12, change: { type: 'addLearner', node: 'nyc-4', context: new Uint8Array([1]) } },
+  ],
+})
+
+t.test('messages sent in one turn travel as one frame and arrive intact and in order', async (t) => {
+  const { a, b } = await startPair(t)
+  a.transport.start()
+  await eventually(() => a.transport.connectedPeers().includes('nyc-2'), 'nyc-1 to connect to nyc-2')
+  const batch = [heartbeat('nyc-1', 'nyc-2', 1), append('nyc-1', 'nyc-2', 100), heartbeat('nyc-1', 'nyc-2', 2)]
+  a.transport.send(batch.slice(0, 2))
+  a.transport.send(batch.slice(2))
+  await eventually(() => b.received.length === 3, 'three messages at nyc-2')
+  t.same(bytesAsArrays(b.received), bytesAsArrays(batch))
+  const data = (b.received[1] as Extract<Message, { type: 'append' }>).entries[0]
+  t.ok(data?.kind === 'command' && data.data instanceof Uint8Array, 'entry data arrives as bytes')
+  t.equal(a.transport.stats().framesSent, 1, 'one frame for the whole turn')
+  t.equal(b.transport.stats().framesReceived, 1)
+  // nyc-2 answers over its own link to nyc-1.
+  b.transport.send([{ type: 'heartbeatResponse', from: 'nyc-2', to: 'nyc-1', term: 2, readContext: null }])
+  await eventually(() => a.received.length === 1, 'the answer at nyc-1')
+})
+
+t.test('a batch over the frame limit is split; a single oversized message is dropped', async (t) => {
+  const { a, b } = await startPair(t, { maxFrameBytes: 2000 })
+  a.transport.start()
+  await eventually(() => a.transport.connectedPeers().includes('nyc-2'), 'connection')
+  const batch = Array.from({ length: 10 }, () => append('nyc-1', 'nyc-2', 500))
+  a.transport.send([...batch, append('nyc-1', 'nyc-2', 5000)])
+  await eventually(() => b.received.length === 10, 'the ten messages that fit')
+  const stats = a.transport.stats()
+  t.ok(stats.framesSent > 1, `split into ${stats.framesSent} frames`)
+  t.equal(stats.droppedOversize, 1)
+  t.match(a.warnings.join('\n'), /larger than the peer frame limit/)
+})
+
+t.test('while connecting the queue is bounded; messages for unknown nodes are dropped', async (t) => {
+  const { a, b } = await startPair(t, { maxQueuedMessages: 2 })
+  a.transport.send([1, 2, 3, 4, 5].map((term) => heartbeat('nyc-1', 'nyc-2', term)))
+  a.transport.send([heartbeat('nyc-1', 'nyc-9', 1)])
+  await eventually(() => b.received.length === 2, 'the two queued messages')
+  t.same(b.received.map((m) => m.term), [1, 2])
+  t.equal(a.transport.stats().droppedQueueFull, 3)
+  t.equal(a.transport.stats().droppedUnknownPeer, 1)
+})
+
+t.test('reconnects with backoff after the peer restarts, dropping messages meanwhile', async (t) => {
+  const { a, b, bPort } = await startPair(t)
+  a.transport.start()
+  await eventually(() => a.transport.connectedPeers().includes('nyc-2'), 'first connection')
+  await stopNode(b)
+  await eventually(() => !a.transport.connectedPeers().includes('nyc-2'), 'nyc-1 to notice the restart')
+  a.transport.send([heartbeat('nyc-1', 'nyc-2', 5)])
+  await eventually(() => a.transport.stats().droppedDisconnected === 1, 'the message to be dropped')
+  const restarted = await startNode(t, 'nyc-2', { 'nyc-1': a.listener.port }, { port: bPort })
+  await eventually(() => a.transport.connectedPeers().includes('nyc-2'), 'reconnection')
+  t.ok(a.transport.stats().reconnects >= 1, 'redialled')
+  a.transport.send([heartbeat('nyc-1', 'nyc-2', 6)])
+  await eventually(() => restarted.received.length === 1, 'delivery after restart')
+  t.equal(restarted.received[0]?.term, 6)
+})
+
+/** Opens a raw /peer socket to `node` and completes the handshake as `as`. */
+async function handshake(node: Node, hello: Record<string, unknown>): Promise<RawSocket> {
+  const socket = await RawSocket.open(`ws://127.0.0.1:${node.listener.port}/peer`)
+  const challenge = (await socket.next()) as { type: string; nonce: Uint8Array }
+  if (challenge.type !== 'challenge') throw new Error('expected a challenge first')
+  socket.send(encodeFrame({ type: 'hello', clusterId: CLUSTER, officeId: OFFICE, to: node.id, proof: new Uint8Array(0), ...hello }))
+  return socket
+}
+
+t.test('a handshake naming the wrong cluster, office, target or node is refused', async (t) => {
+  const b = await startNode(t, 'nyc-2', { 'nyc-1': 1, 'nyc-3': 2 }, { handshakeTimeoutMs: 300 })
+  const refusals: Array<[string, Record<string, unknown>, number, RegExp]> = [
+    ['other cluster', { nodeId: 'nyc-1', clusterId: 'other' }, 4403, /cluster "other"/],
+    ['other office', { nodeId: 'nyc-1', officeId: 'lon' }, 4403, /office "lon"/],
+    ['wrong target', { nodeId: 'nyc-1', to: 'nyc-3' }, 4403, /meant for "nyc-3"/],
+    ['stranger', { nodeId: 'tok-1' }, 4403, /"tok-1" is not a peer/],
+    ['malformed', { nodeId: 42 }, 4400, /malformed hello: hello\.nodeId/],
+  ]
+  for (const [name, hello, code, reason] of refusals) {
+    const socket = await handshake(b, hello)
+    const closed = await socket.closed()
+    t.equal(closed.code, code, name)
+    t.match(closed.reason, reason, name)
+  }
+  const silent = await RawSocket.open(`ws://127.0.0.1:${b.listener.port}/peer`)
+  t.teardown(() => silent.close())
+  t.match(await silent.closed(), { code: 4400, reason: /no hello/ }, 'a silent dialer is dropped')
+})
+
+t.test('invalid peer frames are counted and logged and never reach the core', async (t) => {
+  const b = await startNode(t, 'nyc-2', { 'nyc-1': 1 })
+  const socket = await handshake(b, { nodeId: 'nyc-1' })
+  t.teardown(() => socket.close())
+  t.same(await socket.next(), { type: 'welcome', nodeId: 'nyc-2' })
+  const good = heartbeat('nyc-1', 'nyc-2', 4)
+  const invalid: Array<[string, Uint8Array | string]> = [
+    ['garbage', Buffer.from([0xc1, 0x00, 0xff])],
+    ['text', 'heartbeat'],
+    ['not an array', encodeFrame(good)],
+    ['empty batch', encodeFrame([])],
+    ['unknown type', encodeFrame([{ ...good, type: 'gossip' }])],
+    ['negative term', encodeFrame([{ ...good, term: -1 }])],
+    ['fractional index', encodeFrame([{ ...good, commit: 1.5 }])],
+    ['missing field', encodeFrame([{ type: 'vote', from: 'nyc-1', to: 'nyc-2', term: 2, lastLogIndex: 1, lastLogTerm: 1 }])],
+    ['extra field', encodeFrame([{ ...good, extra: true }])],
+    ['data not bytes', encodeFrame([{ ...append('nyc-1', 'nyc-2', 1), entries: [{ kind: 'command', term: 1, index: 1, data: 'text' }] }])],
+    ['addressed to another node', encodeFrame([{ ...good, to: 'nyc-3' }])],
+    ['forged sender', encodeFrame([{ ...good, from: 'nyc-3' }])],
+    ['one bad message spoils the batch', encodeFrame([good, { ...good, term: 'x' }])],
+  ]
+  for (const [, bytes] of invalid) socket.send(bytes)
+  socket.send(encodeFrame([good]))
+  await eventually(() => b.received.length === 1, 'the valid frame')
+  t.same(b.received, [good], 'only the valid frame was delivered')
+  t.equal(b.transport.stats().invalidFrames, invalid.length)
+  t.equal(b.warnings.filter((w) => w.startsWith('dropped an invalid peer frame')).length, invalid.length, 'each was logged')
+  t.match(b.warnings.join('\n'), /batch\[0\]\.to: \\"nyc-3\\" is not this replica/)
+  t.match(b.warnings.join('\n'), /arrived on the connection of \\"nyc-1\\"/)
+})
