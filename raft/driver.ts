@@ -1,4 +1,30 @@
-import type { Entry, HardState, Snapshot } from './types.js'
+/**
+ * The driver: the small loop that connects the pure Raft core to durable storage, the network and
+ * the replicated state machine, honouring the persistence contract written on `Ready`.
+ *
+ * One Ready at a time: persist it in one synced write, only then send its messages, apply its
+ * committed entries, settle the callers waiting on them, and advance. Proposals that arrive while
+ * a write is in flight are appended to the core meanwhile and all land in the next write: that is
+ * the group commit. Any storage or state-machine failure stops the replica for good, because
+ * carrying on would mean acting on state that may not be durable.
+ */
+import { RaftNode } from './raft-node.js'
+import type { RaftStatus } from './status.js'
+import type {
+  ConfChange,
+  Entry,
+  HardState,
+  Index,
+  Message,
+  NodeId,
+  ProposeResult,
+  RaftConfig,
+  Ready,
+  RestoredState,
+  SoftState,
+  Snapshot,
+  Term,
+} from './types.js'
 
 /** What one Ready asks to make durable; persisted in ONE synced write, in this order. */
 export interface PersistBatch {
@@ -10,11 +36,441 @@ export interface PersistBatch {
 /** The replica's durable Raft state. A rejected promise is fatal for the replica. */
 export interface RaftStorage {
   /**
-   * One synced write: the snapshot (entries it covers are dropped, and so is the rest of the log
-   * unless the stored entry at the snapshot's index has the snapshot's term), then the entries
-   * (replacing stored entries at or after `entries[0].index`), then the hard state.
+   * One synced write: the snapshot (it replaces the whole stored log: the core hands one out only
+   * after discarding its log for it), then the entries (replacing stored entries at or after
+   * `entries[0].index`), then the hard state.
    */
   persist(batch: PersistBatch): Promise<void>
   /** Record a snapshot the local state machine produced and drop the entries it covers. */
   compact(snapshot: Snapshot): Promise<void>
+}
+
+/** Delivery to peers is best effort: Raft retries whatever is lost. */
+export interface RaftTransport {
+  send(messages: readonly Message[]): void
+}
+
+export interface ReplicatedStateMachine<Result> {
+  /**
+   * Applies committed entries in order (every kind: noops and config entries only move the applied
+   * index) and returns one result per entry. Must record the last entry's index and term in the
+   * same durable write as the entries' effects, so no entry is ever applied twice or half.
+   */
+  apply(entries: readonly Entry[]): Promise<readonly Result[]>
+  /** The whole state as of the applied index, which the result names. */
+  snapshot(): Promise<{ readonly data: Uint8Array; readonly index: Index; readonly term: Term }>
+  /** Replaces the whole state (and the applied index) with the snapshot's, atomically. */
+  restore(snapshot: Snapshot): Promise<void>
+}
+
+/** Calls `onTick` periodically until stopped; tests inject one they advance by hand. */
+export interface Ticker {
+  start(onTick: () => void): { stop(): void }
+}
+
+export function intervalTicker(intervalMs: number): Ticker {
+  return {
+    start(onTick) {
+      const timer = setInterval(onTick, intervalMs)
+      return { stop: () => clearInterval(timer) }
+    },
+  }
+}
+
+export type RaftRequestFailure =
+  /** This replica is not the leader; `leader` is the one it knows of, if any. */
+  | 'notLeader'
+  /** A leadership transfer is under way; retry at `leader` shortly. */
+  | 'transferring'
+  /** The proposal's index was taken by another leader's entry: it was not and will not be applied. */
+  | 'superseded'
+  /** Leadership was lost while waiting: the entry may or may not be applied; retry idempotently. */
+  | 'leadershipLost'
+  /** The read could not be confirmed by a leader; retry. */
+  | 'readFailed'
+  | 'confChangePending'
+  | 'invalidConfChange'
+  /** The driver was stopped, or stopped itself after a fatal error. */
+  | 'stopped'
+
+const RETRYABLE: ReadonlySet<RaftRequestFailure> = new Set([
+  'notLeader',
+  'transferring',
+  'superseded',
+  'leadershipLost',
+  'readFailed',
+  'confChangePending',
+])
+
+export class RaftRequestError extends Error {
+  readonly retryable: boolean
+  constructor(
+    readonly reason: RaftRequestFailure,
+    readonly leader: NodeId | null,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'RaftRequestError'
+    this.retryable = RETRYABLE.has(reason)
+  }
+}
+
+export interface RaftDriverOptions<Result> {
+  readonly config: RaftConfig
+  /** From the stores; see RaftLogStore.load. `applied` may lag the snapshot after a crash. */
+  readonly restored: RestoredState
+  readonly storage: RaftStorage
+  readonly transport: RaftTransport
+  readonly stateMachine: ReplicatedStateMachine<Result>
+  readonly ticker: Ticker
+  /** Take a state-machine snapshot and compact the log every this many applied entries. */
+  readonly snapshotEvery: number
+  /** Called once if the replica stops itself because storage or the state machine failed. */
+  readonly onFatal?: (error: Error) => void
+}
+
+export interface DriverCounters {
+  /** Ready batches processed. */
+  readonly readies: number
+  /** Synced storage writes (one per Ready that had something to persist). */
+  readonly persists: number
+  readonly persistedEntries: number
+  readonly snapshots: number
+}
+
+interface PendingProposal {
+  readonly term: Term
+  readonly settle: (result: unknown) => void
+  readonly fail: (error: Error) => void
+}
+
+interface PendingRead {
+  /** Index to wait for, once the core has confirmed the read. */
+  index: Index | null
+  readonly done: () => void
+  readonly fail: (error: Error) => void
+}
+
+export interface RequestOptions {
+  /** Stops waiting (the caller's timeout); a proposal may still be applied. */
+  readonly signal?: AbortSignal
+}
+
+type Phase = 'running' | 'stopped' | 'failed'
+
+export class RaftDriver<Result> {
+  private readonly node: RaftNode
+  private readonly options: RaftDriverOptions<Result>
+  private readonly tickerHandle: { stop(): void }
+  private phase: Phase = 'running'
+  private looping = false
+  private loopDone: Promise<void> = Promise.resolve()
+  private applied: Index
+  private snapshotIndex: Index
+  private soft: SoftState
+  private readonly proposals = new Map<Index, PendingProposal>()
+  private readonly reads = new Map<string, PendingRead>()
+  private readSeq = 0
+  /** Makes read contexts unique across restarts of this replica. */
+  private readonly incarnation: string
+  private counters = { readies: 0, persists: 0, persistedEntries: 0, snapshots: 0 }
+  private resolveClosed!: (error: Error | null) => void
+  /** Settles when the driver stops: with null after stop(), with the error after a fatal failure. */
+  readonly closed: Promise<Error | null> = new Promise((resolve) => (this.resolveClosed = resolve))
+
+  private constructor(options: RaftDriverOptions<Result>, restored: RestoredState) {
+    if (!Number.isSafeInteger(options.snapshotEvery) || options.snapshotEvery < 1) {
+      throw new Error(`RaftDriverOptions.snapshotEvery must be a positive integer, got ${options.snapshotEvery}`)
+    }
+    this.options = options
+    this.incarnation = Math.floor(options.config.random() * 2 ** 32).toString(36)
+    this.node = new RaftNode(options.config, restored)
+    this.applied = restored.applied
+    this.snapshotIndex = restored.snapshot?.meta.index ?? 0
+    const status = this.node.status()
+    this.soft = { role: status.role, leader: status.leader, term: status.term }
+    this.tickerHandle = options.ticker.start(() => this.tick())
+    this.kick()
+  }
+
+  /**
+   * Starts a replica from its stored state. A crash between storing a received snapshot and
+   * installing it leaves the state machine behind the snapshot: it is installed first.
+   */
+  static async start<Result>(options: RaftDriverOptions<Result>): Promise<RaftDriver<Result>> {
+    let restored = options.restored
+    if (restored.snapshot !== null && restored.applied < restored.snapshot.meta.index) {
+      await options.stateMachine.restore(restored.snapshot)
+      restored = { ...restored, applied: restored.snapshot.meta.index }
+    }
+    return new RaftDriver(options, restored)
+  }
+
+  get id(): NodeId {
+    return this.node.id
+  }
+
+  status(): RaftStatus {
+    return this.node.status()
+  }
+
+  stats(): DriverCounters {
+    return { ...this.counters }
+  }
+
+  /** Resolves once no Ready is being processed (lets tests and shutdown wait for quiescence). */
+  async idle(): Promise<void> {
+    while (this.looping) await this.loopDone
+  }
+
+  /** A message from a peer (already validated by the transport). */
+  step(message: Message): void {
+    if (this.phase !== 'running') return
+    this.node.step(message)
+    this.kick()
+  }
+
+  /** Resolves with the state machine's result once the entry is applied here. */
+  propose(data: Uint8Array, options: RequestOptions = {}): Promise<Result> {
+    return this.submit(() => this.node.propose(data), options) as Promise<Result>
+  }
+
+  /** Resolves once the membership change is applied here. */
+  async proposeConfChange(change: ConfChange, options: RequestOptions = {}): Promise<void> {
+    await this.submit(() => this.node.proposeConfChange(change), options)
+  }
+
+  /** Resolves once this replica's state machine may serve a linearizable read. */
+  read(options: RequestOptions = {}): Promise<void> {
+    if (this.phase !== 'running') return Promise.reject(this.stoppedError())
+    const context = `${this.node.id}/${this.incarnation}/${++this.readSeq}`
+    const result = this.node.readIndex(context)
+    if (!result.ok) {
+      return Promise.reject(new RaftRequestError('notLeader', result.leader, `${this.node.id} cannot serve reads: not the leader`))
+    }
+    const promise = new Promise<void>((resolve, reject) => {
+      const detach = this.onAbort(options.signal, () => {
+        this.reads.delete(context)
+        reject(abortReason(options.signal))
+      })
+      this.reads.set(context, {
+        index: null,
+        done: () => (detach(), resolve()),
+        fail: (error) => (detach(), reject(error)),
+      })
+    })
+    this.kick()
+    return promise
+  }
+
+  transferLeadership(to: NodeId): { ok: true } | { ok: false; reason: string } {
+    if (this.phase !== 'running') return { ok: false, reason: `replica ${this.node.id} is stopped` }
+    const result = this.node.transferLeadership(to)
+    this.kick()
+    return result
+  }
+
+  /** Stops ticking and processing; waits for the Ready in progress; fails every waiting caller. */
+  async stop(): Promise<void> {
+    if (this.phase === 'running') {
+      this.phase = 'stopped'
+      this.tickerHandle.stop()
+      this.failAllWaiting(this.stoppedError())
+      this.resolveClosed(null)
+    }
+    await this.loopDone
+  }
+
+  private tick(): void {
+    if (this.phase !== 'running') return
+    this.node.tick()
+    this.kick()
+  }
+
+  private submit(propose: () => ProposeResult, options: RequestOptions): Promise<unknown> {
+    if (this.phase !== 'running') return Promise.reject(this.stoppedError())
+    if (options.signal?.aborted === true) return Promise.reject(abortReason(options.signal))
+    const result = propose()
+    if (!result.ok) return Promise.reject(refusal(this.node.id, result))
+    const promise = new Promise<unknown>((resolve, reject) => {
+      const detach = this.onAbort(options.signal, () => {
+        this.proposals.delete(result.index)
+        reject(abortReason(options.signal))
+      })
+      this.proposals.set(result.index, {
+        term: result.term,
+        settle: (value) => (detach(), resolve(value)),
+        fail: (error) => (detach(), reject(error)),
+      })
+    })
+    this.kick()
+    return promise
+  }
+
+  private onAbort(signal: AbortSignal | undefined, abort: () => void): () => void {
+    if (signal === undefined) return () => {}
+    signal.addEventListener('abort', abort, { once: true })
+    return () => signal.removeEventListener('abort', abort)
+  }
+
+  /** Starts the loop unless it is already running; it drains every Ready there is. */
+  private kick(): void {
+    if (this.looping || this.phase !== 'running') return
+    this.loopDone = this.loop()
+  }
+
+  private async loop(): Promise<void> {
+    this.looping = true
+    try {
+      while (this.phase === 'running' && this.node.hasReady()) await this.process(this.node.ready())
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)))
+    } finally {
+      this.looping = false
+    }
+  }
+
+  private async process(ready: Ready): Promise<void> {
+    const { storage, transport, stateMachine } = this.options
+    this.counters.readies++
+    if (ready.snapshot !== null || ready.entries.length > 0 || ready.hardState !== null) {
+      await storage.persist({ snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState })
+      this.counters.persists++
+      this.counters.persistedEntries += ready.entries.length
+    }
+    if (this.phase !== 'running') return
+    // Only now are the votes and acknowledgements in these messages backed by durable state.
+    if (ready.messages.length > 0) transport.send(ready.messages)
+    if (ready.snapshot !== null) {
+      await stateMachine.restore(ready.snapshot)
+      this.applied = ready.snapshot.meta.index
+      this.snapshotIndex = ready.snapshot.meta.index
+      this.failProposalsThrough(ready.snapshot.meta.index)
+    }
+    if (ready.committed.length > 0) {
+      const results = await stateMachine.apply(ready.committed)
+      if (results.length !== ready.committed.length) {
+        throw new Error(`state machine returned ${results.length} results for ${ready.committed.length} entries`)
+      }
+      ready.committed.forEach((entry, i) => this.settleProposal(entry, results[i]))
+      this.applied = ready.committed[ready.committed.length - 1]?.index ?? this.applied
+    }
+    if (this.phase !== 'running') return
+    this.node.advance(ready)
+    if (ready.softState !== null) this.noteSoftState(ready.softState)
+    for (const state of ready.readStates) {
+      const read = this.reads.get(state.context)
+      if (read !== undefined) read.index = state.index
+    }
+    for (const context of ready.readFailures) {
+      const read = this.reads.get(context)
+      this.reads.delete(context)
+      read?.fail(new RaftRequestError('readFailed', this.soft.leader, `read ${context} lost its leader; retry`))
+    }
+    this.serveReads()
+    if (this.applied - this.snapshotIndex >= this.options.snapshotEvery) await this.takeSnapshot()
+  }
+
+  private settleProposal(entry: Entry, result: unknown): void {
+    const pending = this.proposals.get(entry.index)
+    if (pending === undefined) return
+    this.proposals.delete(entry.index)
+    if (entry.term === pending.term) pending.settle(result)
+    else pending.fail(this.supersededError(entry.index))
+  }
+
+  private failProposalsThrough(index: Index): void {
+    for (const [at, pending] of this.proposals) {
+      if (at > index) continue
+      this.proposals.delete(at)
+      pending.fail(this.supersededError(at))
+    }
+  }
+
+  /** A leader that lost its role or moved to a new term no longer vouches for its proposals. */
+  private noteSoftState(soft: SoftState): void {
+    this.soft = soft
+    for (const [index, pending] of this.proposals) {
+      if (soft.role === 'leader' && pending.term === soft.term) continue
+      this.proposals.delete(index)
+      pending.fail(
+        new RaftRequestError(
+          'leadershipLost',
+          soft.leader,
+          `${this.node.id} lost leadership of term ${pending.term} before entry ${index} was applied; it may still be applied`,
+        ),
+      )
+    }
+  }
+
+  private serveReads(): void {
+    for (const [context, read] of this.reads) {
+      if (read.index === null || read.index > this.applied) continue
+      this.reads.delete(context)
+      read.done()
+    }
+  }
+
+  private async takeSnapshot(): Promise<void> {
+    const produced = await this.options.stateMachine.snapshot()
+    if (produced.index !== this.applied) {
+      throw new Error(`state machine snapshot is at index ${produced.index}, but ${this.applied} is applied`)
+    }
+    // The core fills in the term and membership it knows for that index; persist what it kept.
+    const draft: Snapshot = {
+      meta: { index: produced.index, term: produced.term, conf: this.node.status().conf },
+      data: produced.data,
+    }
+    const kept = this.node.compact(draft)
+    await this.options.storage.compact(kept)
+    this.snapshotIndex = kept.meta.index
+    this.counters.snapshots++
+  }
+
+  private fail(error: Error): void {
+    if (this.phase !== 'running') return
+    this.phase = 'failed'
+    this.tickerHandle.stop()
+    this.failAllWaiting(new RaftRequestError('stopped', null, `replica ${this.node.id} stopped: ${error.message}`))
+    this.resolveClosed(error)
+    this.options.onFatal?.(error)
+  }
+
+  private failAllWaiting(error: Error): void {
+    const proposals = [...this.proposals.values()]
+    const reads = [...this.reads.values()]
+    this.proposals.clear()
+    this.reads.clear()
+    for (const pending of proposals) pending.fail(error)
+    for (const read of reads) read.fail(error)
+  }
+
+  private stoppedError(): RaftRequestError {
+    return new RaftRequestError('stopped', null, `replica ${this.node.id} is stopped`)
+  }
+
+  private supersededError(index: Index): RaftRequestError {
+    return new RaftRequestError(
+      'superseded',
+      this.soft.leader,
+      `entry ${index} was replaced by another leader's entry; the proposal was not applied`,
+    )
+  }
+}
+
+function refusal(id: NodeId, result: Exclude<ProposeResult, { ok: true }>): RaftRequestError {
+  switch (result.reason) {
+    case 'notLeader':
+      return new RaftRequestError('notLeader', result.leader, `${id} is not the leader`)
+    case 'transferring':
+      return new RaftRequestError('transferring', result.leader, `${id} is handing leadership to ${result.leader}`)
+    case 'confChangePending':
+    case 'invalidConfChange':
+      return new RaftRequestError(result.reason, id, result.detail)
+  }
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason
+  return reason instanceof Error ? reason : new Error('request aborted')
 }

@@ -49,6 +49,8 @@ export class InMemoryCluster {
   readonly readyLog = new Map<string, Ready[]>()
   /** Messages sent and not yet delivered. */
   queue: Message[] = []
+  /** Called after a Ready's durable part is stored and before its messages are sent. */
+  afterPersist: ((id: string, rd: Ready, store: Store) => void) | null = null
   /** Links that drop messages: "a->b". */
   private readonly cut = new Set<string>()
 
@@ -121,6 +123,7 @@ export class InMemoryCluster {
       const first = rd.entries[0]
       if (first !== undefined) store.entries = [...store.entries.filter((e) => e.index < first.index), ...rd.entries]
       if (rd.hardState !== null) store.hardState = rd.hardState
+      this.afterPersist?.(id, rd, store)
       this.queue.push(...rd.messages)
       const applied = this.applied.get(id) ?? []
       if (rd.snapshot !== null) applied.push(`snapshot@${rd.snapshot.meta.index}:${new TextDecoder().decode(rd.snapshot.data)}`)

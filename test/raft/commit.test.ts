@@ -1,0 +1,67 @@
+import t from 'tap'
+import { RaftNode, type Entry, type Index, type Message, type RaftConfig, type RestoredState } from '../../raft/index.js'
+import { testConfig } from './in-memory-cluster.js'
+
+/** A variant that commits entries of earlier terms by counting (unsafe: Raft paper Figure 8). */
+class CountsOldTerms extends RaftNode {
+  protected override isCommittableTerm(_index: Index): boolean {
+    return true
+  }
+}
+
+const noop = (index: number, term: number): Entry => ({ kind: 'noop', index, term })
+const conf = { voters: ['a', 'b', 'c'], learners: [] }
+
+/**
+ * Figure 8 set-up: a holds an entry of term 2 at index 2 that only it has; a wins term 4 and
+ * replicates that entry to b, one entry per message, before its own noop.
+ */
+function figure8(make: (config: RaftConfig, restored: RestoredState) => RaftNode): Index[] {
+  const cfg = (id: string): RaftConfig => testConfig(id, { maxBytesPerMessage: 1, preVote: false, checkQuorum: false })
+  const a = make(cfg('a'), { hardState: { term: 3, vote: null, commit: 1 }, snapshot: null, entries: [noop(1, 1), noop(2, 2)], applied: 1, conf })
+  const b = make(cfg('b'), { hardState: { term: 3, vote: null, commit: 1 }, snapshot: null, entries: [noop(1, 1)], applied: 1, conf })
+  const nodes = new Map([['a', a], ['b', b]]) // c is down
+  const commits: Index[] = []
+  for (let i = 0; i < 30 && a.status().role !== 'leader'; i++) {
+    a.tick()
+    pump()
+  }
+  function pump(): void {
+    for (let round = 0; round < 20; round++) {
+      const out: Message[] = []
+      for (const n of nodes.values()) {
+        while (n.hasReady()) {
+          const rd = n.ready()
+          out.push(...rd.messages)
+          n.advance(rd)
+        }
+      }
+      for (const m of out) {
+        nodes.get(m.to)?.step(m)
+        commits.push(a.status().commit)
+      }
+    }
+  }
+  pump()
+  return commits
+}
+
+t.test('Figure 8: an entry of an earlier term is not committed by counting replicas', async (t) => {
+  const commits = figure8((c, r) => new RaftNode(c, r))
+  t.notOk(commits.includes(2), 'commit never stops at the old-term entry 2')
+  t.equal(commits[commits.length - 1], 3, 'it commits once the term-4 noop is on a majority')
+})
+
+t.test('Figure 8: the broken variant does commit the old-term entry by counting (the hook is what guards it)', async (t) => {
+  const commits = figure8((c, r) => new CountsOldTerms(c, r))
+  t.ok(commits.includes(2))
+})
+
+t.test('a new leader appends a noop of its term first', async (t) => {
+  const a = new RaftNode(testConfig('a', { preVote: false }), { hardState: { term: 5, vote: null, commit: 0 }, snapshot: null, entries: [noop(1, 2)], applied: 0, conf: { voters: ['a'], learners: [] } })
+  for (let i = 0; i < 30 && a.status().role !== 'leader'; i++) a.tick()
+  const rd = a.ready()
+  t.match(rd.entries, [{ kind: 'noop', index: 2, term: 6 }])
+  t.match(rd.committed, [{ index: 1 }, { index: 2, kind: 'noop' }], 'single voter commits both at once')
+  t.match(rd.hardState, { term: 6, vote: 'a', commit: 2 })
+})
