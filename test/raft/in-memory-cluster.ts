@@ -3,7 +3,7 @@
  * ticks a node or delivers messages. Each node has a fake durable store that receives exactly what
  * the Ready contract says must be persisted, so restarts keep only that.
  */
-import { RaftNode, type ConfState, type Entry, type HardState, type Message, type RaftConfig, type Ready, type Snapshot } from '../../raft/index.js'
+import { RaftNode, type ConfState, type Entry, type HardState, type Message, type RaftConfig, type ReadState, type Ready, type Snapshot } from '../../raft/index.js'
 
 export interface Store {
   hardState: HardState
@@ -47,6 +47,9 @@ export class InMemoryCluster {
   /** Everything each node applied, in order (commands decoded as text). */
   readonly applied = new Map<string, string[]>()
   readonly readyLog = new Map<string, Ready[]>()
+  /** Read results each node's Readies reported, in order. */
+  readonly readStates = new Map<string, ReadState[]>()
+  readonly readFailures = new Map<string, string[]>()
   /** Messages sent and not yet delivered. */
   queue: Message[] = []
   /** Called after a Ready's durable part is stored and before its messages are sent. */
@@ -124,6 +127,8 @@ export class InMemoryCluster {
       if (first !== undefined) store.entries = [...store.entries.filter((e) => e.index < first.index), ...rd.entries]
       if (rd.hardState !== null) store.hardState = rd.hardState
       this.afterPersist?.(id, rd, store)
+      this.readStates.set(id, [...(this.readStates.get(id) ?? []), ...rd.readStates])
+      this.readFailures.set(id, [...(this.readFailures.get(id) ?? []), ...rd.readFailures])
       this.queue.push(...rd.messages)
       const applied = this.applied.get(id) ?? []
       if (rd.snapshot !== null) applied.push(`snapshot@${rd.snapshot.meta.index}:${new TextDecoder().decode(rd.snapshot.data)}`)
