@@ -243,10 +243,12 @@ export class RaftDriver<Result> {
   /** Resolves once this replica's state machine may serve a linearizable read. */
   read(options: RequestOptions = {}): Promise<void> {
     if (this.phase !== 'running') return Promise.reject(this.stoppedError())
+    if (options.signal?.aborted === true) return Promise.reject(abortReason(options.signal))
     const context = `${this.node.id}/${this.incarnation}/${++this.readSeq}`
     const result = this.node.readIndex(context)
     if (!result.ok) {
-      return Promise.reject(new RaftRequestError('notLeader', result.leader, `${this.node.id} cannot serve reads: not the leader`))
+      const message = `${this.node.id} cannot serve a linearizable read: it knows no leader to confirm it`
+      return Promise.reject(new RaftRequestError('notLeader', result.leader, message))
     }
     const promise = new Promise<void>((resolve, reject) => {
       const detach = this.onAbort(options.signal, () => {

@@ -81,7 +81,7 @@ export class RaftLogStore implements RaftStorage {
   }
 
   async persist(batch: PersistBatch): Promise<void> {
-    const plan = await this.planLayout(batch)
+    const plan = this.planLayout(batch)
     const ops = this.db.root.batch()
     if (batch.snapshot !== null) {
       this.deleteEntries(ops, this.snapshotIndex + 1, plan.dropThrough)
@@ -108,12 +108,12 @@ export class RaftLogStore implements RaftStorage {
   }
 
   /** Where the log will start and end after `batch`, checked before anything is written. */
-  private async planLayout(batch: PersistBatch): Promise<{
+  private planLayout(batch: PersistBatch): {
     snapshotIndex: Index
     dropThrough: Index
     lastBeforeEntries: Index
     lastIndex: Index
-  }> {
+  } {
     let snapshotIndex = this.snapshotIndex
     let lastIndex = this.lastIndex
     let dropThrough = snapshotIndex
@@ -122,11 +122,11 @@ export class RaftLogStore implements RaftStorage {
       if (meta.index <= this.snapshotIndex) {
         throw new Error(`snapshot at index ${meta.index} is not newer than the stored one at ${this.snapshotIndex}`)
       }
-      // Raft paper section 7: a log that agrees with the snapshot at its index keeps its suffix.
-      const keepSuffix = meta.index <= lastIndex && (await this.termAt(meta.index)) === meta.term
-      dropThrough = keepSuffix ? meta.index : lastIndex
+      // The core hands out a snapshot only when it replaced its whole log with it (a log that
+      // already agreed with the snapshot just commits up to it instead), so the stored log goes too.
+      dropThrough = lastIndex
       snapshotIndex = meta.index
-      lastIndex = keepSuffix ? lastIndex : meta.index
+      lastIndex = meta.index
     }
     const lastBeforeEntries = lastIndex
     const first = batch.entries[0]
@@ -160,11 +160,6 @@ export class RaftLogStore implements RaftStorage {
     if (data === undefined) throw new Error(`snapshot in ${this.db.directory} has metadata but no data`)
     const meta: SnapshotMeta = decodeSnapshotMeta(metaBytes)
     return { meta, data }
-  }
-
-  private async termAt(index: Index): Promise<number | undefined> {
-    const bytes = await this.db.raftLog.get(encodeIndexKey(index))
-    return bytes === undefined ? undefined : decodeEntry(bytes).term
   }
 
   private putSnapshot(ops: Batch, snapshot: Snapshot): void {

