@@ -7,36 +7,34 @@ import {
   toFloatingMs,
   type LocalDateTime,
 } from './local-date-time.js'
+import { zoneOffsetMs } from './zone-offsets.js'
+
+export { zoneOffsetMs }
 
 const MINUTE_MS = 60_000
 const DAY_MS = 86_400_000
-
-/** Zones are looked up often during expansion; luxon's zone objects cache their ICU formatter. */
-const zoneCache = new Map<string, IANAZone>()
-
-function ianaZone(zone: string): IANAZone {
-  let z = zoneCache.get(zone)
-  if (z === undefined) {
-    z = IANAZone.create(zone)
-    zoneCache.set(zone, z)
-  }
-  return z
-}
 
 /**
  * Returns `zone` when it names a zone of the IANA tz database known to this runtime, otherwise
  * throws. Fixed offsets such as "+05:00" are refused: events must follow their place's DST rules.
  */
 export function requireZone(zone: string, field: string): string {
-  if (zone.length === 0 || /^[+-]/.test(zone) || !IANAZone.isValidZone(zone)) {
+  if (!isKnownZone(zone)) {
     throw new CalendarInputError(field, `${field}: unknown time zone "${zone}"`)
   }
   return zone
 }
 
-/** The zone's UTC offset at an instant, in milliseconds (rounded to whole seconds). */
-export function zoneOffsetMs(ms: number, zone: string): number {
-  return Math.round(ianaZone(zone).offset(ms) * 60) * 1000
+/** Answers remembered: luxon builds an ICU formatter for every check. */
+const zoneValidity = new Map<string, boolean>()
+
+function isKnownZone(zone: string): boolean {
+  let known = zoneValidity.get(zone)
+  if (known === undefined) {
+    known = zone.length > 0 && !/^[+-]/.test(zone) && IANAZone.isValidZone(zone)
+    if (zoneValidity.size < 10_000) zoneValidity.set(zone, known)
+  }
+  return known
 }
 
 /**
