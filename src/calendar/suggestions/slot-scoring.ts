@@ -1,0 +1,114 @@
+import type { Interval } from '../intervals/interval-set.js';
+import type { AttendeeTimeline } from './attendee-timeline.js';
+import type { MeetingRequest } from './meeting-request.js';
+
+/** How one attendee fares in one occurrence of a candidate. */
+export interface AttendeeCheck {
+  /** 'busy' if a busy occurrence overlaps, else 'tentative' if a tentative one does, else null. */
+  readonly blockedBy: 'busy' | 'tentative' | null;
+  /** Minutes of the meeting outside the attendee's working time. */
+  readonly outOfHoursMinutes: number;
+}
+
+export function checkAttendee(timeline: AttendeeTimeline, meeting: Interval): AttendeeCheck {
+  const blockedBy = timeline.hardBusy.overlaps(meeting) ? 'busy' : timeline.tentative.overlaps(meeting) ? 'tentative' : null;
+  const inside = timeline.working.overlapLength(meeting);
+  return { blockedBy, outOfHoursMinutes: (meeting.end - meeting.start - inside) / 60_000 };
+}
+
+export function canAttend(check: AttendeeCheck): boolean {
+  return check.blockedBy === null && check.outOfHoursMinutes === 0;
+}
+
+/**
+ * The score of a candidate, summed over its occurrences (one for a single meeting). Lower is
+ * better in every field; candidates are ordered by the fields in this order (see compareScores).
+ * Event conflicts and time outside working hours are kept apart: a conflict needs someone to move
+ * a commitment, while working late is a burden that can be shared fairly.
+ */
+export interface SlotScore {
+  readonly startMs: number;
+  /** Occurrence starts that were scored (just [startMs] for a single meeting). */
+  readonly occurrenceStartsMs: readonly number[];
+  /**
+   * Occurrences where the meeting does not fit: an organizer or required attendee is blocked or
+   * outside working hours, or fewer than minAttendees are free inside their working hours.
+   */
+  readonly conflictingOccurrences: number;
+  /** Sum over occurrences of organizer/required attendees blocked by a busy or tentative event. */
+  readonly requiredConflicts: number;
+  /** Sum over occurrences of how many attendees not blocked by events are missing to reach minAttendees. */
+  readonly attendeeShortfall: number;
+  /** Sum over occurrences of optional attendees blocked by a busy or tentative event. */
+  readonly optionalConflicts: number;
+  /** The out-of-hours minutes of the most burdened attendee (fairness across time zones). */
+  readonly maxOutOfHoursMinutes: number;
+  /** Out-of-hours minutes of all attendees together. */
+  readonly totalOutOfHoursMinutes: number;
+}
+
+export function fits(score: SlotScore): boolean {
+  return score.conflictingOccurrences === 0;
+}
+
+/** Scores one candidate given its occurrence starts. Cost: O(occurrences × attendees × log(intervals)). */
+export function scoreCandidate(
+  request: MeetingRequest,
+  timelines: readonly AttendeeTimeline[],
+  startMs: number,
+  occurrenceStartsMs: readonly number[],
+): SlotScore {
+  const durationMs = request.durationMinutes * 60_000;
+  const burden = new Array<number>(timelines.length).fill(0);
+  let conflictingOccurrences = 0;
+  let requiredConflicts = 0;
+  let attendeeShortfall = 0;
+  let optionalConflicts = 0;
+  for (const occurrenceStart of occurrenceStartsMs) {
+    const meeting = { start: occurrenceStart, end: occurrenceStart + durationMs };
+    let attending = 0;
+    let unblocked = 0;
+    let requiredMissing = false;
+    timelines.forEach((timeline, i) => {
+      const check = checkAttendee(timeline, meeting);
+      const required = timeline.role !== 'optional';
+      burden[i]! += check.outOfHoursMinutes;
+      if (canAttend(check)) attending++;
+      else if (required) requiredMissing = true;
+      if (check.blockedBy === null) unblocked++;
+      else if (required) requiredConflicts++;
+      else optionalConflicts++;
+    });
+    if (requiredMissing || attending < request.minAttendees) conflictingOccurrences++;
+    attendeeShortfall += Math.max(0, request.minAttendees - unblocked);
+  }
+  return {
+    startMs,
+    occurrenceStartsMs,
+    conflictingOccurrences,
+    requiredConflicts,
+    attendeeShortfall,
+    optionalConflicts,
+    maxOutOfHoursMinutes: Math.max(0, ...burden),
+    totalOutOfHoursMinutes: burden.reduce((a, b) => a + b, 0),
+  };
+}
+
+/**
+ * The ranking: meetings that fit on every occurrence first (fewest misfit occurrences), then
+ * fewer event conflicts of required attendees, a smaller shortfall from minAttendees, fewer event
+ * conflicts of optional attendees, the least out-of-hours time for the most burdened attendee
+ * (so late evenings are spread across time zones rather than piled on one), the least in total,
+ * and finally the earliest start.
+ */
+export function compareScores(a: SlotScore, b: SlotScore): number {
+  return (
+    a.conflictingOccurrences - b.conflictingOccurrences ||
+    a.requiredConflicts - b.requiredConflicts ||
+    a.attendeeShortfall - b.attendeeShortfall ||
+    a.optionalConflicts - b.optionalConflicts ||
+    a.maxOutOfHoursMinutes - b.maxOutOfHoursMinutes ||
+    a.totalOutOfHoursMinutes - b.totalOutOfHoursMinutes ||
+    a.startMs - b.startMs
+  );
+}
