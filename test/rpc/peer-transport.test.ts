@@ -4,6 +4,7 @@ import { encodeFrame } from '../../src/rpc/frame-codec.js'
 import { PeerTransport, type PeerTransportOptions } from '../../src/rpc/peer-transport.js'
 import type { RpcLogger } from '../../src/rpc/rpc-logger.js'
 import { eventually } from './fixtures/eventually.js'
+import { bytesAsArrays } from './fixtures/bytes-as-arrays.js'
 import { listenOnLoopback, type LoopbackListener } from './fixtures/listen-on-loopback.js'
 import { RawSocket } from './fixtures/raw-socket.js'
 
@@ -61,14 +62,6 @@ async function startPair(t: Test, aOptions: Partial<PeerTransportOptions> = {}) 
   const a = await startNode(t, 'nyc-1', { 'nyc-2': bPort }, aOptions)
   const b = await startNode(t, 'nyc-2', { 'nyc-1': a.listener.port }, { port: bPort })
   return { a, b, bPort }
-}
-
-/** Bytes decode as Buffers: compare byte contents, not the class. */
-function bytesAsArrays(value: unknown): unknown {
-  if (value instanceof Uint8Array) return [...value]
-  if (Array.isArray(value)) return value.map(bytesAsArrays)
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bytesAsArrays(v)]))
-  return value
 }
 
 const heartbeat = (from: string, to: string, term: number): Message => ({ type: 'heartbeat', from, to, term, commit: term, readContext: null })
