@@ -681,7 +681,9 @@ export class RaftNode {
       return
     }
     const wasPaused = pr.isPaused()
-    if (!pr.acknowledge(msg.index)) return
+    const advanced = pr.acknowledge(msg.index)
+    // A probe answered at the known match point (e.g. right after a snapshot) also proves sync.
+    if (!advanced && !(pr.state === 'probe' && pr.match === msg.index)) return
     if (pr.state === 'probe') pr.becomeReplicate()
     else if (pr.state === 'replicate') pr.inflights.freeUpTo(msg.index)
     else if (pr.snapshot !== null && pr.match >= pr.snapshot.index) pr.becomeProbe()

@@ -141,6 +141,16 @@ export class InMemoryCluster {
     }
   }
 
+  /** The application snapshots its applied state (the applied commands, joined) and compacts. */
+  compact(id: string): Snapshot {
+    const store = this.store(id)
+    const data = new TextEncoder().encode((this.applied.get(id) ?? []).join(','))
+    const kept = this.node(id).compact({ meta: { index: store.applied, term: 0, conf: { voters: [], learners: [] } }, data })
+    store.snapshot = kept
+    store.entries = store.entries.filter((e) => e.index > kept.meta.index)
+    return kept
+  }
+
   processAll(): void {
     for (const id of this.nodes.keys()) this.process(id)
   }
