@@ -6,10 +6,11 @@
 import { Command, CommanderError } from 'commander'
 import { registerCommands } from './commands/index.js'
 import { packageVersion } from './package-version.js'
+import { tzdbVersion } from '../src/calendar/time/time-zone.js'
 
 const program = new Command('dms')
   .description('DistributedMeetingScheduler: offices as Raft groups, cross-office meetings by two-phase commit')
-  .version(packageVersion(), '-V, --version')
+  .version(`${packageVersion()} (tzdata ${tzdbVersion()})`, '-V, --version')
   .showHelpAfterError()
   .exitOverride()
 

@@ -143,6 +143,9 @@ export function parseRuleValue(text: string, name: 'RRULE' | 'EXRULE', field: st
     const m = BYDAY_ITEM.exec(item)
     if (!m) fail(`unknown BYDAY value "${item}"`)
     const [, sign, digits, dayName] = m as RegExpExecArray
+    if (!(WEEKDAYS as readonly string[]).includes(dayName ?? '')) {
+      fail(`unknown BYDAY value "${item}" (expected e.g. MO, 3WE or -2FR)`)
+    }
     const day = weekday('BYDAY', dayName ?? '')
     let ordinal: number | null = null
     if (digits !== undefined) {
