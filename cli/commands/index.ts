@@ -1,6 +1,15 @@
 import type { Command } from 'commander'
+import { registerRecurCommands } from './recur.js'
+import { registerClusterCommands } from './cluster.js'
+import { registerKvCommands } from './kv.js'
+import { registerNodeCommand } from './node.js'
+import { registerStatusCommand } from './status.js'
 
 /** Every command group of `dms`; each module adds its subcommands to the program. */
 export function registerCommands(program: Command): void {
-  void program
+  registerClusterCommands(program)
+  registerNodeCommand(program)
+  registerStatusCommand(program)
+  registerKvCommands(program)
+  registerRecurCommands(program)
 }

@@ -1,0 +1,70 @@
+/** `dms cluster up`: every replica of a config as child processes, in the foreground. */
+import type { Command } from 'commander'
+import { queryClusterStatus, type ClusterStatus } from '../../src/cluster/cluster-status.js'
+import { ReplicaProcess, currentDmsLauncher } from '../../src/cluster/replica-process.js'
+import { loadConfigForCli } from '../cli-config.js'
+import { formatClusterStatus } from './status.js'
+
+const RESTART_DELAY_MS = 1000
+const READY_TIMEOUT_MS = 30_000
+
+export function registerClusterCommands(program: Command): void {
+  const cluster = program.command('cluster').description('run a whole cluster on this machine')
+  cluster
+    .command('up')
+    .description('boot every replica of the config as child processes; Ctrl-C stops them; data persists in --data')
+    .option('--config <file>', 'cluster config', 'cluster-configs/local.json')
+    .option('--data <dir>', 'data directory shared by the replicas (each uses <dir>/<id>)', './data')
+    .option('--no-restart', 'do not restart a replica that exits on its own')
+    .action(async (options: { config: string; data: string; restart: boolean }) => {
+      const config = await loadConfigForCli(options.config)
+      const launcher = currentDmsLauncher()
+      let shuttingDown = false
+      const replicas: ReplicaProcess[] = config.offices.flatMap((office) =>
+        office.replicas.map(
+          (replica) =>
+            new ReplicaProcess({
+              nodeId: replica.id,
+              launcher,
+              configPath: options.config,
+              dataDir: options.data,
+              onUnexpectedExit: (id, how) => {
+                if (shuttingDown) return
+                process.stderr.write(`dms: replica ${id} exited (${how})${options.restart ? `; restarting in ${RESTART_DELAY_MS} ms` : ''}\n`)
+                if (options.restart) setTimeout(() => !shuttingDown && !self(id).running && self(id).start(), RESTART_DELAY_MS)
+              },
+            }),
+        ),
+      )
+      const self = (id: string): ReplicaProcess => replicas.find((r) => r.nodeId === id) as ReplicaProcess
+      const shutdown = async (signal: string): Promise<void> => {
+        if (shuttingDown) return
+        shuttingDown = true
+        process.stderr.write(`dms: ${signal}: stopping ${replicas.length} replicas\n`)
+        await Promise.all(replicas.map((r) => r.stop()))
+        process.stderr.write('dms: all replicas stopped\n')
+        process.exit(0)
+      }
+      process.on('SIGINT', () => void shutdown('SIGINT'))
+      process.on('SIGTERM', () => void shutdown('SIGTERM'))
+
+      for (const replica of replicas) replica.start()
+      process.stderr.write(`dms: started ${replicas.length} replicas of ${config.offices.length} offices; waiting for leaders\n`)
+      const status = await waitForLeaders(() => queryClusterStatus(config, 1000), () => shuttingDown)
+      if (status === null) {
+        process.stderr.write(`dms: not every office elected a leader within ${READY_TIMEOUT_MS / 1000} s; see the replica logs above\n`)
+      } else {
+        process.stdout.write(formatClusterStatus(status) + '\n\nThe cluster is up. Try: npx dms status   (Ctrl-C stops every replica)\n')
+      }
+    })
+}
+
+async function waitForLeaders(query: () => Promise<ClusterStatus>, cancelled: () => boolean): Promise<ClusterStatus | null> {
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  while (Date.now() < deadline && !cancelled()) {
+    const status = await query()
+    if (status.offices.every((o) => o.leader !== null)) return status
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  return null
+}

@@ -1,0 +1,232 @@
+/**
+ * One replica of an office's Raft group, as a running server: its LevelDB stores, the Raft driver,
+ * the peer transport and the client RPC methods, all on one WebSocket port. `dms node` runs one of
+ * these per process; tests run several in one process.
+ */
+import { join } from 'node:path'
+import { RaftDriver, intervalTicker, type Ticker } from '../../raft/driver.js'
+import type { Message, RaftConfig } from '../../raft/types.js'
+import { RaftLogStore } from '../../storage/raft-log-store.js'
+import { ReplicaDb } from '../../storage/replica-db.js'
+import { StateMachineStore } from '../../storage/state-machine-store.js'
+import { tzdbVersion } from '../calendar/time/time-zone.js'
+import type { ClusterConfig, OfficeConfig, ReplicaConfig } from '../config/cluster-config-schema.js'
+import { findReplica, peerUrlsOf } from '../config/cluster-topology.js'
+import { readKvKey, readKvPrefix } from '../kv/kv-read.js'
+import { OFFICE_PARAM_SCHEMAS, type ReplicaStatus } from '../office/office-api.js'
+import { encodeProposal, type OfficeCommand, type OfficeOutcome, type OfficeResult } from '../office/office-command.js'
+import { OfficeStateMachine } from '../office/office-state-machine.js'
+import { clientUrl } from '../rpc/endpoint-urls.js'
+import { PeerTransport } from '../rpc/peer-transport.js'
+import { ReplicaListener } from '../rpc/replica-listener.js'
+import { RpcError } from '../rpc/rpc-error.js'
+import type { RpcLogger } from '../rpc/rpc-logger.js'
+import { RpcServer, type RequestContext } from '../rpc/rpc-server.js'
+import { toRpcError } from './raft-request-errors.js'
+
+export interface OfficeReplicaOptions {
+  readonly config: ClusterConfig
+  readonly nodeId: string
+  /** Parent directory; the replica keeps its LevelDB in `<dataDir>/<nodeId>`. */
+  readonly dataDir: string
+  readonly logger: RpcLogger
+  /** Uniform in [0, 1): election timeouts and backoff jitter. */
+  readonly random?: () => number
+  readonly ticker?: Ticker
+  /** Take a state-machine snapshot and compact the log every this many applied entries. */
+  readonly snapshotEvery?: number
+  readonly now?: () => number
+}
+
+const DEFAULT_SNAPSHOT_EVERY = 10_000
+const MAX_PEER_FRAME_BYTES = 16 * 1024 * 1024
+const MAX_CLIENT_FRAME_BYTES = 1024 * 1024
+
+export class OfficeReplica {
+  private constructor(
+    readonly office: OfficeConfig,
+    readonly replica: ReplicaConfig,
+    private readonly config: ClusterConfig,
+    private readonly db: ReplicaDb,
+    private readonly machine: OfficeStateMachine,
+    private readonly driver: RaftDriver<OfficeOutcome | null>,
+    private readonly transport: PeerTransport,
+    private readonly rpc: RpcServer,
+    private readonly listener: ReplicaListener,
+    private readonly startedAt: number,
+    private readonly now: () => number,
+  ) {}
+
+  static async start(options: OfficeReplicaOptions): Promise<OfficeReplica> {
+    const { config, nodeId, logger } = options
+    const { office, replica } = findReplica(config, nodeId)
+    const random = options.random ?? Math.random
+    const now = options.now ?? Date.now
+    const db = await ReplicaDb.open(join(options.dataDir, nodeId), { clusterId: config.clusterId, replicaId: nodeId })
+    try {
+      const logStore = await RaftLogStore.open(db)
+      const machine = new OfficeStateMachine(await StateMachineStore.open(db))
+      const restored = await logStore.load({
+        applied: machine.appliedIndex(),
+        conf: { voters: office.replicas.map((r) => r.id), learners: [] },
+      })
+
+      // The transport delivers into the driver, which is created with the transport: bind late.
+      let deliver: (message: Message) => void = () => {}
+      const transport = new PeerTransport({
+        self: { clusterId: config.clusterId, officeId: office.id, nodeId },
+        peers: peerUrlsOf(config, nodeId),
+        deliver: (message) => deliver(message),
+        random,
+        logger,
+      })
+      const driver = await RaftDriver.start<OfficeOutcome | null>({
+        config: raftConfig(config, nodeId, random),
+        restored,
+        storage: logStore,
+        transport,
+        stateMachine: machine,
+        ticker: options.ticker ?? intervalTicker(config.timing.tickMs),
+        snapshotEvery: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
+        onFatal: (error) => logger.warn('replica stopped after a storage or state machine failure', { nodeId, error: error.message }),
+      })
+      deliver = (message) => driver.step(message)
+
+      const rpc = new RpcServer({ logger, maxFrameBytes: MAX_CLIENT_FRAME_BYTES })
+      const listener = new ReplicaListener({
+        onClient: (socket, remote) => rpc.accept(socket, remote),
+        onPeer: (socket, remote) => transport.acceptIncoming(socket, remote),
+        maxClientFrameBytes: MAX_CLIENT_FRAME_BYTES,
+        maxPeerFrameBytes: MAX_PEER_FRAME_BYTES,
+        tls: null,
+      })
+      const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now)
+      node.registerMethods()
+      try {
+        await listener.listen(replica.port, replica.host)
+      } catch (error) {
+        await driver.stop()
+        transport.close()
+        throw error
+      }
+      transport.start()
+      return node
+    } catch (error) {
+      await db.close()
+      throw error
+    }
+  }
+
+  get id(): string {
+    return this.replica.id
+  }
+
+  /** Settles when the replica stops: null after stop(), the error after a fatal failure. */
+  get closed(): Promise<Error | null> {
+    return this.driver.closed
+  }
+
+  status(): ReplicaStatus {
+    const raft = this.driver.status()
+    return {
+      id: this.replica.id,
+      office: this.office.id,
+      role: raft.role,
+      term: raft.term,
+      leader: raft.leader,
+      commitIndex: raft.commit,
+      appliedIndex: raft.applied,
+      firstIndex: raft.firstIndex,
+      lastIndex: raft.lastIndex,
+      voters: [...raft.conf.voters],
+      learners: [...raft.conf.learners],
+      uptimeMs: this.now() - this.startedAt,
+      tzdb: tzdbVersion(),
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.rpc.closeAll()
+    await this.listener.close()
+    this.transport.close()
+    await this.driver.stop()
+    await this.db.close()
+  }
+
+  private registerMethods(): void {
+    const s = OFFICE_PARAM_SCHEMAS
+    this.rpc
+      .method('kv.put', s['kv.put'], (p, ctx) => this.proposeKv({ op: 'put', key: p.key, value: p.value }, ctx))
+      .method('kv.delete', s['kv.delete'], (p, ctx) => this.proposeKv({ op: 'delete', key: p.key }, ctx))
+      .method('kv.cas', s['kv.cas'], (p, ctx) => this.proposeKv({ op: 'cas', key: p.key, expected: p.expected, value: p.value }, ctx))
+      .method('kv.get', s['kv.get'], async (p, ctx) => {
+        await this.readBarrier(p.stale === true, ctx)
+        return readKvKey(this.machine.store, p.key)
+      })
+      .method('kv.range', s['kv.range'], async (p, ctx) => {
+        await this.readBarrier(p.stale === true, ctx)
+        return readKvPrefix(this.machine.store, p.prefix, p.limit ?? 1000)
+      })
+      .method('replica.status', s['replica.status'], () => this.status())
+      .method('replica.membership', s['replica.membership'], async (p, ctx) => {
+        const context = p.address === undefined ? undefined : new TextEncoder().encode(JSON.stringify(p.address))
+        const change =
+          p.change === 'addLearner' || p.change === 'addVoter'
+            ? { type: p.change, node: p.node, ...(context === undefined ? {} : { context }) }
+            : { type: p.change, node: p.node }
+        await this.guard(() => this.driver.proposeConfChange(change, { signal: ctx.signal }))
+        return { index: this.driver.status().lastIndex }
+      })
+      .method('replica.transferLeadership', s['replica.transferLeadership'], (p) => {
+        const result = this.driver.transferLeadership(p.to)
+        if (!result.ok) throw RpcError.of('BAD_REQUEST', `cannot transfer leadership to ${p.to}: ${result.reason}`)
+        return { ok: true as const }
+      })
+  }
+
+  private async proposeKv(command: Extract<OfficeCommand, { kind: 'kv' }>['command'], ctx: RequestContext) {
+    const result = await this.propose({ kind: 'kv', command }, ctx)
+    return result.result
+  }
+
+  private async propose(command: OfficeCommand, ctx: RequestContext): Promise<OfficeResult> {
+    const outcome = await this.guard(() => this.driver.propose(encodeProposal({ requestId: ctx.requestId, command }), { signal: ctx.signal }))
+    if (outcome === null) throw RpcError.of('INTERNAL', `${ctx.method}: the entry was applied without an outcome`)
+    if (!outcome.ok) throw RpcError.of('BAD_REQUEST', `${ctx.method}: ${outcome.message}`, { code: outcome.code })
+    return outcome.result
+  }
+
+  /** Linearizable reads wait for a ReadIndex round; stale reads use whatever this replica applied. */
+  private async readBarrier(stale: boolean, ctx: RequestContext): Promise<void> {
+    if (!stale) await this.guard(() => this.driver.read({ signal: ctx.signal }))
+  }
+
+  private async guard<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (error) {
+      throw toRpcError(error, (leader) => this.leaderUrl(leader))
+    }
+  }
+
+  private leaderUrl(leader: string): string | null {
+    const replica = this.office.replicas.find((r) => r.id === leader)
+    return replica === undefined ? null : clientUrl(replica, this.config.security.tls !== null)
+  }
+}
+
+function raftConfig(config: ClusterConfig, nodeId: string, random: () => number): RaftConfig {
+  return {
+    id: nodeId,
+    electionTicks: config.timing.electionTicks,
+    heartbeatTicks: config.timing.heartbeatTicks,
+    maxBytesPerMessage: 1024 * 1024,
+    maxInflightMessages: 256,
+    snapshotChunkBytes: 1024 * 1024,
+    preVote: true,
+    checkQuorum: true,
+    leaseReads: false,
+    maxClockDriftTicks: 2,
+    random,
+  }
+}
