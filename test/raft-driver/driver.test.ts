@@ -117,6 +117,28 @@ t.test('an isolated leader fails its waiting proposals once it loses leadership'
   t.equal(await old.machine.value('lost'), undefined, 'the uncommitted entry was overwritten, never applied')
 })
 
+t.test('membership changes and leadership transfer pass through the driver', async (t) => {
+  const group = cluster(t, { seed: 13 })
+  await group.startAll()
+  const leader = await electedLeader(group)
+  await commitAll(group, leader.id, 0, 3)
+  await leader.driver.proposeConfChange({ type: 'addLearner', node: 'n4' })
+  t.same(leader.driver.status().conf.learners, ['n4'])
+  await t.rejects(leader.driver.proposeConfChange({ type: 'addLearner', node: 'n4' }), {
+    name: 'RaftRequestError',
+    reason: 'invalidConfChange',
+    message: /already a learner/,
+  })
+  await leader.driver.proposeConfChange({ type: 'removeNode', node: 'n4' })
+
+  const target = [...group.replicas.keys()].find((id) => id !== leader.id) ?? ''
+  t.same(leader.driver.transferLeadership(target), { ok: true })
+  await group.runUntil('leadership moved', () => group.leader()?.id === target)
+  const next = await electedLeader(group)
+  t.equal(next.id, target)
+  await commitAll(group, target, 3, 6)
+})
+
 t.test('a caller that stops waiting is detached, and the entry is still applied', async (t) => {
   const group = cluster(t, { seed: 11 })
   await group.startAll()
