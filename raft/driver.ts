@@ -138,17 +138,19 @@ export interface DriverCounters {
   readonly snapshots: number
 }
 
-interface PendingProposal {
-  readonly term: Term
-  readonly settle: (result: unknown) => void
+/** A caller waiting for an outcome. */
+interface Waiter<T> {
+  readonly settle: (value: T) => void
   readonly fail: (error: Error) => void
 }
 
-interface PendingRead {
+interface PendingProposal extends Waiter<unknown> {
+  readonly term: Term
+}
+
+interface PendingRead extends Waiter<void> {
   /** Index to wait for, once the core has confirmed the read. */
   index: Index | null
-  readonly done: () => void
-  readonly fail: (error: Error) => void
 }
 
 export interface RequestOptions {
@@ -250,17 +252,11 @@ export class RaftDriver<Result> {
       const message = `${this.node.id} cannot serve a linearizable read: it knows no leader to confirm it`
       return Promise.reject(new RaftRequestError('notLeader', result.leader, message))
     }
-    const promise = new Promise<void>((resolve, reject) => {
-      const detach = this.onAbort(options.signal, () => {
-        this.reads.delete(context)
-        reject(abortReason(options.signal))
-      })
-      this.reads.set(context, {
-        index: null,
-        done: () => (detach(), resolve()),
-        fail: (error) => (detach(), reject(error)),
-      })
-    })
+    const promise = this.wait<void>(
+      options.signal,
+      (waiter) => this.reads.set(context, { ...waiter, index: null }),
+      () => this.reads.delete(context),
+    )
     this.kick()
     return promise
   }
@@ -294,25 +290,32 @@ export class RaftDriver<Result> {
     if (options.signal?.aborted === true) return Promise.reject(abortReason(options.signal))
     const result = propose()
     if (!result.ok) return Promise.reject(refusal(this.node.id, result))
-    const promise = new Promise<unknown>((resolve, reject) => {
-      const detach = this.onAbort(options.signal, () => {
-        this.proposals.delete(result.index)
-        reject(abortReason(options.signal))
-      })
-      this.proposals.set(result.index, {
-        term: result.term,
-        settle: (value) => (detach(), resolve(value)),
-        fail: (error) => (detach(), reject(error)),
-      })
-    })
+    const promise = this.wait<unknown>(
+      options.signal,
+      (waiter) => this.proposals.set(result.index, { ...waiter, term: result.term }),
+      () => this.proposals.delete(result.index),
+    )
     this.kick()
     return promise
   }
 
-  private onAbort(signal: AbortSignal | undefined, abort: () => void): () => void {
-    if (signal === undefined) return () => {}
-    signal.addEventListener('abort', abort, { once: true })
-    return () => signal.removeEventListener('abort', abort)
+  /**
+   * A promise for a waiting caller: `register` files its waiter; an abort of `signal` unfiles it
+   * with `unregister` and rejects with the signal's reason.
+   */
+  private wait<T>(signal: AbortSignal | undefined, register: (waiter: Waiter<T>) => void, unregister: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const abort = (): void => {
+        unregister()
+        reject(abortReason(signal))
+      }
+      signal?.addEventListener('abort', abort, { once: true })
+      const detach = (): void => signal?.removeEventListener('abort', abort)
+      register({
+        settle: (value) => (detach(), resolve(value)),
+        fail: (error) => (detach(), reject(error)),
+      })
+    })
   }
 
   /** Starts the loop unless it is already running; it drains every Ready there is. */
@@ -409,7 +412,7 @@ export class RaftDriver<Result> {
     for (const [context, read] of this.reads) {
       if (read.index === null || read.index > this.applied) continue
       this.reads.delete(context)
-      read.done()
+      read.settle()
     }
   }
 

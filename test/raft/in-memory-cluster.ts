@@ -93,12 +93,15 @@ export class InMemoryCluster {
     return s
   }
 
-  /** Adds a node that knows nothing yet (to be added by a membership change). */
-  addBlankNode(id: string): RaftNode {
+  /**
+   * Adds a replica with an empty log, to be added by a membership change. Like every replica it
+   * starts from the cluster's bootstrap membership and replays the config entries it receives.
+   */
+  addBlankNode(id: string, bootstrap: ConfState): RaftNode {
     this.stores.set(id, { hardState: { term: 0, vote: null, commit: 0 }, snapshot: null, entries: [], applied: 0 })
     this.applied.set(id, [])
     this.readyLog.set(id, [])
-    const n = this.construct(id, { voters: [], learners: [] })
+    const n = this.construct(id, bootstrap)
     this.nodes.set(id, n)
     return n
   }
@@ -223,6 +226,9 @@ export class InMemoryCluster {
     return r.index
   }
 
+  /** Queued (not yet delivered) messages matching `pred`. */
+  sent<M extends Message>(pred: (m: Message) => m is M): M[]
+  sent(pred: (m: Message) => boolean): Message[]
   sent(pred: (m: Message) => boolean): Message[] {
     return this.queue.filter(pred)
   }
