@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { registerRecurCommands } from './recur.js'
+import { registerBenchCommands } from './bench.js'
 import { registerClusterCommands } from './cluster.js'
 import { registerKvCommands } from './kv.js'
 import { registerNodeCommand } from './node.js'
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerNodeCommand(program)
   registerStatusCommand(program)
   registerKvCommands(program)
+  registerBenchCommands(program)
   registerRecurCommands(program)
 }
