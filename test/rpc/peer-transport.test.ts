@@ -3,6 +3,7 @@ import type { Message } from '../../raft/types.js'
 import { encodeFrame } from '../../src/rpc/frame-codec.js'
 import { PeerTransport, type PeerTransportOptions } from '../../src/rpc/peer-transport.js'
 import type { RpcLogger } from '../../src/rpc/rpc-logger.js'
+import { startBlackholeProxy } from './fixtures/blackhole-proxy.js'
 import { eventually } from './fixtures/eventually.js'
 import { bytesAsArrays } from './fixtures/bytes-as-arrays.js'
 import { listenOnLoopback, type LoopbackListener } from './fixtures/listen-on-loopback.js'
@@ -136,6 +137,26 @@ t.test('reconnects with backoff after the peer restarts, dropping messages meanw
   a.transport.send([heartbeat('nyc-1', 'nyc-2', 6)])
   await eventually(() => restarted.received.length === 1, 'delivery after restart')
   t.equal(restarted.received[0]?.term, 6)
+})
+
+t.test('a link that stops answering pings is declared dead and redialled', async (t) => {
+  const placeholder = await listenOnLoopback({})
+  const bPort = placeholder.port
+  await placeholder.close()
+  const proxy = await startBlackholeProxy(bPort)
+  t.teardown(() => proxy.close())
+  const a = await startNode(t, 'nyc-1', { 'nyc-2': proxy.port }, { pingIntervalMs: 50, handshakeTimeoutMs: 200 })
+  const b = await startNode(t, 'nyc-2', { 'nyc-1': a.listener.port }, { port: bPort })
+  a.transport.start()
+  await eventually(() => a.transport.connectedPeers().includes('nyc-2'), 'connection through the proxy')
+  proxy.blocked = true
+  await eventually(() => !a.transport.connectedPeers().includes('nyc-2'), 'the silent link to be declared dead')
+  t.match(a.warnings.join('\n'), /peer link unresponsive; redialling/)
+  proxy.blocked = false
+  await eventually(() => a.transport.connectedPeers().includes('nyc-2'), 'reconnection once the partition heals')
+  a.transport.send([heartbeat('nyc-1', 'nyc-2', 9)])
+  await eventually(() => b.received.some((m) => m.term === 9), 'delivery after the partition')
+  t.pass('delivered after the partition healed')
 })
 
 /** Opens a raw /peer socket to `node` and completes the handshake as `as`. */
