@@ -19,7 +19,7 @@ import {
   encodeIndexKey,
   encodeSnapshotMeta,
 } from './raft-record-codec.js'
-import type { ReplicaDb } from './replica-db.js'
+import { ReplicaDbError, type ReplicaDb } from './replica-db.js'
 
 const HARD_STATE_KEY = 'hardState'
 const SNAPSHOT_META_KEY = 'snapshotMeta'
@@ -40,11 +40,13 @@ export class RaftLogStore implements RaftStorage {
 
   static async open(db: ReplicaDb): Promise<RaftLogStore> {
     const metaBytes = await db.raftState.get(SNAPSHOT_META_KEY)
-    const snapshotIndex = metaBytes === undefined ? 0 : decodeSnapshotMeta(metaBytes).index
+    const snapshotIndex = metaBytes === undefined ? 0 : db.decodeRecord('snapshot metadata', () => decodeSnapshotMeta(metaBytes)).index
     let lastIndex = snapshotIndex
-    for await (const key of db.raftLog.keys({ reverse: true, limit: 1 })) lastIndex = decodeIndexKey(key)
+    for await (const key of db.raftLog.keys({ reverse: true, limit: 1 })) {
+      lastIndex = db.decodeRecord('last log key', () => decodeIndexKey(key))
+    }
     if (lastIndex < snapshotIndex) {
-      throw new Error(`raft log in ${db.directory} ends at ${lastIndex}, before its snapshot at ${snapshotIndex}`)
+      throw new ReplicaDbError(db.directory, `raft log ends at ${lastIndex}, before its snapshot at ${snapshotIndex}`)
     }
     return new RaftLogStore(db, snapshotIndex, lastIndex)
   }
@@ -56,25 +58,29 @@ export class RaftLogStore implements RaftStorage {
    */
   async load(bootstrap: { readonly applied: Index; readonly conf: ConfState }): Promise<RestoredState> {
     const hardStateBytes = await this.db.raftState.get(HARD_STATE_KEY)
-    const hardState = hardStateBytes === undefined ? INITIAL_HARD_STATE : decodeHardState(hardStateBytes)
+    const hardState =
+      hardStateBytes === undefined
+        ? INITIAL_HARD_STATE
+        : this.db.decodeRecord('hard state', () => decodeHardState(hardStateBytes))
     const snapshot = await this.loadSnapshot()
     const entries: Entry[] = []
     for await (const [key, value] of this.db.raftLog.iterator()) {
-      const keyIndex = decodeIndexKey(key)
-      const entry = decodeEntry(value)
+      const keyIndex = this.db.decodeRecord('log key', () => decodeIndexKey(key))
+      const entry = this.db.decodeRecord(`log entry ${keyIndex}`, () => decodeEntry(value))
       const expected = this.snapshotIndex + 1 + entries.length
       if (keyIndex !== expected || entry.index !== expected) {
-        throw new Error(
-          `raft log in ${this.db.directory} is not contiguous: expected index ${expected}, ` +
-            `found key ${keyIndex} holding entry ${entry.index}`,
+        throw new ReplicaDbError(
+          this.db.directory,
+          `raft log is not contiguous: expected index ${expected}, found key ${keyIndex} holding entry ${entry.index}`,
         )
       }
       entries.push(entry)
     }
     if (bootstrap.applied > Math.max(hardState.commit, this.snapshotIndex)) {
-      throw new Error(
-        `state machine in ${this.db.directory} applied index ${bootstrap.applied}, beyond the ` +
-          `log's commit index ${hardState.commit}: the stores do not belong together`,
+      throw new ReplicaDbError(
+        this.db.directory,
+        `state machine applied index ${bootstrap.applied}, beyond the log's commit index ` +
+          `${hardState.commit}: the stores do not belong together`,
       )
     }
     return { hardState, snapshot, entries, applied: bootstrap.applied, conf: bootstrap.conf }
@@ -157,8 +163,8 @@ export class RaftLogStore implements RaftStorage {
   private async loadSnapshot(): Promise<Snapshot | null> {
     const [metaBytes, data] = await this.db.raftState.getMany([SNAPSHOT_META_KEY, SNAPSHOT_DATA_KEY])
     if (metaBytes === undefined) return null
-    if (data === undefined) throw new Error(`snapshot in ${this.db.directory} has metadata but no data`)
-    const meta: SnapshotMeta = decodeSnapshotMeta(metaBytes)
+    if (data === undefined) throw new ReplicaDbError(this.db.directory, 'the snapshot has metadata but no data')
+    const meta: SnapshotMeta = this.db.decodeRecord('snapshot metadata', () => decodeSnapshotMeta(metaBytes))
     return { meta, data }
   }
 

@@ -84,6 +84,15 @@ export class ReplicaDb {
     return new ReplicaDb(root, directory, identity)
   }
 
+  /** Decodes a record read from this directory, naming the directory and the record on failure. */
+  decodeRecord<T>(what: string, decode: () => T): T {
+    try {
+      return decode()
+    } catch (error) {
+      throw new ReplicaDbError(this.directory, `${what}: ${(error as Error).message}`, { cause: error })
+    }
+  }
+
   async close(): Promise<void> {
     await this.root.close()
   }

@@ -54,7 +54,8 @@ export class StateMachineStore {
 
   static async open(db: ReplicaDb, options: StateMachineStoreOptions = {}): Promise<StateMachineStore> {
     const bytes = await db.stateMachineMeta.get(APPLIED_KEY)
-    const position = bytes === undefined ? { index: 0, term: 0 } : decodePosition(bytes)
+    const position =
+      bytes === undefined ? { index: 0, term: 0 } : db.decodeRecord('applied position', () => decodePosition(bytes))
     return new StateMachineStore(db, position, options.sync ?? false)
   }
 

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import type { Entry, Snapshot } from '../../raft/types.js'
+import { encodeIndexKey } from '../../storage/raft-record-codec.js'
 import { RaftLogStore } from '../../storage/raft-log-store.js'
 import { ReplicaDb } from '../../storage/replica-db.js'
 
@@ -125,5 +126,17 @@ t.test('a state machine ahead of the log is reported, not restored', async (t) =
   await t.rejects(
     withStore(dir, (store) => store.load({ applied: 3, conf })),
     /applied index 3, beyond the log's commit index 2: the stores do not belong together/,
+  )
+})
+
+t.test('a damaged stored record is reported with the directory and the record', async (t) => {
+  const dir = t.testdir()
+  await withStore(dir, (store) => store.persist({ snapshot: null, entries: commands(1, 3, 1), hardState: null }))
+  const db = await ReplicaDb.open(dir, identity)
+  await db.raftLog.put(encodeIndexKey(2), Uint8Array.of(0x93, 0x07, 0x01, 0x02))
+  await db.close()
+  await t.rejects(
+    withStore(dir, (store) => store.load({ applied: 0, conf })),
+    { name: 'ReplicaDbError', message: /^replica directory .*: log entry 2: corrupt log entry in storage: unknown kind tag 7/ },
   )
 })
