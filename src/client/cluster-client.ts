@@ -10,6 +10,8 @@ import { backoffDelay, type BackoffPolicy } from '../rpc/backoff.js'
 import { isRetryable, RpcError } from '../rpc/rpc-error.js'
 import { realSchedule, type Schedule } from '../rpc/schedule.js'
 import { describeIssues } from '../rpc/schema-issues.js'
+import type { ClusterConfig } from '../config/cluster-config-schema.js'
+import { officeClientUrls } from '../config/cluster-topology.js'
 import { RpcConnection } from './rpc-connection.js'
 
 /** The methods a service offers: name -> params and result types. The service layer defines it. */
@@ -80,6 +82,15 @@ export class ClusterClient<M extends MethodMap> {
     this.maxFrameBytes = options.maxFrameBytes
     this.results = options.results ?? {}
     this.clientId = Array.from({ length: 4 }, () => Math.floor(this.random() * 0x10000).toString(16).padStart(4, '0')).join('')
+  }
+
+  /** A client for one office of a cluster config, on its replicas' /client URLs. */
+  static forOffice<M extends MethodMap>(
+    config: ClusterConfig,
+    officeId: string,
+    options: Omit<ClusterClientOptions<M>, 'endpoints'> = {},
+  ): ClusterClient<M> {
+    return new ClusterClient<M>({ ...options, endpoints: officeClientUrls(config, officeId) })
   }
 
   /** A fresh idempotency key, for callers that want to know it before calling. */

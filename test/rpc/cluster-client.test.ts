@@ -2,6 +2,7 @@ import t, { type Test } from 'tap'
 import { z } from 'zod'
 import { ClusterClient } from '../../src/client/cluster-client.js'
 import { RpcConnection } from '../../src/client/rpc-connection.js'
+import { parseClusterConfig } from '../../src/config/load-cluster-config.js'
 import { RpcError } from '../../src/rpc/rpc-error.js'
 import { silentLogger } from '../../src/rpc/rpc-logger.js'
 import { RpcServer } from '../../src/rpc/rpc-server.js'
@@ -161,4 +162,23 @@ t.test('the typed surface refuses wrong params at compile time', async (t) => {
   await t.rejects(c.call('nothing', null), { code: 'UNKNOWN_METHOD' })
   t.throws(() => new ClusterClient<Methods>({ endpoints: [] }), /at least one replica URL/)
   t.throws(() => new ClusterClient<Methods>({ endpoints: ['http://x/client'] }), /not a ws:\/\/ or wss:\/\/ URL/)
+})
+
+t.test('a client for an office of a cluster config talks to that office', async (t) => {
+  const r = await startReplica(t, leads)
+  const port = Number(new URL(r.url).port)
+  const office = (id: string, replicaPort: number) => ({
+    id,
+    name: id,
+    timeZone: 'UTC',
+    workHours: { start: '09:00', end: '17:00' },
+    workDays: ['Mon'],
+    lunch: { start: '12:00', end: '13:00' },
+    replicas: [{ id: `${id}-1`, host: '127.0.0.1', port: replicaPort }],
+  })
+  const { config } = parseClusterConfig({ clusterId: 'c', offices: [office('aaa', port), office('bbb', port + 1)] }, 'inline')
+  const c = ClusterClient.forOffice<Methods>(config, 'aaa')
+  t.teardown(() => c.close())
+  t.equal((await c.call('put', { key: 'o', value: 'k' })).stored, 'o=k')
+  t.throws(() => ClusterClient.forOffice<Methods>(config, 'zzz'), /unknown office "zzz"; this config has aaa, bbb/)
 })
