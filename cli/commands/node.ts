@@ -1,6 +1,7 @@
 /** `dms node`: runs one replica in the foreground until SIGINT/SIGTERM. */
 import type { Command } from 'commander'
 import { OfficeReplica } from '../../src/node/office-replica.js'
+import { parsePositiveInteger } from '../cli-arguments.js'
 import { loadConfigForCli } from '../cli-config.js'
 
 export function registerNodeCommand(program: Command): void {
@@ -10,12 +11,19 @@ export function registerNodeCommand(program: Command): void {
     .requiredOption('--config <file>', 'cluster config')
     .requiredOption('--id <nodeId>', 'which replica of the config this process is')
     .option('--data <dir>', 'data directory (the replica uses <dir>/<id>)', './data')
-    .action(async (options: { config: string; id: string; data: string }) => {
+    .option('--snapshot-every <n>', 'snapshot the state machine and compact the log every n applied entries', parsePositiveInteger('--snapshot-every'), 10_000)
+    .action(async (options: { config: string; id: string; data: string; snapshotEvery: number }) => {
       const config = await loadConfigForCli(options.config)
       const log = (message: string, fields?: Readonly<Record<string, unknown>>): void => {
         process.stderr.write(`${new Date().toISOString()} ${message}${fields === undefined ? '' : ' ' + JSON.stringify(fields)}\n`)
       }
-      const replica = await OfficeReplica.start({ config, nodeId: options.id, dataDir: options.data, logger: { warn: log } })
+      const replica = await OfficeReplica.start({
+        config,
+        nodeId: options.id,
+        dataDir: options.data,
+        snapshotEvery: options.snapshotEvery,
+        logger: { warn: log },
+      })
       log(`replica ${replica.id} of office ${replica.office.id} listening on ${replica.replica.host}:${replica.replica.port}`)
       let stopping = false
       const shutdown = async (signal: string): Promise<void> => {
