@@ -146,6 +146,7 @@ export class RaftNode {
     this.expireForwardedReads()
     if (this.role === 'leader') this.tickLeader()
     else this.tickElection()
+    this.checkInvariants()
   }
 
   step(msg: Message): void {
@@ -156,9 +157,11 @@ export class RaftNode {
       return
     }
     this.dispatch(msg)
+    this.checkInvariants()
   }
 
   propose(data: Uint8Array): ProposeResult {
+    if (!(data instanceof Uint8Array)) throw new TypeError('propose: data must be a Uint8Array')
     const refusal = this.refuseProposal()
     if (refusal !== null) return refusal
     const index = this.log.lastIndex() + 1
@@ -186,6 +189,7 @@ export class RaftNode {
   }
 
   readIndex(context: string): { ok: true } | { ok: false; reason: 'notLeader'; leader: NodeId | null } {
+    if (typeof context !== 'string') throw new TypeError('readIndex: context must be a string')
     if (this.role === 'leader') {
       this.serveRead(context, this.id)
       return { ok: true }
@@ -276,6 +280,7 @@ export class RaftNode {
 
   advance(ready: Ready): void {
     this.log.acknowledge(ready.snapshot, ready.entries, ready.committed)
+    this.checkInvariants()
   }
 
   status(): RaftStatus {
@@ -532,6 +537,8 @@ export class RaftNode {
   }
 
   private handleVote(msg: VoteRequest): void {
+    // The lease also covers a term we adopted from a stray message while a leader was alive.
+    if (this.config.checkQuorum && !msg.transfer && this.inLease() && this.vote !== msg.from && this.role !== 'leader') return
     const granted = this.canGrantVote(msg)
     if (granted) {
       this.vote = msg.from
@@ -645,6 +652,7 @@ export class RaftNode {
     }
     this.broadcastDue = true
     this.maybeCommit()
+    this.checkInvariants()
   }
 
   private broadcastAppend(): void {
@@ -919,6 +927,18 @@ export class RaftNode {
       if (!this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.config.maxInflightMessages))
     }
     if (this.transferee !== null && !this.conf.voters.includes(this.transferee)) this.transferee = null
+  }
+
+  /** Internal consistency after every input; a failure is a bug in this module. */
+  private checkInvariants(): void {
+    this.log.checkInvariants()
+    const last = this.log.lastIndex()
+    assert(this.role !== 'leader' || this.leader === this.id, 'a leader must name itself as leader')
+    assert(this.role !== 'candidate' || this.vote === this.id, 'a candidate votes for itself')
+    assert(this.role !== 'leader' || this.log.lastTerm() === this.term, 'a leader log ends in its own term')
+    assert(this.log.lastTerm() <= this.term, `last log term ${this.log.lastTerm()} beyond current term ${this.term}`)
+    assert(this.pendingConfIndex <= last, `config index ${this.pendingConfIndex} beyond last index ${last}`)
+    for (const pr of this.progress.values()) pr.checkInvariants(last)
   }
 
   // ---------------------------------------------------------------------------------------------
