@@ -16,7 +16,7 @@ import { LatencyRecorder } from '../../src/bench/latency-recorder.js'
 import { RaftLogStore } from '../../storage/raft-log-store.js'
 import { ReplicaDb } from '../../storage/replica-db.js'
 import { StateMachineStore } from '../../storage/state-machine-store.js'
-import { seededRandom } from '../raft-driver/in-memory-cluster.js'
+import { seededRandom } from '../raft-driver/driver-cluster.js'
 import { encodePut, KvStateMachine } from '../raft-driver/kv-state-machine.js'
 
 const ENTRY_BYTES = 150

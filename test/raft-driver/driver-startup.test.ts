@@ -4,7 +4,7 @@ import { RaftDriver } from '../../raft/driver.js'
 import { RaftLogStore } from '../../storage/raft-log-store.js'
 import { ReplicaDb } from '../../storage/replica-db.js'
 import { StateMachineStore } from '../../storage/state-machine-store.js'
-import { seededRandom } from './in-memory-cluster.js'
+import { seededRandom } from './driver-cluster.js'
 import { KvStateMachine } from './kv-state-machine.js'
 
 const conf = { voters: ['r1', 'r2', 'r3'], learners: [] }

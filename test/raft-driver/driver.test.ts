@@ -1,17 +1,17 @@
 import t, { type Test } from 'tap'
 import { RaftRequestError, type RaftStorage } from '../../raft/driver.js'
-import { InMemoryCluster } from './in-memory-cluster.js'
+import { DriverCluster } from './driver-cluster.js'
 import { encodePut } from './kv-state-machine.js'
 
 const ids = ['n1', 'n2', 'n3']
 
-function cluster(t: Test, options: Partial<ConstructorParameters<typeof InMemoryCluster>[0]> = {}): InMemoryCluster {
-  const group = new InMemoryCluster({ directory: t.testdir(), ids, snapshotEvery: 1000, seed: 1, ...options })
+function cluster(t: Test, options: Partial<ConstructorParameters<typeof DriverCluster>[0]> = {}): DriverCluster {
+  const group = new DriverCluster({ directory: t.testdir(), ids, snapshotEvery: 1000, seed: 1, ...options })
   t.teardown(() => group.stopAll())
   return group
 }
 
-async function electedLeader(group: InMemoryCluster): Promise<NonNullable<ReturnType<InMemoryCluster['leader']>>> {
+async function electedLeader(group: DriverCluster): Promise<NonNullable<ReturnType<DriverCluster['leader']>>> {
   await group.runUntil('a leader known to every running replica', () => {
     const leader = group.leader()
     return leader !== undefined && [...group.replicas.values()].every((r) => r.driver.status().leader === leader.id)
@@ -158,7 +158,7 @@ t.test('a storage failure stops the replica and fails every waiting caller', asy
     persist: (batch) => (failWrites && id === 'n1' ? Promise.reject(new Error('disk full')) : storage.persist(batch)),
     compact: (snapshot) => storage.compact(snapshot),
   })
-  const group = new InMemoryCluster({ directory: t.testdir(), ids: ['n1'], snapshotEvery: 1000, seed: 2, wrapStorage: failing })
+  const group = new DriverCluster({ directory: t.testdir(), ids: ['n1'], snapshotEvery: 1000, seed: 2, wrapStorage: failing })
   t.teardown(() => group.stopAll())
   await group.startAll()
   const only = await electedLeader(group)
@@ -173,7 +173,7 @@ t.test('a storage failure stops the replica and fails every waiting caller', asy
 })
 
 /** Proposes k<from>..k<to-1> on the given leader and waits until each is applied there. */
-async function commitAll(group: InMemoryCluster, leaderId: string, from: number, to: number): Promise<void> {
+async function commitAll(group: DriverCluster, leaderId: string, from: number, to: number): Promise<void> {
   const driver = group.replica(leaderId).driver
   const pending = []
   for (let i = from; i < to; i++) pending.push(driver.propose(encodePut(`k${i}`, `v${i}`)))

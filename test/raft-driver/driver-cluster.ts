@@ -1,6 +1,7 @@
 /**
- * An in-process Raft group for driver tests: real LevelDB stores in per-replica directories, an
- * in-memory network that delivers asynchronously and can isolate replicas, and a hand-driven clock.
+ * An in-process Raft group of RaftDrivers for driver tests: real LevelDB stores in per-replica
+ * directories, an in-memory network that delivers asynchronously and can isolate replicas, and a
+ * hand-driven clock.
  * Time only advances when everything is quiet (`settle`), so runs do not depend on disk speed.
  */
 import { RaftDriver, type RaftStorage, type Ticker } from '../../raft/driver.js'
@@ -50,7 +51,7 @@ export interface ClusterOptions {
   readonly wrapStorage?: (id: NodeId, storage: RaftStorage) => RaftStorage
 }
 
-export class InMemoryCluster {
+export class DriverCluster {
   readonly replicas = new Map<NodeId, Replica>()
   private readonly ticker = new ManualTicker()
   private readonly isolated = new Set<NodeId>()
