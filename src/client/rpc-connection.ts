@@ -60,7 +60,8 @@ export class RpcConnection {
       this.pending.set(id, { method, resolve, reject, cancelTimeout })
       const socket = this.connect()
       if (socket.readyState === WebSocket.OPEN) socket.send(frame)
-      else socket.once('open', () => socket.send(frame))
+      // A request that timed out while the socket was still connecting is not sent at all.
+      else socket.once('open', () => this.pending.has(id) && socket.send(frame))
     })
   }
 

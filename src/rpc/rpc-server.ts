@@ -33,21 +33,27 @@ export interface RpcServerOptions {
   readonly maxFrameBytes: number
   /** Requests one connection may have running at once; more are answered OVERLOADED. */
   readonly maxInFlightPerConnection: number
+  /** Unsent response bytes a connection may hold; a client that stops reading is disconnected. */
+  readonly maxBufferedBytes: number
   readonly logger: RpcLogger
 }
 
 export const DEFAULT_RPC_SERVER_OPTIONS: RpcServerOptions = {
   maxFrameBytes: 1024 * 1024,
   maxInFlightPerConnection: 256,
+  maxBufferedBytes: 16 * 1024 * 1024,
   logger: stderrLogger,
 }
 
 export interface RpcServerStats {
   readonly connections: number
   readonly requests: number
-  readonly badFrames: number
+  /** Frames refused before reaching a handler: undecodable, malformed, unknown method, bad params. */
+  readonly rejected: number
   readonly internalErrors: number
   readonly overloaded: number
+  /** Connections closed because the client stopped reading its responses. */
+  readonly slowClientsClosed: number
 }
 
 /** Close code for a frame over the size limit (RFC 6455 "message too big"). */
@@ -58,7 +64,7 @@ export class RpcServer {
   private readonly methods = new Map<string, RegisteredMethod>()
   private readonly sockets = new Set<WebSocket>()
   private nextConnectionId = 1
-  private counters = { requests: 0, badFrames: 0, internalErrors: 0, overloaded: 0 }
+  private readonly counters = { requests: 0, rejected: 0, internalErrors: 0, overloaded: 0, slowClientsClosed: 0 }
 
   constructor(options: Partial<RpcServerOptions> = {}) {
     this.options = { ...DEFAULT_RPC_SERVER_OPTIONS, ...options }
@@ -103,7 +109,7 @@ export class RpcServer {
   private onFrame(connection: ConnectionState, data: RawData, isBinary: boolean): void {
     const bytes = rawBytes(data)
     if (bytes.length > this.options.maxFrameBytes) {
-      this.counters.badFrames++
+      this.counters.rejected++
       connection.socket.close(CLOSE_FRAME_TOO_BIG, `frame of ${bytes.length} bytes exceeds the ${this.options.maxFrameBytes}-byte limit`)
       return
     }
@@ -170,7 +176,7 @@ export class RpcServer {
   }
 
   private reject(connection: ConnectionState, id: string | null, error: RpcError): void {
-    this.counters.badFrames++
+    this.counters.rejected++
     this.respond(connection, { id, error: error.body })
   }
 
@@ -187,6 +193,16 @@ export class RpcServer {
       bytes = encodeFrame(internalError(response.id, `response of ${bytes.length} bytes exceeds the ${this.options.maxFrameBytes}-byte limit`))
     }
     connection.socket.send(bytes)
+    if (connection.socket.bufferedAmount > this.options.maxBufferedBytes) {
+      this.counters.slowClientsClosed++
+      this.options.logger.warn('closed a client that stopped reading its responses', {
+        connectionId: connection.connectionId,
+        remoteAddress: connection.remoteAddress,
+        bufferedBytes: connection.socket.bufferedAmount,
+      })
+      // Not close(): a close frame would queue behind the very bytes the client is not reading.
+      connection.socket.terminate()
+    }
   }
 }
 

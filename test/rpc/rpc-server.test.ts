@@ -11,7 +11,7 @@ import { RawSocket } from './fixtures/raw-socket.js'
 const MAX_FRAME = 64 * 1024
 
 async function startServer(t: Test, logger: RpcLogger = silentLogger) {
-  const server = new RpcServer({ maxFrameBytes: MAX_FRAME, maxInFlightPerConnection: 4, logger })
+  const server = new RpcServer({ maxFrameBytes: MAX_FRAME, maxInFlightPerConnection: 4, maxBufferedBytes: 256 * 1024, logger })
   const gates: Array<() => void> = []
   server
     .method('echo', z.strictObject({ text: z.string().max(100) }), (params) => ({ text: params.text }))
@@ -24,6 +24,7 @@ async function startServer(t: Test, logger: RpcLogger = silentLogger) {
     })
     .method('wait', z.null(), () => new Promise<string>((resolve) => gates.push(() => resolve('released'))))
     .method('huge', z.null(), () => ({ blob: new Uint8Array(MAX_FRAME + 10) }))
+    .method('big', z.null(), () => ({ blob: new Uint8Array(MAX_FRAME / 2) }))
   const listener = await listenOnLoopback({ onClient: (socket, remote) => server.accept(socket, remote), maxClientFrameBytes: MAX_FRAME })
   const url = `ws://127.0.0.1:${listener.port}/client`
   t.teardown(async () => {
@@ -53,6 +54,7 @@ t.test('every kind of bad frame gets a clear error and the connection keeps work
   const cases: Array<[string, Uint8Array | string, object]> = [
     ['garbage', Buffer.from([0xc1, 0xff, 0x00]), { id: null, error: { code: 'BAD_REQUEST', message: /not valid msgpack/ } }],
     ['truncated', valid.subarray(0, valid.length - 4), { id: null, error: { code: 'BAD_REQUEST', message: /not valid msgpack/ } }],
+    ['nested too deep for the decoder', Buffer.concat([Buffer.alloc(60_000, 0x91), Buffer.from([0xc0])]), { id: null, error: { code: 'BAD_REQUEST', message: /not valid msgpack: Maximum call stack/ } }],
     ['text frame', 'hello', { id: null, error: { code: 'BAD_REQUEST', message: /text frames are not accepted/ } }],
     ['not an object', encodeFrame([1, 2, 3]), { id: null, error: { code: 'BAD_REQUEST', message: /malformed request/ } }],
     ['method of the wrong type', encodeFrame({ id: 'x1', method: 7, params: null }), { id: 'x1', error: { code: 'BAD_REQUEST', message: /method: expected a method name/ } }],
@@ -105,6 +107,21 @@ t.test('requests in flight are bounded per connection, and a repeated id runs on
   )
   socket.send(encodeFrame({ id: 'w5', method: 'echo', params: { text: 'room again' } }))
   t.same(await socket.next(), { id: 'w5', result: { text: 'room again' } })
+})
+
+t.test('a client that stops reading its responses is disconnected before memory grows', async (t) => {
+  const { open, server } = await startServer(t)
+  const socket = await open()
+  socket.stopReading()
+  // Enough 32 KiB answers to fill the kernel's socket buffers and then the server's limit.
+  for (let i = 0; i < 2000 && server.stats().slowClientsClosed === 0; i++) {
+    socket.send(encodeFrame({ id: `b${i}`, method: 'big', params: null }))
+    if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  t.equal(server.stats().slowClientsClosed, 1)
+  const other = await open()
+  other.send(encodeFrame({ id: 'fine', method: 'echo', params: { text: 'others unaffected' } }))
+  t.same(await other.next(), { id: 'fine', result: { text: 'others unaffected' } })
 })
 
 t.test('paths other than /client and /peer are refused', async (t) => {
