@@ -55,7 +55,11 @@ export function parseContentLine(text: string, field: string): ContentLine {
       valueType = type
     } else if (paramName === 'TZID') {
       if (zone !== undefined) fail('TZID is given twice')
-      zone = requireZone(paramValue, `${field}: ${name}: TZID`)
+      try {
+        zone = requireZone(paramValue, field)
+      } catch {
+        fail(`TZID: unknown time zone "${paramValue}"`)
+      }
     } else {
       fail(`unknown parameter "${param}" (expected VALUE or TZID)`)
     }
