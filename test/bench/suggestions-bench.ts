@@ -3,6 +3,7 @@
 // granularity. Run: npm run bench:suggestions [-- --runs N]. Prints one JSON line with the
 // timings of two paths: from raw events (the office that owns the calendars) and from already
 // merged busy/working intervals (what remote offices return).
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { CalendarEvent } from '../../src/calendar/availability/calendar-event.js';
 import { busyIntervals } from '../../src/calendar/availability/busy-time.js';
@@ -119,5 +120,7 @@ process.stdout.write(
     runs: RUNS,
     fromEvents: measure(calendars),
     fromMergedIntervals: measure(merged),
+    // The machine is shared: a high load average makes these figures pessimistic.
+    loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
   })}\n`,
 );

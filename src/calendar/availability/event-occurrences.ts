@@ -1,9 +1,9 @@
 import type { Interval } from '../intervals/interval-set.js';
-import { expandOccurrences, parseRecurrence } from '../recurrence/index.js';
+import { expandOccurrences, parseRecurrence, type Recurrence } from '../recurrence/index.js';
 import type { LocalDateTime } from '../time/local-date-time.js';
-import { wallClockToInstant } from '../time/time-zone.js';
-import type { CalendarEvent, Transparency } from './calendar-event.js';
+import type { CalendarEvent, EventRecurrence, Transparency } from './calendar-event.js';
 import { addDays } from './local-date.js';
+import { instantOfLocal, instantOfLocalMidnight } from './local-day-clock.js';
 
 /** One concrete occurrence of an event, in UTC. */
 export interface EventOccurrence {
@@ -25,35 +25,46 @@ const LONGEST_DAY_MS = 25 * 60 * MINUTE_MS;
 export function expandEvent(event: CalendarEvent, window: Interval): EventOccurrence[] {
   const overlapping = (o: EventOccurrence): boolean => o.endMs > window.start && o.startMs < window.end;
   if (event.recurrence === null) {
-    const only = occurrenceAt(event, event.timing.start, null);
+    const only = occurrenceAt(event, event.timing.start, null, null);
     return overlapping(only) ? [only] : [];
   }
-  const recurrence = parseRecurrence({
-    dtstart: event.timing.start,
-    zone: event.zone,
-    lines: event.recurrence.lines,
-    exceptions: event.recurrence.exceptions,
-  });
   const lookBack = longestOccurrenceMs(event);
-  return expandOccurrences(recurrence, window.start - lookBack, window.end)
-    .map((o) => occurrenceAt(event, o.local, o.durationMinutes))
+  return expandOccurrences(parsedRecurrence(event, event.recurrence), window.start - lookBack, window.end)
+    .map((o) => occurrenceAt(event, o.local, o.startMs, o.durationMinutes))
     .filter(overlapping);
 }
 
-function occurrenceAt(event: CalendarEvent, local: LocalDateTime, movedMinutes: number | null): EventOccurrence {
+/**
+ * Stored events are immutable and queried again and again: each one's rule is parsed once and
+ * remembered for as long as the event object lives.
+ */
+const parsed = new WeakMap<CalendarEvent, Recurrence>();
+
+function parsedRecurrence(event: CalendarEvent, recurrence: EventRecurrence): Recurrence {
+  let rec = parsed.get(event);
+  if (rec === undefined) {
+    rec = parseRecurrence({ dtstart: event.timing.start, zone: event.zone, lines: recurrence.lines, exceptions: recurrence.exceptions });
+    parsed.set(event, rec);
+  }
+  return rec;
+}
+
+/**
+ * An occurrence from its local start (and, for a recurring one, the instant the recurrence
+ * module already derived for it).
+ */
+function occurrenceAt(event: CalendarEvent, local: LocalDateTime, knownStartMs: number | null, movedMinutes: number | null): EventOccurrence {
   const { timing } = event;
-  const at = (t: LocalDateTime): number => wallClockToInstant(t, event.zone);
   if (timing.kind === 'timed') {
-    const startMs = at(local);
+    const startMs = knownStartMs ?? instantOfLocal(local, event.zone);
     return { eventId: event.id, startMs, endMs: startMs + (movedMinutes ?? timing.durationMinutes) * MINUTE_MS, transparency: event.transparency };
   }
   // Local midnight to midnight, whatever the days' lengths; a moved all-day occurrence keeps
   // the series' number of days.
-  const midnight = { hour: 0, minute: 0, second: 0 };
   return {
     eventId: event.id,
-    startMs: at({ ...local, ...midnight }),
-    endMs: at({ ...addDays(local, timing.days), ...midnight }),
+    startMs: instantOfLocalMidnight(local, event.zone),
+    endMs: instantOfLocalMidnight(addDays(local, timing.days), event.zone),
     transparency: event.transparency,
   };
 }

@@ -8,23 +8,45 @@ export interface LocalDate {
   readonly day: number;
 }
 
-const DAY_MS = 86_400_000;
-
 /** The local date in `zone` at the instant `ms`. */
 export function localDateOf(ms: number, zone: string): LocalDate {
   const { year, month, day } = instantToWallClock(ms, zone);
   return { year, month, day };
 }
 
-// Pure calendar arithmetic on dates (no zone involved), done on UTC dates of the proleptic calendar.
+// Pure calendar arithmetic on dates of the proleptic Gregorian calendar (no zone involved),
+// in integers: free/busy queries do this for every event, so Date objects are avoided.
+
+/** Days since 1970-01-01 (negative before); the "days from civil" algorithm. */
+export function dayNumber(date: LocalDate): number {
+  const y = date.month <= 2 ? date.year - 1 : date.year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (date.month + (date.month > 2 ? -3 : 9)) + 2) / 5) + date.day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+/** Inverse of dayNumber. */
+export function dateOfDayNumber(n: number): LocalDate {
+  const z = n + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
 export function addDays(date: LocalDate, days: number): LocalDate {
-  const d = new Date(Date.UTC(date.year, date.month - 1, date.day) + days * DAY_MS);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+  return dateOfDayNumber(dayNumber(date) + days);
 }
 
 export function isoWeekday(date: LocalDate): Weekday {
-  const sundayZero = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
-  return (sundayZero === 0 ? 7 : sundayZero) as Weekday;
+  // 1970-01-01 was a Thursday (ISO 4).
+  return ((((dayNumber(date) + 3) % 7) + 7) % 7 + 1) as Weekday;
 }
 
 export function compareDates(a: LocalDate, b: LocalDate): number {

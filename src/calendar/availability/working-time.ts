@@ -1,6 +1,5 @@
 import { IntervalSet, type Interval } from '../intervals/interval-set.js';
-import type { LocalDateTime } from '../time/local-date-time.js';
-import { wallClockToInstant } from '../time/time-zone.js';
+import { instantOfLocal, instantOfLocalMidnight } from './local-day-clock.js';
 import { addDays, compareDates, formatLocalDate, isoWeekday, localDateOf, type LocalDate } from './local-date.js';
 import { rangeMinutes, type MinuteRange, type Weekday, type WorkSchedule } from './work-schedule.js';
 
@@ -8,9 +7,9 @@ import { rangeMinutes, type MinuteRange, type Weekday, type WorkSchedule } from 
  * The working time of `schedule` inside `window`, as UTC intervals.
  *
  * Each local day is converted on its own: the day's ranges are wall-clock times, and each
- * boundary goes through the project's one wall-clock → instant conversion, so a day that
- * contains a DST change gets the right (shorter or longer) length, and a boundary that falls
- * in a spring-forward gap moves forward with the gap.
+ * boundary goes through the project's one wall-clock → instant conversion (see instantOfLocal),
+ * so a day that contains a DST change gets the right (shorter or longer) length, and a boundary
+ * that falls in a spring-forward gap moves forward with the gap.
  */
 export function workingIntervals(schedule: WorkSchedule, window: Interval): IntervalSet {
   if (window.end <= window.start) return IntervalSet.empty;
@@ -49,8 +48,6 @@ function cutOut(range: MinuteRange, hole: MinuteRange): MinuteRange[] {
 
 /** Instant of `minutes` after local midnight of `date`; 1440 is the next day's midnight. */
 function atMinute(date: LocalDate, minutes: number, zone: string): number {
-  const d = minutes === 24 * 60 ? addDays(date, 1) : date;
-  const m = minutes % (24 * 60);
-  const t: LocalDateTime = { ...d, hour: Math.floor(m / 60), minute: m % 60, second: 0 };
-  return wallClockToInstant(t, zone);
+  if (minutes === 24 * 60) return instantOfLocalMidnight(addDays(date, 1), zone);
+  return instantOfLocal({ ...date, hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0 }, zone);
 }

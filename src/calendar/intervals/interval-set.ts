@@ -6,6 +6,40 @@ export interface Interval {
   readonly end: number;
 }
 
+/** The read-only questions a scheduler asks of busy or working time. */
+export interface IntervalQueries {
+  /** Whether some instant of `interval` lies in the set. */
+  overlaps(interval: Interval): boolean;
+  /** Length of the part of `interval` that lies in the set. */
+  overlapLength(interval: Interval): number;
+}
+
+/**
+ * Index (into a flat boundary list, always even) of the first interval whose end is after `ms`,
+ * searching from even index `from` on; binary search.
+ */
+export function firstEndingAfter(bounds: readonly number[], ms: number, from = 0): number {
+  let lo = from / 2;
+  let hi = bounds.length / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (bounds[2 * mid + 1]! <= ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return 2 * lo;
+}
+
+/** Length of `interval` covered by the intervals of `bounds` from even index `from` on. */
+export function coveredLengthFrom(bounds: readonly number[], from: number, interval: Interval): number {
+  let total = 0;
+  for (let i = from; i < bounds.length; i += 2) {
+    const start = bounds[i]!;
+    if (start >= interval.end) break;
+    total += Math.min(bounds[i + 1]!, interval.end) - Math.max(start, interval.start);
+  }
+  return total;
+}
+
 /**
  * An immutable set of instants, kept in normal form: sorted, disjoint, non-empty and
  * non-touching half-open intervals. Because the form is canonical, two sets that contain the
@@ -14,7 +48,7 @@ export interface Interval {
  * The boundaries are stored flat ([s0, e0, s1, e1, ...]) so that the set operations are one
  * linear merge over two sorted arrays.
  */
-export class IntervalSet {
+export class IntervalSet implements IntervalQueries {
   static readonly empty = new IntervalSet([]);
 
   private constructor(private readonly bounds: readonly number[]) {}
@@ -120,13 +154,7 @@ export class IntervalSet {
 
   /** Length of the part of `interval` that lies in the set. */
   overlapLength(interval: Interval): number {
-    let total = 0;
-    for (let i = this.firstEndingAfter(interval.start); i < this.bounds.length; i += 2) {
-      const start = this.bounds[i]!;
-      if (start >= interval.end) break;
-      total += Math.min(this.bounds[i + 1]!, interval.end) - Math.max(start, interval.start);
-    }
-    return total;
+    return coveredLengthFrom(this.bounds, this.firstEndingAfter(interval.start), interval);
   }
 
   equals(other: IntervalSet): boolean {
@@ -162,16 +190,8 @@ export class IntervalSet {
     return out.length === 0 ? IntervalSet.empty : new IntervalSet(out);
   }
 
-  /** Index (into bounds, always even) of the first interval whose end is after `ms`; binary search. */
   private firstEndingAfter(ms: number): number {
-    let lo = 0;
-    let hi = this.bounds.length / 2;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.bounds[2 * mid + 1]! <= ms) lo = mid + 1;
-      else hi = mid;
-    }
-    return 2 * lo;
+    return firstEndingAfter(this.bounds, ms);
   }
 }
 

@@ -1,6 +1,5 @@
 import { busyTimeOf, expandEvents } from '../availability/busy-time.js';
 import type { EventOccurrence } from '../availability/event-occurrences.js';
-import type { WorkSchedule } from '../availability/work-schedule.js';
 import { workingIntervals } from '../availability/working-time.js';
 import type { Interval, IntervalSet } from '../intervals/interval-set.js';
 import type { AttendeeCalendar, AttendeeRole, MeetingRequest } from './meeting-request.js';
@@ -33,8 +32,8 @@ export function searchSpan(request: MeetingRequest): Interval {
 /** Timelines in attendee order: organizer, then required, then optional. */
 export function buildTimelines(request: MeetingRequest, calendars: readonly AttendeeCalendar[], span: Interval): AttendeeTimeline[] {
   const byId = new Map(calendars.map((c) => [c.id, c]));
-  // People without personal overrides share their office's schedule object: convert it once.
-  const workingBySchedule = new Map<WorkSchedule, IntervalSet>();
+  // Colleagues without personal changes have equal schedules: convert each distinct one once.
+  const workingBySchedule = new Map<string, IntervalSet>();
   const roles: Array<[string, AttendeeRole]> = [
     [request.organizer, 'organizer'],
     ...request.required.map((id): [string, AttendeeRole] => [id, 'required']),
@@ -47,10 +46,11 @@ export function buildTimelines(request: MeetingRequest, calendars: readonly Atte
       const tentative = calendar.tentative.intersect(busy);
       return { id, role, zone: calendar.zone, working: calendar.working.clip(span), hardBusy: busy.subtract(tentative), tentative, occurrences: null };
     }
-    let working = workingBySchedule.get(calendar.schedule);
+    const key = JSON.stringify(calendar.schedule);
+    let working = workingBySchedule.get(key);
     if (working === undefined) {
       working = workingIntervals(calendar.schedule, span);
-      workingBySchedule.set(calendar.schedule, working);
+      workingBySchedule.set(key, working);
     }
     const occurrences = expandEvents(calendar.events, span).filter((o) => o.transparency !== 'free');
     const { busy, tentative } = busyTimeOf(occurrences, span);

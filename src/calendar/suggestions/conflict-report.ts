@@ -5,7 +5,7 @@ import type { AttendeeVerdict, UnavailabilityReason } from './attendee-verdict.j
 import { seriesPlanner } from './candidate-starts.js';
 import { describeSlot, type MeetingSuggestion } from './find-meeting-slots.js';
 import { validateMeetingRequest, type AttendeeCalendar, type MeetingRecurrence } from './meeting-request.js';
-import { scoreCandidate } from './slot-scoring.js';
+import { candidateScorer } from './slot-scoring.js';
 
 export interface ProposedMeeting {
   readonly organizer: string;
@@ -42,7 +42,7 @@ export function conflictReport(proposal: ProposedMeeting, calendars: readonly At
   if (starts === null) {
     throw new CalendarInputError('recurrence', `recurrence: the start ${formatInstantInZone(proposal.startMs, organizerZone)} is not an occurrence of the rule`);
   }
-  const meeting = describeSlot(request, timelines, organizerZone, scoreCandidate(request, timelines, proposal.startMs, starts));
+  const meeting = describeSlot(request, timelines, organizerZone, candidateScorer(request, timelines)(proposal.startMs, starts));
   return { meeting, warnings: meeting.attendees.flatMap(warningsOf) };
 }
 

@@ -4,7 +4,7 @@ import { attendeeVerdict, type AttendeeVerdict } from './attendee-verdict.js';
 import { candidateStarts, seriesPlanner } from './candidate-starts.js';
 import { validateMeetingRequest, type AttendeeCalendar, type MeetingRequest, type MeetingRequestInput } from './meeting-request.js';
 import { explainNoFit } from './no-fit-explanation.js';
-import { compareScores, fits, scoreCandidate, type SlotScore } from './slot-scoring.js';
+import { candidateScorer, compareScores, fits, type SlotScore } from './slot-scoring.js';
 
 /** How a recurring candidate fares over its occurrences. */
 export interface SeriesSummary {
@@ -43,11 +43,11 @@ export interface SuggestionResult {
 /**
  * Ranked meeting times for `input` (see compareScores for the order).
  *
- * Each attendee's availability is turned once into interval sets over the search span; every
- * candidate start on the grid is then scored with O(log n) look-ups per attendee and
- * occurrence, so a query costs O(A·(E + W)) to build the sets (A attendees, E event occurrences,
- * W working days) plus O(C·K·A·log E) to score C candidates with K occurrences each, plus
- * O(C log C) to rank.
+ * Each attendee's availability is turned once into interval sets over the search span; the
+ * candidate starts on the grid are then swept in ascending order with a cursor per attendee and
+ * set. A query costs O(A·(E log E + D)) to build the sets (A attendees, E event occurrences,
+ * D days in the span), O(C·A + A·E) to sweep C single-meeting candidates (a recurring one adds
+ * its K occurrences: O(C·K·A·log E), as those jump back and forth in time), and O(C log C) to rank.
  */
 export function findMeetingSlots(input: MeetingRequestInput, calendars: readonly AttendeeCalendar[]): SuggestionResult {
   const request = validateMeetingRequest(input, calendars);
@@ -55,9 +55,10 @@ export function findMeetingSlots(input: MeetingRequestInput, calendars: readonly
   const organizerZone = timelines[0]!.zone;
   const scores: SlotScore[] = [];
   const occurrenceStarts = seriesPlanner(request, organizerZone);
+  const score = candidateScorer(request, timelines);
   for (const start of candidateStarts(request, organizerZone)) {
     const starts = occurrenceStarts(start);
-    if (starts !== null) scores.push(scoreCandidate(request, timelines, start, starts));
+    if (starts !== null) scores.push(score(start, starts));
   }
   scores.sort(compareScores);
   const fitting = scores.filter(fits);
@@ -107,8 +108,9 @@ function summarizeSeries(
   organizerZone: string,
   occurrenceStartsMs: readonly number[],
 ): SeriesSummary {
+  const score = candidateScorer(request, timelines);
   const conflicting = occurrenceStartsMs
-    .filter((start) => !fits(scoreCandidate(request, timelines, start, [start])))
+    .filter((start) => !fits(score(start, [start])))
     .map((startMs) => ({ startMs, localDate: formatLocalDate(localDateOf(startMs, organizerZone)) }));
   const n = occurrenceStartsMs.length;
   const summary =

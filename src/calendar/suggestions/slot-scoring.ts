@@ -1,4 +1,5 @@
-import type { Interval } from '../intervals/interval-set.js';
+import { IntervalCursor } from '../intervals/interval-cursor.js';
+import type { Interval, IntervalQueries } from '../intervals/interval-set.js';
 import type { AttendeeTimeline } from './attendee-timeline.js';
 import type { MeetingRequest } from './meeting-request.js';
 
@@ -10,9 +11,16 @@ export interface AttendeeCheck {
   readonly outOfHoursMinutes: number;
 }
 
-export function checkAttendee(timeline: AttendeeTimeline, meeting: Interval): AttendeeCheck {
-  const blockedBy = timeline.hardBusy.overlaps(meeting) ? 'busy' : timeline.tentative.overlaps(meeting) ? 'tentative' : null;
-  const inside = timeline.working.overlapLength(meeting);
+/** An attendee's time as queries: interval sets for single look-ups, cursors for sweeps. */
+export interface AvailabilityProbe {
+  readonly hardBusy: IntervalQueries;
+  readonly tentative: IntervalQueries;
+  readonly working: IntervalQueries;
+}
+
+export function checkAttendee(probe: AvailabilityProbe, meeting: Interval): AttendeeCheck {
+  const blockedBy = probe.hardBusy.overlaps(meeting) ? 'busy' : probe.tentative.overlaps(meeting) ? 'tentative' : null;
+  const inside = probe.working.overlapLength(meeting);
   return { blockedBy, outOfHoursMinutes: (meeting.end - meeting.start - inside) / 60_000 };
 }
 
@@ -51,46 +59,55 @@ export function fits(score: SlotScore): boolean {
   return score.conflictingOccurrences === 0;
 }
 
-/** Scores one candidate given its occurrence starts. Cost: O(occurrences × attendees × log(intervals)). */
-export function scoreCandidate(
+/**
+ * A scoring function for one query. It keeps a cursor per attendee and set, so scoring
+ * candidates in ascending start order walks each set once. Cost per candidate:
+ * O(occurrences × attendees), amortized.
+ */
+export function candidateScorer(
   request: MeetingRequest,
   timelines: readonly AttendeeTimeline[],
-  startMs: number,
-  occurrenceStartsMs: readonly number[],
-): SlotScore {
+): (startMs: number, occurrenceStartsMs: readonly number[]) => SlotScore {
   const durationMs = request.durationMinutes * 60_000;
-  const burden = new Array<number>(timelines.length).fill(0);
-  let conflictingOccurrences = 0;
-  let requiredConflicts = 0;
-  let attendeeShortfall = 0;
-  let optionalConflicts = 0;
-  for (const occurrenceStart of occurrenceStartsMs) {
-    const meeting = { start: occurrenceStart, end: occurrenceStart + durationMs };
-    let attending = 0;
-    let unblocked = 0;
-    let requiredMissing = false;
-    timelines.forEach((timeline, i) => {
-      const check = checkAttendee(timeline, meeting);
-      const required = timeline.role !== 'optional';
-      burden[i]! += check.outOfHoursMinutes;
-      if (canAttend(check)) attending++;
-      else if (required) requiredMissing = true;
-      if (check.blockedBy === null) unblocked++;
-      else if (required) requiredConflicts++;
-      else optionalConflicts++;
-    });
-    if (requiredMissing || attending < request.minAttendees) conflictingOccurrences++;
-    attendeeShortfall += Math.max(0, request.minAttendees - unblocked);
-  }
-  return {
-    startMs,
-    occurrenceStartsMs,
-    conflictingOccurrences,
-    requiredConflicts,
-    attendeeShortfall,
-    optionalConflicts,
-    maxOutOfHoursMinutes: Math.max(0, ...burden),
-    totalOutOfHoursMinutes: burden.reduce((a, b) => a + b, 0),
+  const probes = timelines.map((t) => ({
+    required: t.role !== 'optional',
+    hardBusy: new IntervalCursor(t.hardBusy),
+    tentative: new IntervalCursor(t.tentative),
+    working: new IntervalCursor(t.working),
+  }));
+  return (startMs, occurrenceStartsMs) => {
+    const burden = new Array<number>(probes.length).fill(0);
+    let conflictingOccurrences = 0;
+    let requiredConflicts = 0;
+    let attendeeShortfall = 0;
+    let optionalConflicts = 0;
+    for (const occurrenceStart of occurrenceStartsMs) {
+      const meeting = { start: occurrenceStart, end: occurrenceStart + durationMs };
+      let attending = 0;
+      let unblocked = 0;
+      let requiredMissing = false;
+      probes.forEach((probe, i) => {
+        const check = checkAttendee(probe, meeting);
+        burden[i]! += check.outOfHoursMinutes;
+        if (canAttend(check)) attending++;
+        else if (probe.required) requiredMissing = true;
+        if (check.blockedBy === null) unblocked++;
+        else if (probe.required) requiredConflicts++;
+        else optionalConflicts++;
+      });
+      if (requiredMissing || attending < request.minAttendees) conflictingOccurrences++;
+      attendeeShortfall += Math.max(0, request.minAttendees - unblocked);
+    }
+    return {
+      startMs,
+      occurrenceStartsMs,
+      conflictingOccurrences,
+      requiredConflicts,
+      attendeeShortfall,
+      optionalConflicts,
+      maxOutOfHoursMinutes: Math.max(0, ...burden),
+      totalOutOfHoursMinutes: burden.reduce((a, b) => a + b, 0),
+    };
   };
 }
 

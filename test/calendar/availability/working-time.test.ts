@@ -7,6 +7,7 @@ import {
   type WorkSchedule,
 } from '../../../src/calendar/availability/work-schedule.js';
 import { workingIntervals } from '../../../src/calendar/availability/working-time.js';
+import { addDays, dateOfDayNumber, dayNumber, isoWeekday } from '../../../src/calendar/availability/local-date.js';
 
 // Expected instants are written out by hand from the zones' published offsets and DST dates;
 // Date.parse only turns those hand-written UTC strings into milliseconds.
@@ -159,4 +160,17 @@ t.test('bad schedules are refused with the field named', async (t) => {
   bad({ holidays: ['2026-02-30'] }, 'office.nyc.holidays[0]', /not a calendar date/);
   bad({ holidays: ['26-12-25'] }, 'office.nyc.holidays[0]', /not a date YYYY-MM-DD/);
   bad({ overrides: { '2026-03-09': [{ start: '12:00', end: '12:00' }] } }, 'office.nyc.overrides.2026-03-09[0]', /not after start/);
+});
+
+t.test('integer date arithmetic agrees with the JavaScript calendar for every day of 1600-2400', async (t) => {
+  let mismatches = 0;
+  for (let n = dayNumber({ year: 1600, month: 1, day: 1 }); n < dayNumber({ year: 2400, month: 1, day: 1 }); n++) {
+    const d = new Date(n * 86_400_000);
+    const date = dateOfDayNumber(n);
+    const same = date.year === d.getUTCFullYear() && date.month === d.getUTCMonth() + 1 && date.day === d.getUTCDate();
+    if (!same || dayNumber(date) !== n || isoWeekday(date) !== (d.getUTCDay() || 7)) mismatches++;
+  }
+  t.equal(mismatches, 0);
+  t.equal(dayNumber({ year: 1970, month: 1, day: 1 }), 0);
+  t.same(addDays({ year: 2028, month: 2, day: 28 }, 1), { year: 2028, month: 2, day: 29 });
 });

@@ -2,6 +2,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { IntervalSet, type Interval } from '../../../src/calendar/intervals/interval-set.js';
 import { CalendarInputError } from '../../../src/calendar/calendar-input-error.js';
+import { IntervalCursor } from '../../../src/calendar/intervals/interval-cursor.js';
 
 // Small integer boundaries make collisions (touching, equal, nested intervals) frequent,
 // which is where interval code usually breaks.
@@ -206,4 +207,21 @@ property(
       a.containsInterval(w) === (part.totalLength() === w.end - w.start)
     );
   }),
+);
+
+property(
+  'a cursor answers every query like the set, whether the queries go forward or back',
+  // Many short intervals, so that the cursor's walk-then-jump path is taken too.
+  fc.property(
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 4 })), { maxLength: 60 }).map((l) =>
+      IntervalSet.of(l.map(([start, length]) => ({ start, end: start + length }))),
+    ),
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 310 }), fc.integer({ min: 0, max: 30 })).map(([start, length]) => ({ start, end: start + length })), { maxLength: 30 }),
+    fc.boolean(),
+    (a, queries, sorted) => {
+    const cursor = new IntervalCursor(a);
+    const order = sorted ? [...queries].sort((x, y) => x.start - y.start) : queries;
+    return order.every((q) => cursor.overlaps(q) === a.overlaps(q) && cursor.overlapLength(q) === a.overlapLength(q));
+    },
+  ),
 );
