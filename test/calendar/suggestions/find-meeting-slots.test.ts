@@ -178,6 +178,23 @@ t.test('busy events that fill the common working time are named', async (t) => {
   );
 });
 
+t.test('an all-day busy event blocks the whole local day; the grid starts at the next wall-clock step', async (t) => {
+  const offsite: CalendarEvent = {
+    ...event('offsite', 'Europe/London', at(2026, 3, 10), 1),
+    timing: { kind: 'all-day', start: at(2026, 3, 10), days: 1 },
+  };
+  const bobAway = person('bob', lonSchedule, [offsite]); // 2026-03-10 00:00Z-24:00Z (GMT)
+  const twoDays = { start: day.start, end: z('2026-03-12T00:00Z') };
+  const result = findMeetingSlots({ organizer: 'alice', required: ['bob'], durationMinutes: 60, window: twoDays, limit: 1 }, [alice, bobAway]);
+  t.same(result.suggestions.map((s) => iso(s.startMs)), ['2026-03-11T14:00Z'], 'Wednesday, from the start of the common time');
+  // A window opening at 14:37Z = 10:37 EDT: the first candidate is 10:45 EDT = 14:45Z.
+  const late = findMeetingSlots(
+    { organizer: 'alice', required: ['bob'], durationMinutes: 60, window: { start: z('2026-03-10T14:37Z'), end: day.end } },
+    [alice, bob],
+  );
+  t.same(late.suggestions.map((s) => iso(s.startMs)), ['2026-03-10T14:45Z', '2026-03-10T15:00Z']);
+});
+
 t.test('bad requests are refused with the field named', async (t) => {
   const cals = [alice, bob];
   const base = { organizer: 'alice', required: ['bob'], durationMinutes: 60, window: day };
