@@ -9,7 +9,7 @@ import type { z } from 'zod'
 import { backoffDelay, type BackoffPolicy } from '../rpc/backoff.js'
 import { isRetryable, RpcError } from '../rpc/rpc-error.js'
 import { realSchedule, type Schedule } from '../rpc/schedule.js'
-import { describeIssues } from '../rpc/schema-issues.js'
+import { explainFailure } from '../rpc/schema-issues.js'
 import type { ClusterConfig } from '../config/cluster-config-schema.js'
 import { officeClientUrls } from '../config/cluster-topology.js'
 import { RpcConnection } from './rpc-connection.js'
@@ -180,7 +180,7 @@ export class ClusterClient<M extends MethodMap> {
     const schema = this.results[method]
     if (schema === undefined) return result as M[K]['result']
     const parsed = schema.safeParse(result)
-    if (!parsed.success) throw RpcError.of('INTERNAL', `${method} from ${endpoint}: malformed result: ${describeIssues(parsed.error, 'result')}`)
+    if (!parsed.success) throw RpcError.of('INTERNAL', `${method} from ${endpoint}: malformed result: ${explainFailure(schema, result, 'result')}`)
     return parsed.data
   }
 

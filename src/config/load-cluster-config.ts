@@ -4,7 +4,7 @@
  * are valid but risky (replicas off loopback) come back as warnings for the caller to show.
  */
 import { readFile } from 'node:fs/promises'
-import { describeIssues, reportMissingFields } from '../rpc/schema-issues.js'
+import { explainFailure } from '../rpc/schema-issues.js'
 import { clusterConfigSchema, isLoopbackHost, type ClusterConfig } from './cluster-config-schema.js'
 
 export class ConfigError extends Error {
@@ -38,8 +38,8 @@ export async function loadClusterConfig(path: string): Promise<LoadedClusterConf
 
 /** `source` names where the value came from, for the error messages. */
 export function parseClusterConfig(value: unknown, source: string): LoadedClusterConfig {
-  const parsed = clusterConfigSchema.safeParse(value, reportMissingFields)
-  if (!parsed.success) throw new ConfigError(`${source}: ${describeIssues(parsed.error, '', 5)}`)
+  const parsed = clusterConfigSchema.safeParse(value)
+  if (!parsed.success) throw new ConfigError(`${source}: ${explainFailure(clusterConfigSchema, value, '', 5)}`)
   return { config: parsed.data, warnings: warningsFor(parsed.data, source) }
 }
 

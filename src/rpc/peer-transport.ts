@@ -30,7 +30,7 @@ import {
 import { raftMessageSchema } from './raft-message-schema.js'
 import { stderrLogger, type RpcLogger } from './rpc-logger.js'
 import { realSchedule, type Cancel, type Schedule } from './schedule.js'
-import { describeIssues } from './schema-issues.js'
+import { explainFailure } from './schema-issues.js'
 
 export interface PeerTransportOptions {
   readonly self: PeerIdentity
@@ -421,7 +421,7 @@ export class PeerTransport {
     const decoded = isBinary ? decodeFrame(rawBytes(data)) : ({ ok: false, reason: 'text frame' } as const)
     if (!decoded.ok) return { ok: false, closeCode: PEER_CLOSE.badHandshake, reason: `hello is not valid msgpack: ${decoded.reason}` }
     const hello = helloFrameSchema.safeParse(decoded.value)
-    if (!hello.success) return { ok: false, closeCode: PEER_CLOSE.badHandshake, reason: `malformed hello: ${describeIssues(hello.error, 'hello')}` }
+    if (!hello.success) return { ok: false, closeCode: PEER_CLOSE.badHandshake, reason: `malformed hello: ${explainFailure(helloFrameSchema, decoded.value, 'hello')}` }
     const frame = hello.data
     const self = this.self
     if (frame.clusterId !== self.clusterId) return wrongPeer(`hello from cluster "${frame.clusterId}", this is cluster "${self.clusterId}"`)
@@ -465,7 +465,7 @@ export class PeerTransport {
     const decoded = decodeFrame(rawBytes(data))
     if (!decoded.ok) return `not valid msgpack: ${decoded.reason}`
     const batch = this.batchSchema.safeParse(decoded.value)
-    if (!batch.success) return describeIssues(batch.error, 'batch')
+    if (!batch.success) return explainFailure(this.batchSchema, decoded.value, 'batch')
     for (const [i, message] of batch.data.entries()) {
       if (message.to !== this.self.nodeId) return `batch[${i}].to: "${message.to}" is not this replica ("${this.self.nodeId}")`
       if (message.from !== peer) return `batch[${i}].from: "${message.from}" arrived on the connection of "${peer}"`

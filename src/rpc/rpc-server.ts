@@ -9,7 +9,7 @@ import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
 import { requestFrameSchema, requestIdSchema, type ResponseFrame } from './client-protocol.js'
 import { RpcError, type RpcErrorBody } from './rpc-error.js'
 import { stderrLogger, type RpcLogger } from './rpc-logger.js'
-import { describeIssues, reportMissingFields } from './schema-issues.js'
+import { explainFailure } from './schema-issues.js'
 
 export interface RequestContext {
   /** Stable across the client's retries of one call: the key the state machine dedupes on. */
@@ -123,9 +123,9 @@ export class RpcServer {
       return
     }
     const id = salvageId(decoded.value)
-    const frame = requestFrameSchema.safeParse(decoded.value, reportMissingFields)
+    const frame = requestFrameSchema.safeParse(decoded.value)
     if (!frame.success) {
-      this.reject(connection, id, RpcError.of('BAD_REQUEST', `malformed request: ${describeIssues(frame.error, '')}`))
+      this.reject(connection, id, RpcError.of('BAD_REQUEST', `malformed request: ${explainFailure(requestFrameSchema, decoded.value, '')}`))
       return
     }
     const { method: name, params } = frame.data
@@ -141,9 +141,9 @@ export class RpcServer {
       this.reject(connection, frame.data.id, RpcError.of('UNKNOWN_METHOD', `unknown method "${name}"`, { method: name }))
       return
     }
-    const parsed = method.schema.safeParse(params, reportMissingFields)
+    const parsed = method.schema.safeParse(params)
     if (!parsed.success) {
-      this.reject(connection, frame.data.id, RpcError.of('BAD_REQUEST', `${name}: ${describeIssues(parsed.error, 'params')}`))
+      this.reject(connection, frame.data.id, RpcError.of('BAD_REQUEST', `${name}: ${explainFailure(method.schema, params, 'params')}`))
       return
     }
     this.counters.requests++

@@ -14,7 +14,7 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
 }
 
 /** `prefix` names the root (e.g. "params") so an issue at the root still names something. */
-export function describeIssues(error: z.ZodError, prefix: string, maxIssues = 3): string {
+function describeIssues(error: z.ZodError, prefix: string, maxIssues = 3): string {
   const lines = error.issues.slice(0, maxIssues).map((issue) => {
     const path = formatIssuePath(issue.path)
     const where = prefix === '' ? path || '(root)' : path === '' ? prefix : path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`
@@ -25,7 +25,16 @@ export function describeIssues(error: z.ZodError, prefix: string, maxIssues = 3)
 }
 
 /** Parse option that reports an absent field as missing rather than as "received undefined". */
-export const reportMissingFields = {
+const reportMissingFields = {
   error: (issue: { code?: string; input?: unknown }): string | undefined =>
     issue.code === 'invalid_type' && issue.input === undefined ? 'required field is missing' : undefined,
+}
+
+/**
+ * Why `value` fails `schema`, field by field. Parsing with a custom error map is several times
+ * slower in zod, so callers parse plainly first and only come here for the message.
+ */
+export function explainFailure(schema: z.ZodType, value: unknown, prefix: string, maxIssues = 3): string {
+  const parsed = schema.safeParse(value, reportMissingFields)
+  return parsed.success ? `${prefix || 'value'}: rejected` : describeIssues(parsed.error, prefix, maxIssues)
 }
