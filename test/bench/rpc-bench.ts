@@ -4,6 +4,8 @@
  *  2. pipelined client requests (64 in flight on one connection): requests per second;
  *  3. peer frame throughput: batches of Raft append messages (one ~150-byte entry each) from one
  *     replica's transport to another's, with a bounded number of frames in flight.
+ * CPU time per operation (both ends together) is reported too: on a shared machine it varies far
+ * less with load than wall-clock rates do.
  * Run: npm run bench:rpc [-- --seconds 3]
  */
 import { z } from 'zod'
@@ -32,6 +34,12 @@ function listener(onClient: RpcServer | null, onPeer: PeerTransport | (() => Pee
   })
 }
 
+/** Microseconds of CPU (user + system) this process used since `start`. */
+function cpuMicros(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start)
+  return used.user + used.system
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
 }
@@ -46,18 +54,21 @@ async function clientRoundTrips(): Promise<Record<string, number>> {
   for (let i = 0; i < 2000; i++) await connection.request(`w${seq++}`, 'echo', params, 5000)
 
   const samples: number[] = []
+  const sequentialCpu = process.cpuUsage()
   const end = performance.now() + SECONDS * 1000
   while (performance.now() < end) {
     const start = performance.now()
     await connection.request(`r${seq++}`, 'echo', params, 5000)
     samples.push(performance.now() - start)
   }
+  const cpuUsPerRoundTrip = cpuMicros(sequentialCpu) / samples.length
   samples.sort((a, b) => a - b)
 
   const WINDOW = 64
   let completed = 0
   const pipelinedEnd = performance.now() + SECONDS * 1000
   const started = performance.now()
+  const pipelinedCpu = process.cpuUsage()
   await Promise.all(
     Array.from({ length: WINDOW }, async () => {
       while (performance.now() < pipelinedEnd) {
@@ -67,6 +78,7 @@ async function clientRoundTrips(): Promise<Record<string, number>> {
     }),
   )
   const pipelinedPerSec = completed / ((performance.now() - started) / 1000)
+  const pipelinedCpuUs = cpuMicros(pipelinedCpu) / completed
   connection.close()
   server.closeAll()
   await listen.close()
@@ -75,7 +87,9 @@ async function clientRoundTrips(): Promise<Record<string, number>> {
     p50Ms: percentile(samples, 50),
     p99Ms: percentile(samples, 99),
     maxMs: samples.at(-1) ?? Number.NaN,
+    cpuUsPerRoundTrip,
     pipelined64PerSec: pipelinedPerSec,
+    pipelined64CpuUsPerRequest: pipelinedCpuUs,
   }
 }
 
@@ -121,6 +135,7 @@ async function peerThroughput(batchSize: number, framesInFlight: number): Promis
       }
     })
   let sentFrames = 0
+  const cpu = process.cpuUsage()
   const started = performance.now()
   const end = started + SECONDS * 1000
   while (performance.now() < end) {
@@ -133,6 +148,7 @@ async function peerThroughput(batchSize: number, framesInFlight: number): Promis
     })
   }
   const elapsed = (performance.now() - started) / 1000
+  const cpuUsPerMessage = cpuMicros(cpu) / delivered
   const stats = a.stats()
   a.close()
   b.close()
@@ -143,6 +159,7 @@ async function peerThroughput(batchSize: number, framesInFlight: number): Promis
     messagesPerSec: delivered / elapsed,
     framesPerSec: delivered / batchSize / elapsed,
     mbPerSec: (delivered * 150) / elapsed / 1e6,
+    cpuUsPerMessage,
     dropped: stats.droppedBackpressure + stats.droppedDisconnected + stats.droppedQueueFull,
   }
 }
