@@ -258,7 +258,7 @@ export class RaftLog {
 }
 
 /** Approximate encoded size of an entry, for batching appends by bytes. */
-export function entrySize(entry: Entry): number {
+function entrySize(entry: Entry): number {
   const header = 24
   switch (entry.kind) {
     case 'command':
