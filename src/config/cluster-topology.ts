@@ -3,7 +3,6 @@
  * peers, what are an office's client endpoints, and how long is a message's trip between offices.
  */
 import { clientUrl, peerUrl } from '../rpc/endpoint-urls.js'
-import type { NotLeaderDetails } from '../rpc/rpc-error.js'
 import type { ClusterConfig, OfficeConfig, ReplicaConfig } from './cluster-config-schema.js'
 
 export interface ReplicaPlacement {
@@ -46,14 +45,4 @@ export function oneWayDelayMs(config: ClusterConfig, fromOffice: string, toOffic
   const delays = config.interOfficeDelays
   if (!delays.enabled || fromOffice === toOffice) return 0
   return delays.oneWayMs[`${fromOffice}-${toOffice}`] ?? delays.oneWayMs[`${toOffice}-${fromOffice}`] ?? 0
-}
-
-/** What a follower puts in NOT_LEADER: the leader's id and, when the config knows it, its client URL. */
-export function leaderRedirect(config: ClusterConfig, leader: string | null): NotLeaderDetails {
-  if (leader === null) return { leader: null, leaderUrl: null }
-  for (const office of config.offices) {
-    const replica = office.replicas.find((candidate) => candidate.id === leader)
-    if (replica !== undefined) return { leader, leaderUrl: clientUrl(replica, usesTls(config)) }
-  }
-  return { leader, leaderUrl: null }
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { loadClusterConfig, parseClusterConfig, ConfigError } from '../../src/config/load-cluster-config.js'
-import { findReplica, leaderRedirect, officeClientUrls, oneWayDelayMs, peerUrlsOf } from '../../src/config/cluster-topology.js'
+import { findReplica, officeClientUrls, oneWayDelayMs, peerUrlsOf } from '../../src/config/cluster-topology.js'
 
 const fixture = (name: string): string => `test/config/fixtures/${name}`
 
@@ -31,9 +31,6 @@ t.test('local.json describes three offices with their own zones and working time
     ['nyc-3', 'ws://127.0.0.1:7103/peer'],
   ])
   t.equal(findReplica(config, 'lon-3').office.id, 'lon')
-  t.same(leaderRedirect(config, 'lon-2'), { leader: 'lon-2', leaderUrl: 'ws://127.0.0.1:7202/client' })
-  t.same(leaderRedirect(config, null), { leader: null, leaderUrl: null })
-  t.same(leaderRedirect(config, 'gone-9'), { leader: 'gone-9', leaderUrl: null }, 'a leader the config does not know (added since) has no URL')
   t.throws(() => findReplica(config, 'par-1'), /unknown replica id "par-1"; this config has nyc-1/)
   t.equal(oneWayDelayMs(config, 'nyc', 'tok'), 0, 'no delay while disabled')
   const delayed = { ...config, interOfficeDelays: { ...config.interOfficeDelays, enabled: true } }
