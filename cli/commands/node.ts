@@ -12,7 +12,8 @@ export function registerNodeCommand(program: Command): void {
     .requiredOption('--id <nodeId>', 'which replica of the config this process is')
     .option('--data <dir>', 'data directory (the replica uses <dir>/<id>)', './data')
     .option('--snapshot-every <n>', 'snapshot the state machine and compact the log every n applied entries', parsePositiveInteger('--snapshot-every'), 10_000)
-    .action(async (options: { config: string; id: string; data: string; snapshotEvery: number }) => {
+    .option('--join', 'join a running office as a new member (after `dms office add-replica`) instead of bootstrapping')
+    .action(async (options: { config: string; id: string; data: string; snapshotEvery: number; join?: boolean }) => {
       const config = await loadConfigForCli(options.config)
       const log = (message: string, fields?: Readonly<Record<string, unknown>>): void => {
         process.stderr.write(`${new Date().toISOString()} ${message}${fields === undefined ? '' : ' ' + JSON.stringify(fields)}\n`)
@@ -22,6 +23,7 @@ export function registerNodeCommand(program: Command): void {
         nodeId: options.id,
         dataDir: options.data,
         snapshotEvery: options.snapshotEvery,
+        join: options.join === true,
         logger: { warn: log },
       })
       log(`replica ${replica.id} of office ${replica.office.id} listening on ${replica.replica.host}:${replica.replica.port}`)

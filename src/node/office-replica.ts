@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import { RaftDriver, intervalTicker, type Ticker } from '../../raft/driver.js'
-import type { Message, RaftConfig } from '../../raft/types.js'
+import type { Entry, Message, RaftConfig, RestoredState } from '../../raft/types.js'
 import { RaftLogStore } from '../../storage/raft-log-store.js'
 import { ReplicaDb } from '../../storage/replica-db.js'
 import { StateMachineStore } from '../../storage/state-machine-store.js'
@@ -15,8 +15,9 @@ import { findReplica, peerUrlsOf } from '../config/cluster-topology.js'
 import { readKvKey, readKvPrefix } from '../kv/kv-read.js'
 import { OFFICE_PARAM_SCHEMAS, type ReplicaStatus } from '../office/office-api.js'
 import { encodeProposal, type OfficeCommand, type OfficeOutcome, type OfficeResult } from '../office/office-command.js'
+import { encodeMemberAddress, readMemberAddresses } from '../office/office-members.js'
 import { OfficeStateMachine } from '../office/office-state-machine.js'
-import { clientUrl } from '../rpc/endpoint-urls.js'
+import { clientUrl, peerUrl } from '../rpc/endpoint-urls.js'
 import { PeerTransport } from '../rpc/peer-transport.js'
 import { ReplicaListener } from '../rpc/replica-listener.js'
 import { RpcError } from '../rpc/rpc-error.js'
@@ -36,13 +37,23 @@ export interface OfficeReplicaOptions {
   /** Take a state-machine snapshot and compact the log every this many applied entries. */
   readonly snapshotEvery?: number
   readonly now?: () => number
+  /**
+   * Start as a new member of a running office: with no bootstrap membership, the replica waits for
+   * the leader (which added it with `dms office add-replica`) to send it the log or a snapshot.
+   */
+  readonly join?: boolean
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 10_000
 const MAX_PEER_FRAME_BYTES = 16 * 1024 * 1024
 const MAX_CLIENT_FRAME_BYTES = 1024 * 1024
+/** How often a replica checks whether membership changed and its peer links must follow. */
+const PEER_REFRESH_MS = 250
 
 export class OfficeReplica {
+  private peerRefresh: NodeJS.Timeout | null = null
+  private peerSignature = ''
+
   private constructor(
     readonly office: OfficeConfig,
     readonly replica: ReplicaConfig,
@@ -66,10 +77,7 @@ export class OfficeReplica {
     try {
       const logStore = await RaftLogStore.open(db)
       const machine = new OfficeStateMachine(await StateMachineStore.open(db))
-      const restored = await logStore.load({
-        applied: machine.appliedIndex(),
-        conf: { voters: office.replicas.map((r) => r.id), learners: [] },
-      })
+      const restored = await loadOrBootstrap(logStore, machine.appliedIndex(), options.join === true ? null : office)
 
       // The transport delivers into the driver, which is created with the transport: bind late.
       let deliver: (message: Message) => void = () => {}
@@ -110,6 +118,8 @@ export class OfficeReplica {
         throw error
       }
       transport.start()
+      await node.refreshPeers()
+      node.peerRefresh = setInterval(() => void node.refreshPeers(), PEER_REFRESH_MS)
       return node
     } catch (error) {
       await db.close()
@@ -146,11 +156,36 @@ export class OfficeReplica {
   }
 
   async stop(): Promise<void> {
+    if (this.peerRefresh !== null) clearInterval(this.peerRefresh)
     this.rpc.closeAll()
     await this.listener.close()
     this.transport.close()
     await this.driver.stop()
     await this.db.close()
+  }
+
+  /**
+   * Peer links follow the Raft membership: current members, at the address recorded when they
+   * joined or else the one in the config file. A replica that has no membership yet (it is
+   * joining) talks to the office's replicas listed in its config file.
+   */
+  private async refreshPeers(): Promise<void> {
+    const conf = this.driver.status().conf
+    const members = [...conf.voters, ...conf.learners]
+    const recorded = await readMemberAddresses(this.machine.store)
+    const candidates = members.length === 0 ? this.office.replicas.map((r) => r.id) : members
+    const tls = this.config.security.tls !== null
+    const peers = new Map<string, string>()
+    for (const id of candidates) {
+      if (id === this.replica.id) continue
+      const address = recorded.get(id) ?? this.office.replicas.find((r) => r.id === id)
+      if (address !== undefined) peers.set(id, peerUrl(address, tls))
+    }
+    const signature = [...peers].map(([id, url]) => `${id}=${url}`).sort().join(',')
+    if (signature === this.peerSignature) return
+    this.peerSignature = signature
+    this.transport.setPeers(peers)
+    this.transport.start()
   }
 
   private registerMethods(): void {
@@ -169,7 +204,11 @@ export class OfficeReplica {
       })
       .method('replica.status', s['replica.status'], () => this.status())
       .method('replica.membership', s['replica.membership'], async (p, ctx) => {
-        const context = p.address === undefined ? undefined : new TextEncoder().encode(JSON.stringify(p.address))
+        const address = p.address ?? this.office.replicas.find((r) => r.id === p.node)
+        if ((p.change === 'addLearner' || p.change === 'addVoter') && address === undefined) {
+          throw RpcError.of('BAD_REQUEST', `replica.membership: no address for ${p.node}: pass one or list it in the cluster config`)
+        }
+        const context = address === undefined ? undefined : encodeMemberAddress(address)
         const change =
           p.change === 'addLearner' || p.change === 'addVoter'
             ? { type: p.change, node: p.node, ...(context === undefined ? {} : { context }) }
@@ -213,6 +252,28 @@ export class OfficeReplica {
     const replica = this.office.replicas.find((r) => r.id === leader)
     return replica === undefined ? null : clientUrl(replica, this.config.security.tls !== null)
   }
+}
+
+/**
+ * A replica's stored Raft state; on the very first start of an office's initial replica, first
+ * writes the office's founding membership as committed config entries 1..n of term 1. Every
+ * initial replica writes the same entries, so their logs agree, and the membership lives in the
+ * log (and later in snapshots) rather than in a config file that may change: a replica added
+ * later learns the whole history from the leader. A joining replica (`office` null) starts empty.
+ */
+async function loadOrBootstrap(logStore: RaftLogStore, applied: number, office: OfficeConfig | null): Promise<RestoredState> {
+  const noMembers = { voters: [], learners: [] }
+  const restored = await logStore.load({ applied, conf: noMembers })
+  const fresh = restored.hardState.term === 0 && restored.entries.length === 0 && restored.snapshot === null
+  if (!fresh || office === null) return restored
+  const founding: Entry[] = office.replicas.map((replica, i) => ({
+    kind: 'config',
+    term: 1,
+    index: i + 1,
+    change: { type: 'addVoter', node: replica.id },
+  }))
+  await logStore.persist({ snapshot: null, entries: founding, hardState: { term: 1, vote: null, commit: founding.length } })
+  return logStore.load({ applied, conf: noMembers })
 }
 
 function raftConfig(config: ClusterConfig, nodeId: string, random: () => number): RaftConfig {

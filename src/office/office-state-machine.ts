@@ -8,6 +8,7 @@ import type { StateMachineStore } from '../../storage/state-machine-store.js'
 import { applyKvCommand } from '../kv/kv-apply.js'
 import { DEFAULT_RETENTION_ENTRIES, findAppliedRequest, recordAppliedRequest, sweepExpiredRequests } from './applied-requests.js'
 import { KeyspaceTransaction } from './keyspace-transaction.js'
+import { applyMembershipChange } from './office-members.js'
 import { decodeProposal, type OfficeCommand, type OfficeOutcome, type OfficeResult } from './office-command.js'
 
 export interface OfficeStateMachineOptions {
@@ -43,6 +44,7 @@ export class OfficeStateMachine {
         continue
       }
       await sweepExpiredRequests(tx, this.store, entry.index, this.retention)
+      if (entry.kind === 'config') applyMembershipChange(tx, entry.change)
       outcomes.push(entry.kind === 'command' ? await this.applyCommand(tx, entry.index, entry.data) : null)
       last = { index: entry.index, term: entry.term }
     }

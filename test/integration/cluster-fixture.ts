@@ -35,6 +35,7 @@ export async function freePort(): Promise<number> {
 }
 
 export interface TestCluster {
+  /** The config as last written (replicas may be added with addReplicaToConfig). */
   readonly config: ClusterConfig
   readonly configPath: string
   readonly dataDir: string
@@ -43,6 +44,8 @@ export interface TestCluster {
   readonly logs: string[]
   client(officeId?: string, callTimeoutMs?: number): ClusterClient<OfficeMethods>
   waitForLeader(officeId: string, options?: { exclude?: string; timeoutMs?: number }): Promise<OfficeStatus>
+  /** Lists a new replica of the office in the config file and returns its (not yet started) process. */
+  addReplicaToConfig(officeId: string, extraArgs?: readonly string[]): Promise<ReplicaProcess>
 }
 
 /** One office of `replicaCount` replicas (more offices later); stopped and deleted on teardown. */
@@ -68,26 +71,16 @@ export async function startTestCluster(
     })
   }
   const raw = { clusterId: 'dms-test', timing: { tickMs: 50, electionTicks: 10, heartbeatTicks: 2 }, offices }
-  const { config } = parseClusterConfig(raw, 'test cluster')
+  let { config } = parseClusterConfig(raw, 'test cluster')
   const configPath = join(dir, 'cluster.json')
   await writeFile(configPath, JSON.stringify(raw, null, 2))
   const dataDir = join(dir, 'data')
   const logs: string[] = []
   const replicas = new Map<string, ReplicaProcess>()
+  const processFor = (nodeId: string, extraArgs: readonly string[]): ReplicaProcess =>
+    new ReplicaProcess({ nodeId, launcher: tsxLauncher, configPath, dataDir, onLine: (id, line) => logs.push(`[${id}] ${line}`), extraArgs })
   for (const office of config.offices) {
-    for (const replica of office.replicas) {
-      replicas.set(
-        replica.id,
-        new ReplicaProcess({
-          nodeId: replica.id,
-          launcher: tsxLauncher,
-          configPath,
-          dataDir,
-          onLine: (id, line) => logs.push(`[${id}] ${line}`),
-          ...(options.nodeArgs === undefined ? {} : { extraArgs: options.nodeArgs }),
-        }),
-      )
-    }
+    for (const replica of office.replicas) replicas.set(replica.id, processFor(replica.id, options.nodeArgs ?? []))
   }
   const clients: Array<ClusterClient<OfficeMethods>> = []
   t.teardown(async () => {
@@ -97,7 +90,9 @@ export async function startTestCluster(
   })
   for (const replica of replicas.values()) replica.start()
   return {
-    config,
+    get config() {
+      return config
+    },
     configPath,
     dataDir,
     replicas,
@@ -106,6 +101,16 @@ export async function startTestCluster(
       const client = new ClusterClient<OfficeMethods>({ endpoints: officeClientUrls(config, officeId), callTimeoutMs })
       clients.push(client)
       return client
+    },
+    async addReplicaToConfig(officeId, extraArgs = []) {
+      const office = raw.offices.find((o) => o.id === officeId)!
+      const id = `${officeId}-${office.replicas.length + 1}`
+      office.replicas.push({ id, host: '127.0.0.1', port: await freePort() })
+      config = parseClusterConfig(raw, 'test cluster').config
+      await writeFile(configPath, JSON.stringify(raw, null, 2))
+      const process = processFor(id, [...(options.nodeArgs ?? []), ...extraArgs])
+      replicas.set(id, process)
+      return process
     },
     async waitForLeader(officeId, { exclude, timeoutMs = 20_000 } = {}) {
       const deadline = Date.now() + timeoutMs
