@@ -10,6 +10,9 @@ import {
   type ScheduledFault,
 } from '../../src/chaos/fault-schedule.js'
 
+// A fixed seed keeps the suite deterministic; change it locally to explore other cases.
+fc.configureGlobal({ seed: 20261121 })
+
 const threeByThree: ChaosTopology = {
   offices: ['nyc', 'lon', 'tok'].map((id) => ({ id, members: [1, 2, 3].map((n) => `${id}-${n}`) })),
 }

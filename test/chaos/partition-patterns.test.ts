@@ -10,6 +10,9 @@ import {
 } from '../../src/chaos/partition-patterns.js'
 import { SeededRandom } from '../../src/chaos/seeded-random.js'
 
+// A fixed seed keeps the suite deterministic; change it locally to explore other cases.
+fc.configureGlobal({ seed: 20261121 })
+
 const five: ChaosTopology = { offices: [{ id: 'nyc', members: ['a', 'b', 'c', 'd', 'e'] }] }
 const twoOffices: ChaosTopology = {
   offices: [

@@ -2,6 +2,9 @@ import t from 'tap'
 import fc from 'fast-check'
 import { WebSocketFrameSplitter, type StreamUnit } from '../../src/chaos/websocket-frame-splitter.js'
 
+// A fixed seed keeps the suite deterministic; change it locally to explore other cases.
+fc.configureGlobal({ seed: 20261121 })
+
 const upgradeRequest = Buffer.from('GET /peer HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')
 const upgradeResponse = Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n')
 
