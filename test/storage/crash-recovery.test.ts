@@ -12,6 +12,8 @@ import { ReplicaDb } from '../../storage/replica-db.js'
 import { StateMachineStore } from '../../storage/state-machine-store.js'
 
 const writer = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url))
+/** `--import tsx` resolves from the working directory: run the child at the repository root. */
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url))
 const conf = { voters: ['writer'], learners: [] }
 
 /**
@@ -20,6 +22,7 @@ const conf = { voters: ['writer'], learners: [] }
  */
 function runUntilKilled(t: Test, directory: string, killAfter: number, delayMs: number): Promise<number> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', writer, directory], {
+    cwd: repositoryRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   t.teardown(() => {
