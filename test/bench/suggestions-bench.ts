@@ -85,11 +85,13 @@ const merged: AttendeeCalendar[] = calendars.map((c) => {
   return { kind: 'intervals', id: c.id, zone: c.zone, working: workingIntervals(c.schedule, window), busy, tentative };
 });
 
+// A large meeting as it usually is: a few required people in two overlapping offices (New York
+// and London), everyone else optional, spread over all five zones.
 const request: MeetingRequestInput = {
-  organizer: 'u0',
-  required: calendars.slice(1, 21).map((c) => c.id),
-  optional: calendars.slice(21).map((c) => c.id),
-  durationMinutes: 60,
+  organizer: 'u1',
+  required: ['u2', 'u6', 'u7', 'u11'],
+  optional: calendars.map((c) => c.id).filter((id) => !['u1', 'u2', 'u6', 'u7', 'u11'].includes(id)),
+  durationMinutes: 30,
   window,
   granularityMinutes: 15,
   limit: 5,

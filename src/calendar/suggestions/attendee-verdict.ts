@@ -1,7 +1,7 @@
 import { formatInstantInZone } from '../time/time-zone.js';
 import type { AttendeeTimeline } from './attendee-timeline.js';
 import type { AttendeeRole } from './meeting-request.js';
-import { checkAttendee } from './slot-scoring.js';
+import { blockedBy, outOfHoursMinutes } from './slot-scoring.js';
 
 export type AttendeeStatus = 'free' | 'tentative' | 'busy' | 'outside-working-hours';
 
@@ -38,9 +38,9 @@ export function attendeeVerdict(timeline: AttendeeTimeline, occurrenceStartsMs: 
   };
   for (const occurrenceStartMs of occurrenceStartsMs) {
     const meeting = { start: occurrenceStartMs, end: occurrenceStartMs + durationMs };
-    const check = checkAttendee(timeline, meeting);
-    if (check.blockedBy !== null) {
-      worsen(check.blockedBy);
+    const blocked = blockedBy(timeline, meeting);
+    if (blocked !== null) {
+      worsen(blocked);
       const eventIds =
         timeline.occurrences === null
           ? null
@@ -49,11 +49,12 @@ export function attendeeVerdict(timeline: AttendeeTimeline, occurrenceStartsMs: 
                 timeline.occurrences.filter((o) => o.startMs < meeting.end && o.endMs > meeting.start).map((o) => o.eventId),
               ),
             ];
-      reasons.push({ kind: 'conflict', occurrenceStartMs, transparency: check.blockedBy, eventIds });
+      reasons.push({ kind: 'conflict', occurrenceStartMs, transparency: blocked, eventIds });
     }
-    if (check.outOfHoursMinutes > 0) {
+    const minutes = outOfHoursMinutes(timeline, meeting);
+    if (minutes > 0) {
       worsen('outside-working-hours');
-      reasons.push({ kind: 'outside-working-hours', occurrenceStartMs, minutes: check.outOfHoursMinutes });
+      reasons.push({ kind: 'outside-working-hours', occurrenceStartMs, minutes });
     }
   }
   const first = occurrenceStartsMs[0] ?? 0;

@@ -3,14 +3,6 @@ import type { Interval, IntervalQueries } from '../intervals/interval-set.js';
 import type { AttendeeTimeline } from './attendee-timeline.js';
 import type { MeetingRequest } from './meeting-request.js';
 
-/** How one attendee fares in one occurrence of a candidate. */
-export interface AttendeeCheck {
-  /** 'busy' if a busy occurrence overlaps, else 'tentative' if a tentative one does, else null. */
-  readonly blockedBy: 'busy' | 'tentative' | null;
-  /** Minutes of the meeting outside the attendee's working time. */
-  readonly outOfHoursMinutes: number;
-}
-
 /** An attendee's time as queries: interval sets for single look-ups, cursors for sweeps. */
 export interface AvailabilityProbe {
   readonly hardBusy: IntervalQueries;
@@ -18,14 +10,17 @@ export interface AvailabilityProbe {
   readonly working: IntervalQueries;
 }
 
-export function checkAttendee(probe: AvailabilityProbe, meeting: Interval): AttendeeCheck {
-  const blockedBy = probe.hardBusy.overlaps(meeting) ? 'busy' : probe.tentative.overlaps(meeting) ? 'tentative' : null;
-  const inside = probe.working.overlapLength(meeting);
-  return { blockedBy, outOfHoursMinutes: (meeting.end - meeting.start - inside) / 60_000 };
+// The two questions asked of every attendee for every occurrence. They return plain values
+// rather than a record because the sweep asks them millions of times.
+
+/** 'busy' if a busy occurrence overlaps the meeting, else 'tentative' if a tentative one does, else null. */
+export function blockedBy(probe: AvailabilityProbe, meeting: Interval): 'busy' | 'tentative' | null {
+  return probe.hardBusy.overlaps(meeting) ? 'busy' : probe.tentative.overlaps(meeting) ? 'tentative' : null;
 }
 
-export function canAttend(check: AttendeeCheck): boolean {
-  return check.blockedBy === null && check.outOfHoursMinutes === 0;
+/** Minutes of the meeting outside the attendee's working time. */
+export function outOfHoursMinutes(probe: AvailabilityProbe, meeting: Interval): number {
+  return (meeting.end - meeting.start - probe.working.overlapLength(meeting)) / 60_000;
 }
 
 /**
@@ -60,44 +55,48 @@ export function fits(score: SlotScore): boolean {
 }
 
 /**
- * A scoring function for one query. It keeps a cursor per attendee and set, so scoring
- * candidates in ascending start order walks each set once. Cost per candidate:
- * O(occurrences × attendees), amortized.
+ * A scoring function for one query. It keeps cursors per attendee and set, so scoring candidates
+ * in ascending start order walks each set once. A recurring candidate's occurrences jump far
+ * ahead in time, but the k-th occurrences of successive candidates still ascend, so each
+ * occurrence index gets its own cursors. Cost per candidate: O(occurrences × attendees), amortized.
  */
 export function candidateScorer(
   request: MeetingRequest,
   timelines: readonly AttendeeTimeline[],
 ): (startMs: number, occurrenceStartsMs: readonly number[]) => SlotScore {
   const durationMs = request.durationMinutes * 60_000;
-  const probes = timelines.map((t) => ({
-    required: t.role !== 'optional',
-    hardBusy: new IntervalCursor(t.hardBusy),
-    tentative: new IntervalCursor(t.tentative),
-    working: new IntervalCursor(t.working),
-  }));
+  const probesByOccurrence: Array<Array<AvailabilityProbe & { readonly required: boolean }>> = [];
+  const probesFor = (k: number): Array<AvailabilityProbe & { readonly required: boolean }> =>
+    (probesByOccurrence[k] ??= timelines.map((t) => ({
+      required: t.role !== 'optional',
+      hardBusy: new IntervalCursor(t.hardBusy),
+      tentative: new IntervalCursor(t.tentative),
+      working: new IntervalCursor(t.working),
+    })));
   return (startMs, occurrenceStartsMs) => {
-    const burden = new Array<number>(probes.length).fill(0);
+    const burden = new Array<number>(timelines.length).fill(0);
     let conflictingOccurrences = 0;
     let requiredConflicts = 0;
     let attendeeShortfall = 0;
     let optionalConflicts = 0;
-    for (const occurrenceStart of occurrenceStartsMs) {
+    occurrenceStartsMs.forEach((occurrenceStart, k) => {
       const meeting = { start: occurrenceStart, end: occurrenceStart + durationMs };
       let attending = 0;
       let unblocked = 0;
       let requiredMissing = false;
-      probes.forEach((probe, i) => {
-        const check = checkAttendee(probe, meeting);
-        burden[i]! += check.outOfHoursMinutes;
-        if (canAttend(check)) attending++;
+      probesFor(k).forEach((probe, i) => {
+        const blocked = blockedBy(probe, meeting) !== null;
+        const outside = outOfHoursMinutes(probe, meeting);
+        burden[i]! += outside;
+        if (!blocked && outside === 0) attending++;
         else if (probe.required) requiredMissing = true;
-        if (check.blockedBy === null) unblocked++;
+        if (!blocked) unblocked++;
         else if (probe.required) requiredConflicts++;
         else optionalConflicts++;
       });
       if (requiredMissing || attending < request.minAttendees) conflictingOccurrences++;
       attendeeShortfall += Math.max(0, request.minAttendees - unblocked);
-    }
+    });
     return {
       startMs,
       occurrenceStartsMs,

@@ -81,3 +81,17 @@ t.test('only dates of the rule itself can start a series', async (t) => {
     { name: 'CalendarInputError', field: 'recurrence.lines[0]' },
   );
 });
+
+t.test('the per-date shortcut gives exactly what expanding every candidate gives', async (t) => {
+  // An EXDATE long past changes no occurrence but makes the lines depend on the time of day,
+  // which forces the full expansion for every candidate. The window spans the March DST change.
+  const window = { start: z('2026-03-04T13:00Z'), end: z('2026-03-19T23:00Z') };
+  const forced = 'EXDATE:19000101T000000';
+  for (const lines of [seedPattern, ['RRULE:FREQ=WEEKLY;BYDAY=WE,TH;COUNT=20'], ['RRULE:FREQ=DAILY;INTERVAL=3;UNTIL=20260601']]) {
+    const request = { organizer: 'alice', required: ['bob'], durationMinutes: 60, window, granularityMinutes: 60, limit: 100 };
+    const fast = findMeetingSlots({ ...request, recurrence: { lines, horizonEndMs } }, [alice, bob]);
+    const full = findMeetingSlots({ ...request, recurrence: { lines: [...lines, forced], horizonEndMs } }, [alice, bob]);
+    t.ok(fast.candidatesScored > 0, `${lines[0]}: candidates exist`);
+    t.same(fast, full, lines[0]!);
+  }
+});
