@@ -8,6 +8,7 @@ import { responseFrameSchema } from '../rpc/client-protocol.js'
 import { decodeFrame, encodeFrame, rawBytes } from '../rpc/frame-codec.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import { realSchedule, type Cancel, type Schedule } from '../rpc/schedule.js'
+import { corkUntilNextTick } from '../rpc/socket-cork.js'
 
 export interface RpcConnectionOptions {
   readonly maxFrameBytes: number
@@ -59,7 +60,10 @@ export class RpcConnection {
       }, timeoutMs)
       this.pending.set(id, { method, resolve, reject, cancelTimeout })
       const socket = this.connect()
-      if (socket.readyState === WebSocket.OPEN) socket.send(frame)
+      if (socket.readyState === WebSocket.OPEN) {
+        corkUntilNextTick(socket)
+        socket.send(frame)
+      }
       // A request that timed out while the socket was still connecting is not sent at all.
       else socket.once('open', () => this.pending.has(id) && socket.send(frame))
     })

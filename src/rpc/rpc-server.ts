@@ -10,6 +10,7 @@ import { requestFrameSchema, requestIdSchema, type ResponseFrame } from './clien
 import { RpcError, type RpcErrorBody } from './rpc-error.js'
 import { stderrLogger, type RpcLogger } from './rpc-logger.js'
 import { explainFailure } from './schema-issues.js'
+import { corkUntilNextTick } from './socket-cork.js'
 
 export interface RequestContext {
   /** Stable across the client's retries of one call: the key the state machine dedupes on. */
@@ -192,6 +193,7 @@ export class RpcServer {
       this.counters.internalErrors++
       bytes = encodeFrame(internalError(response.id, `response of ${bytes.length} bytes exceeds the ${this.options.maxFrameBytes}-byte limit`))
     }
+    corkUntilNextTick(connection.socket)
     connection.socket.send(bytes)
     if (connection.socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.counters.slowClientsClosed++
