@@ -15,7 +15,7 @@ t.test('add a fourth replica and remove one, through dms office', async (t) => {
   const client = cluster.client('nyc')
   for (let i = 0; i < 50; i++) await client.call('kv.put', { key: `before-${i}`, value: String(i) })
 
-  const joiner = await cluster.addReplicaToConfig('nyc', ['--join'])
+  const joiner = await cluster.addReplica('nyc', ['--join'])
   joiner.start()
   const added = await runDms(['office', 'add-replica', '--office', 'nyc', '--id', 'nyc-4', '--config', cluster.configPath, '--json'])
   t.equal(added.code, 0, `add-replica succeeded: ${added.stderr}`)

@@ -1,0 +1,204 @@
+/**
+ * A throwaway cluster of real `dms node` processes on free loopback ports, with its config and data
+ * in a temporary directory: what integration tests, benchmarks and the chaos harness run against.
+ *
+ * Every replica can get its own config file in which the OTHER replicas' ports are replaced by
+ * ports the caller chooses (`peerPort`): that is how the chaos harness puts a fault-injecting proxy
+ * on every directed peer link without the nodes knowing. Clients use the real ports.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ClusterClient } from '../client/cluster-client.js'
+import type { ClusterConfig } from '../config/cluster-config-schema.js'
+import { officeClientUrls } from '../config/cluster-topology.js'
+import { parseClusterConfig } from '../config/load-cluster-config.js'
+import type { OfficeMethods } from '../office/office-api.js'
+import { queryClusterStatus, type OfficeStatus } from './cluster-status.js'
+import { ReplicaProcess, type NodeLauncher } from './replica-process.js'
+
+export interface EphemeralOffice {
+  readonly id: string
+  readonly timeZone: string
+  readonly replicas: number
+}
+
+export interface EphemeralClusterOptions {
+  readonly launcher: NodeLauncher
+  readonly offices: readonly EphemeralOffice[]
+  /** Extra `dms node` arguments for every replica (e.g. --snapshot-every). */
+  readonly nodeArgs?: readonly string[]
+  /** Port replica `from` must use to reach replica `to`; default: `to`'s real port. */
+  readonly peerPort?: (from: string, to: string, realPort: number) => number
+  readonly onLine?: (nodeId: string, line: string) => void
+  readonly onUnexpectedExit?: (nodeId: string, description: string) => void
+  readonly tickMs?: number
+}
+
+interface RawReplica {
+  id: string
+  host: string
+  port: number
+}
+
+interface RawOffice {
+  id: string
+  name: string
+  timeZone: string
+  workHours: { start: string; end: string }
+  workDays: string[]
+  lunch: { start: string; end: string }
+  replicas: RawReplica[]
+}
+
+interface RawConfig {
+  clusterId: string
+  timing: { tickMs: number; electionTicks: number; heartbeatTicks: number }
+  offices: RawOffice[]
+}
+
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port assigned'))))
+    })
+  })
+}
+
+export class EphemeralCluster {
+  readonly replicas = new Map<string, ReplicaProcess>()
+  /** Stderr lines of every replica, for diagnosing a failure. */
+  readonly logs: string[] = []
+  private readonly clients: Array<ClusterClient<OfficeMethods>> = []
+  private stopped = false
+
+  private constructor(
+    private readonly options: EphemeralClusterOptions,
+    readonly directory: string,
+    private raw: RawConfig,
+    private parsed: ClusterConfig,
+  ) {}
+
+  static async create(options: EphemeralClusterOptions): Promise<EphemeralCluster> {
+    const directory = await mkdtemp(join(tmpdir(), 'dms-cluster-'))
+    const offices: RawOffice[] = []
+    for (const office of options.offices) {
+      const replicas: RawReplica[] = []
+      for (let i = 1; i <= office.replicas; i++) replicas.push({ id: `${office.id}-${i}`, host: '127.0.0.1', port: await freeLoopbackPort() })
+      offices.push({
+        id: office.id,
+        name: office.id.toUpperCase(),
+        timeZone: office.timeZone,
+        workHours: { start: '09:00', end: '17:00' },
+        workDays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'],
+        lunch: { start: '12:00', end: '13:00' },
+        replicas,
+      })
+    }
+    const raw: RawConfig = { clusterId: 'dms-ephemeral', timing: { tickMs: options.tickMs ?? 50, electionTicks: 10, heartbeatTicks: 2 }, offices }
+    const cluster = new EphemeralCluster(options, directory, raw, parseClusterConfig(raw, 'ephemeral cluster').config)
+    await cluster.writeConfigs()
+    for (const office of raw.offices) for (const replica of office.replicas) cluster.replicas.set(replica.id, cluster.processFor(replica.id, []))
+    return cluster
+  }
+
+  /** The config with every replica at its real address: what clients use. */
+  get config(): ClusterConfig {
+    return this.parsed
+  }
+
+  get configPath(): string {
+    return join(this.directory, 'cluster.json')
+  }
+
+  get dataDir(): string {
+    return join(this.directory, 'data')
+  }
+
+  startAll(): void {
+    for (const replica of this.replicas.values()) if (!replica.running) replica.start()
+  }
+
+  client(officeId: string, callTimeoutMs = 15_000): ClusterClient<OfficeMethods> {
+    const client = new ClusterClient<OfficeMethods>({ endpoints: officeClientUrls(this.parsed, officeId), callTimeoutMs })
+    this.clients.push(client)
+    return client
+  }
+
+  async waitForLeader(officeId: string, options: { exclude?: string; timeoutMs?: number } = {}): Promise<OfficeStatus> {
+    const deadline = Date.now() + (options.timeoutMs ?? 20_000)
+    for (;;) {
+      const status = await queryClusterStatus(this.parsed, 500)
+      const office = status.offices.find((o) => o.id === officeId)
+      if (office?.leader != null && office.leader !== options.exclude) return office
+      if (Date.now() > deadline) {
+        throw new Error(`no leader in ${officeId} within ${options.timeoutMs ?? 20_000} ms; last replica logs:\n${this.logs.slice(-20).join('\n')}`)
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  /** Lists a new replica of the office in every config file and returns its (not started) process. */
+  async addReplica(officeId: string, extraArgs: readonly string[] = []): Promise<ReplicaProcess> {
+    const office = this.raw.offices.find((o) => o.id === officeId)
+    if (office === undefined) throw new Error(`no office ${officeId} in this cluster`)
+    const id = `${officeId}-${office.replicas.length + 1}`
+    office.replicas.push({ id, host: '127.0.0.1', port: await freeLoopbackPort() })
+    this.parsed = parseClusterConfig(this.raw, 'ephemeral cluster').config
+    await this.writeConfigs()
+    const process = this.processFor(id, extraArgs)
+    this.replicas.set(id, process)
+    return process
+  }
+
+  /** Stops every replica (SIGTERM, then SIGKILL) and deletes the directory. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    for (const client of this.clients) client.close()
+    await Promise.all([...this.replicas.values()].map((r) => r.stop(3000)))
+    await rm(this.directory, { recursive: true, force: true })
+  }
+
+  private nodeConfigPath(nodeId: string): string {
+    return this.options.peerPort === undefined ? this.configPath : join(this.directory, `cluster.${nodeId}.json`)
+  }
+
+  private async writeConfigs(): Promise<void> {
+    await writeFile(this.configPath, JSON.stringify(this.raw, null, 2))
+    const peerPort = this.options.peerPort
+    if (peerPort === undefined) return
+    for (const office of this.raw.offices) {
+      for (const self of office.replicas) {
+        const view: RawConfig = {
+          ...this.raw,
+          offices: this.raw.offices.map((o) => ({
+            ...o,
+            replicas: o.replicas.map((r) => (r.id === self.id ? r : { ...r, port: peerPort(self.id, r.id, r.port) })),
+          })),
+        }
+        await writeFile(this.nodeConfigPath(self.id), JSON.stringify(view, null, 2))
+      }
+    }
+  }
+
+  private processFor(nodeId: string, extraArgs: readonly string[]): ReplicaProcess {
+    return new ReplicaProcess({
+      nodeId,
+      launcher: this.options.launcher,
+      configPath: this.nodeConfigPath(nodeId),
+      dataDir: this.dataDir,
+      onLine: (id, line) => {
+        this.logs.push(`[${id}] ${line}`)
+        if (this.logs.length > 5000) this.logs.splice(0, 1000)
+        this.options.onLine?.(id, line)
+      },
+      ...(this.options.onUnexpectedExit === undefined ? {} : { onUnexpectedExit: this.options.onUnexpectedExit }),
+      extraArgs: [...(this.options.nodeArgs ?? []), ...extraArgs],
+    })
+  }
+}
