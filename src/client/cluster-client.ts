@@ -73,8 +73,8 @@ export class ClusterClient<M extends MethodMap> {
     if (options.endpoints.length === 0) throw new Error('ClusterClient: endpoints must list at least one replica URL')
     for (const url of options.endpoints) checkEndpoint(url)
     this.endpoints = [...new Set(options.endpoints)]
-    this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS
-    this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
+    this.attemptTimeoutMs = positiveMs('attemptTimeoutMs', options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS)
+    this.callTimeoutMs = positiveMs('callTimeoutMs', options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS)
     this.backoff = options.backoff ?? DEFAULT_BACKOFF
     this.random = options.random ?? Math.random
     this.now = options.now ?? Date.now
@@ -102,7 +102,7 @@ export class ClusterClient<M extends MethodMap> {
   async call<K extends keyof M & string>(method: K, params: M[K]['params'], options: CallOptions = {}): Promise<M[K]['result']> {
     if (this.closed) throw RpcError.of('UNAVAILABLE', `${method}: the client is closed`)
     const requestId = options.requestId ?? this.newRequestId()
-    const timeoutMs = options.timeoutMs ?? this.callTimeoutMs
+    const timeoutMs = options.timeoutMs === undefined ? this.callTimeoutMs : positiveMs(`${method}: timeoutMs`, options.timeoutMs)
     const deadline = this.now() + timeoutMs
     let target = this.endpoints[this.preferred % this.endpoints.length] ?? ''
     let failuresThisRound = 0
@@ -187,6 +187,11 @@ export class ClusterClient<M extends MethodMap> {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.schedule(resolve, ms))
   }
+}
+
+function positiveMs(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`ClusterClient: ${name} must be a positive number of milliseconds, got ${value}`)
+  return value
 }
 
 function isEndpoint(url: string): boolean {

@@ -6,7 +6,7 @@
 import type { WebSocket, RawData } from 'ws'
 import { z } from 'zod'
 import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
-import { requestFrameSchema, requestIdSchema, type ResponseFrame } from './client-protocol.js'
+import { MAX_METHOD_NAME_LENGTH, requestFrameSchema, requestIdSchema, type ResponseFrame } from './client-protocol.js'
 import { RpcError, type RpcErrorBody } from './rpc-error.js'
 import { stderrLogger, type RpcLogger } from './rpc-logger.js'
 import { explainFailure } from './schema-issues.js'
@@ -74,6 +74,9 @@ export class RpcServer {
   /** Registers `name`; its params are validated with `schema` before `handler` sees them. */
   method<S extends z.ZodType>(name: string, schema: S, handler: MethodHandler<z.output<S>>): this {
     if (this.methods.has(name)) throw new Error(`RPC method "${name}" is registered twice`)
+    if (name.length === 0 || name.length > MAX_METHOD_NAME_LENGTH) {
+      throw new Error(`RPC method name "${name}" must be 1-${MAX_METHOD_NAME_LENGTH} characters, or no request could name it`)
+    }
     this.methods.set(name, { schema, handler: handler as MethodHandler<unknown> })
     return this
   }

@@ -162,6 +162,8 @@ t.test('the typed surface refuses wrong params at compile time', async (t) => {
   await t.rejects(c.call('nothing', null), { code: 'UNKNOWN_METHOD' })
   t.throws(() => new ClusterClient<Methods>({ endpoints: [] }), /at least one replica URL/)
   t.throws(() => new ClusterClient<Methods>({ endpoints: ['http://x/client'] }), /not a ws:\/\/ or wss:\/\/ URL/)
+  t.throws(() => new ClusterClient<Methods>({ endpoints: [r.url], callTimeoutMs: 0 }), /callTimeoutMs must be a positive number of milliseconds, got 0/)
+  await t.rejects(c.call('put', { key: 'k', value: 'v' }, { timeoutMs: -5 }), /put: timeoutMs must be a positive number of milliseconds, got -5/)
 })
 
 t.test('a client for an office of a cluster config talks to that office', async (t) => {

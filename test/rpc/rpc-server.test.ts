@@ -124,6 +124,12 @@ t.test('a client that stops reading its responses is disconnected before memory 
   t.same(await other.next(), { id: 'fine', result: { text: 'others unaffected' } })
 })
 
+t.test('method names are checked when registered', async (t) => {
+  const server = new RpcServer({ logger: silentLogger }).method('once', z.null(), () => null)
+  t.throws(() => server.method('once', z.null(), () => null), /"once" is registered twice/)
+  t.throws(() => server.method('m'.repeat(65), z.null(), () => null), /must be 1-64 characters/)
+})
+
 t.test('paths other than /client and /peer are refused', async (t) => {
   const { port } = await startServer(t)
   await t.rejects(RawSocket.open(`ws://127.0.0.1:${port}/admin`), /404/)
