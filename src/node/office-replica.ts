@@ -53,6 +53,8 @@ const PEER_REFRESH_MS = 250
 export class OfficeReplica {
   private peerRefresh: NodeJS.Timeout | null = null
   private peerSignature = ''
+  /** Where each current member listens, as of the last membership refresh. */
+  private memberAddresses = new Map<string, { readonly host: string; readonly port: number }>()
 
   private constructor(
     readonly office: OfficeConfig,
@@ -176,11 +178,14 @@ export class OfficeReplica {
     const candidates = members.length === 0 ? this.office.replicas.map((r) => r.id) : members
     const tls = this.config.security.tls !== null
     const peers = new Map<string, string>()
+    const addresses = new Map<string, { readonly host: string; readonly port: number }>()
     for (const id of candidates) {
-      if (id === this.replica.id) continue
       const address = recorded.get(id) ?? this.office.replicas.find((r) => r.id === id)
-      if (address !== undefined) peers.set(id, peerUrl(address, tls))
+      if (address === undefined) continue
+      addresses.set(id, address)
+      if (id !== this.replica.id) peers.set(id, peerUrl(address, tls))
     }
+    this.memberAddresses = addresses
     const signature = [...peers].map(([id, url]) => `${id}=${url}`).sort().join(',')
     if (signature === this.peerSignature) return
     this.peerSignature = signature
@@ -249,7 +254,7 @@ export class OfficeReplica {
   }
 
   private leaderUrl(leader: string): string | null {
-    const replica = this.office.replicas.find((r) => r.id === leader)
+    const replica = this.memberAddresses.get(leader) ?? this.office.replicas.find((r) => r.id === leader)
     return replica === undefined ? null : clientUrl(replica, this.config.security.tls !== null)
   }
 }
