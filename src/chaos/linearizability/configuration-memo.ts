@@ -8,13 +8,8 @@ import type { SequentialModel } from './sequential-model.js'
  */
 export class ConfigurationMemo<State> {
   private readonly buckets = new Map<number, Array<{ readonly words: Uint32Array; readonly state: State }>>()
-  private count = 0
 
-  constructor(private readonly model: SequentialModel<State, unknown>) {}
-
-  get size(): number {
-    return this.count
-  }
+  constructor(private readonly model: Pick<SequentialModel<State, unknown>, 'equal' | 'hash'>) {}
 
   /** Records the configuration; false when it was already there. */
   addIfNew(linearized: LinearizedSet, state: State): boolean {
@@ -22,14 +17,12 @@ export class ConfigurationMemo<State> {
     const bucket = this.buckets.get(key)
     if (bucket === undefined) {
       this.buckets.set(key, [{ words: linearized.copyWords(), state }])
-      this.count++
       return true
     }
     for (const seen of bucket) {
       if (linearized.sameMembers(seen.words) && this.model.equal(seen.state, state)) return false
     }
     bucket.push({ words: linearized.copyWords(), state })
-    this.count++
     return true
   }
 }

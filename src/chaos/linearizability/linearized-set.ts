@@ -7,7 +7,7 @@ export class LinearizedSet {
   readonly words: Uint32Array
   private currentHash = 0
 
-  constructor(readonly size: number) {
+  constructor(size: number) {
     this.words = new Uint32Array(Math.ceil(size / 32))
   }
 
