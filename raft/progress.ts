@@ -15,6 +15,8 @@ export interface SnapshotTransfer {
   doneSent: boolean
   /** `acked` as of the previous heartbeat answer; no movement since means chunks were lost. */
   ackedAtLastHeartbeat: number
+  /** The offset of the last resend asked for by a refused chunk, or null. */
+  rewoundTo: number | null
 }
 
 /**
@@ -61,7 +63,7 @@ export class Progress {
     this.state = 'snapshot'
     this.probeSent = false
     this.inflights.reset()
-    this.snapshot = { index, acked: 0, sent: 0, doneSent: false, ackedAtLastHeartbeat: -1 }
+    this.snapshot = { index, acked: 0, sent: 0, doneSent: false, ackedAtLastHeartbeat: -1, rewoundTo: null }
   }
 
   /** Records a successful acknowledgement; false if it told us nothing new. */

@@ -617,6 +617,7 @@ export class RaftNode {
     const outcome = this.snapshotReceiver.receive(msg)
     switch (outcome.kind) {
       case 'accepted':
+      case 'duplicate':
         return answer(outcome.nextOffset, false, false)
       case 'outOfOrder':
         return answer(outcome.expectedOffset, true, false)
@@ -712,6 +713,7 @@ export class RaftNode {
         // No progress for a heartbeat interval: chunks or answers were lost, resend.
         transfer.sent = transfer.acked
         transfer.doneSent = false
+        transfer.rewoundTo = null
         this.sendSnapshotChunks(msg.from, pr)
       }
       transfer.ackedAtLastHeartbeat = transfer.acked
@@ -811,6 +813,11 @@ export class RaftNode {
     const size = this.log.latestSnapshot()?.data.byteLength ?? 0
     if (msg.nextOffset > size) return
     if (msg.reject) {
+      // Every chunk behind a gap is refused with the same offset: rewind once per gap, not per
+      // refusal, or the resends would multiply. An offset below what was confirmed means the
+      // receiver lost its partial copy (it restarted) and needs everything again.
+      if (msg.nextOffset === transfer.rewoundTo && msg.nextOffset >= transfer.acked) return
+      transfer.rewoundTo = msg.nextOffset
       transfer.acked = msg.nextOffset
       transfer.sent = msg.nextOffset
       transfer.doneSent = false

@@ -3,13 +3,16 @@ import type { Snapshot, SnapshotChunkRequest, SnapshotMeta } from './types.js'
 /** What the receiver makes of one chunk. */
 export type ChunkOutcome =
   | { readonly kind: 'accepted'; readonly nextOffset: number }
+  | { readonly kind: 'duplicate'; readonly nextOffset: number }
   | { readonly kind: 'complete'; readonly snapshot: Snapshot }
   | { readonly kind: 'outOfOrder'; readonly expectedOffset: number }
 
 /**
- * Reassembles a snapshot sent in chunks. Chunks must arrive in offset order; anything else is
- * answered with the offset expected next so the leader resends from there. A chunk at offset 0
- * (re)starts a transfer, which also discards a half-received older snapshot.
+ * Reassembles a snapshot sent in chunks. Chunks must arrive in offset order. A chunk already
+ * received (a duplicate or a retransmission) is acknowledged again with the offset expected next;
+ * only a gap (or a chunk of a snapshot we are not receiving) is refused, so that the leader
+ * resends from the expected offset. A chunk at offset 0 (re)starts a transfer, which also discards
+ * a half-received older snapshot.
  */
 export class SnapshotReceiver {
   private meta: SnapshotMeta | null = null
@@ -17,12 +20,14 @@ export class SnapshotReceiver {
   private received = 0
 
   receive(msg: SnapshotChunkRequest): ChunkOutcome {
+    const current = this.meta !== null && sameSnapshot(this.meta, msg.meta)
+    if (current && msg.offset < this.received) return { kind: 'duplicate', nextOffset: this.received }
     if (msg.offset === 0) {
       this.meta = msg.meta
       this.parts = []
       this.received = 0
-    } else if (this.meta === null || !sameSnapshot(this.meta, msg.meta) || msg.offset !== this.received) {
-      return { kind: 'outOfOrder', expectedOffset: this.meta !== null && sameSnapshot(this.meta, msg.meta) ? this.received : 0 }
+    } else if (!current || msg.offset !== this.received) {
+      return { kind: 'outOfOrder', expectedOffset: current ? this.received : 0 }
     }
     this.parts.push(msg.chunk)
     this.received += msg.chunk.byteLength

@@ -77,7 +77,7 @@ t.test('lost chunks are resent after a heartbeat shows no progress', async (t) =
   t.equal(c.node('a').status().progress?.['c']?.state, 'replicate')
 })
 
-t.test('the receiver accepts chunks only in order and names the offset it expects', async (t) => {
+t.test('the receiver accepts chunks only in order, re-acknowledges duplicates and names the offset it expects', async (t) => {
   const c = new RaftNode(testConfig('c'), { hardState: { term: 1, vote: null, commit: 0 }, snapshot: null, entries: [], applied: 0, conf: conf3 })
   const meta = { index: 10, term: 1, conf: conf3 }
   const chunk = (offset: number, done = false): Message => ({ type: 'snapshot', from: 'a', to: 'c', term: 1, meta, offset, chunk: new Uint8Array(16), done })
@@ -92,12 +92,14 @@ t.test('the receiver accepts chunks only in order and names the offset it expect
   c.step(chunk(16))
   c.step(chunk(0))
   c.step(chunk(32))
+  c.step({ ...chunk(0), chunk: new Uint8Array(8) }) // a late duplicate: acknowledged again, not refused
   c.step(chunk(16, true))
   drain()
   t.match(answers, [
     { type: 'snapshotResponse', reject: true, nextOffset: 0, done: false },
     { type: 'snapshotResponse', reject: false, nextOffset: 16, done: false },
     { type: 'snapshotResponse', reject: true, nextOffset: 16, done: false },
+    { type: 'snapshotResponse', reject: false, nextOffset: 16, done: false },
     { type: 'snapshotResponse', reject: false, nextOffset: 32, done: true, snapshotIndex: 10 },
   ])
   t.match(c.status(), { firstIndex: 11, lastIndex: 10, commit: 10, applied: 10 })
