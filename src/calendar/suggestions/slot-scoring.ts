@@ -73,18 +73,23 @@ export function candidateScorer(
       tentative: new IntervalCursor(t.tentative),
       working: new IntervalCursor(t.working),
     })));
+  // Reused for every candidate: the sweep scores thousands of them.
+  const burden = new Float64Array(timelines.length);
   return (startMs, occurrenceStartsMs) => {
-    const burden = new Array<number>(timelines.length).fill(0);
+    burden.fill(0);
     let conflictingOccurrences = 0;
     let requiredConflicts = 0;
     let attendeeShortfall = 0;
     let optionalConflicts = 0;
-    occurrenceStartsMs.forEach((occurrenceStart, k) => {
+    for (let k = 0; k < occurrenceStartsMs.length; k++) {
+      const occurrenceStart = occurrenceStartsMs[k]!;
       const meeting = { start: occurrenceStart, end: occurrenceStart + durationMs };
+      const probes = probesFor(k);
       let attending = 0;
       let unblocked = 0;
       let requiredMissing = false;
-      probesFor(k).forEach((probe, i) => {
+      for (let i = 0; i < probes.length; i++) {
+        const probe = probes[i]!;
         const blocked = blockedBy(probe, meeting) !== null;
         const outside = outOfHoursMinutes(probe, meeting);
         burden[i]! += outside;
@@ -93,10 +98,16 @@ export function candidateScorer(
         if (!blocked) unblocked++;
         else if (probe.required) requiredConflicts++;
         else optionalConflicts++;
-      });
+      }
       if (requiredMissing || attending < request.minAttendees) conflictingOccurrences++;
       attendeeShortfall += Math.max(0, request.minAttendees - unblocked);
-    });
+    }
+    let maxOutOfHoursMinutes = 0;
+    let totalOutOfHoursMinutes = 0;
+    for (const minutes of burden) {
+      maxOutOfHoursMinutes = Math.max(maxOutOfHoursMinutes, minutes);
+      totalOutOfHoursMinutes += minutes;
+    }
     return {
       startMs,
       occurrenceStartsMs,
@@ -104,8 +115,8 @@ export function candidateScorer(
       requiredConflicts,
       attendeeShortfall,
       optionalConflicts,
-      maxOutOfHoursMinutes: Math.max(0, ...burden),
-      totalOutOfHoursMinutes: burden.reduce((a, b) => a + b, 0),
+      maxOutOfHoursMinutes,
+      totalOutOfHoursMinutes,
     };
   };
 }
