@@ -1,6 +1,8 @@
 import t, { type Test } from 'tap'
+import fc from 'fast-check'
 import type { Message } from '../../raft/types.js'
 import { encodeFrame } from '../../src/rpc/frame-codec.js'
+import { raftMessageSchema } from '../../src/rpc/raft-message-schema.js'
 import { PeerTransport, type PeerTransportOptions } from '../../src/rpc/peer-transport.js'
 import type { RpcLogger } from '../../src/rpc/rpc-logger.js'
 import { startBlackholeProxy } from './fixtures/blackhole-proxy.js'
@@ -217,4 +219,40 @@ t.test('invalid peer frames are counted and logged and never reach the core', as
   t.equal(b.warnings.filter((w) => w.startsWith('dropped an invalid peer frame')).length, invalid.length, 'each was logged')
   t.match(b.warnings.join('\n'), /batch\[0\]\.to: \\"nyc-3\\" is not this replica/)
   t.match(b.warnings.join('\n'), /arrived on the connection of \\"nyc-1\\"/)
+})
+
+t.test('generated peer frames never crash the node, and whatever is delivered is valid (fast-check)', async (t) => {
+  const b = await startNode(t, 'nyc-2', { 'nyc-1': 1 })
+  const socket = await handshake(b, { nodeId: 'nyc-1' })
+  t.teardown(() => socket.close())
+  await socket.next()
+  const valid = encodeFrame([heartbeat('nyc-1', 'nyc-2', 1), append('nyc-1', 'nyc-2', 8)])
+  const field = fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.uint8Array({ maxLength: 4 }))
+  const frameArb = fc.oneof(
+    fc.uint8Array({ minLength: 1, maxLength: 200 }),
+    fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })).map(([at, value]) => {
+      const copy = Buffer.from(valid)
+      copy[at] = value
+      return copy
+    }),
+    // a real message with one field replaced by something of another type
+    fc
+      .tuple(fc.constantFrom('type', 'from', 'to', 'term', 'commit', 'readContext', 'entries'), field)
+      .map(([key, value]) => encodeFrame([{ ...heartbeat('nyc-1', 'nyc-2', 2), [key]: value }])),
+    fc.array(fc.anything({ maxDepth: 2 }), { maxLength: 3 }).map((value) => encodeFrame(value)),
+  )
+  let probes = 0
+  await fc.assert(
+    fc.asyncProperty(frameArb, async (bytes) => {
+      socket.send(bytes)
+      probes += 1
+      socket.send(encodeFrame([heartbeat('nyc-1', 'nyc-2', 1000 + probes)]))
+      await eventually(() => b.received.some((m) => m.term === 1000 + probes), `probe ${probes}`)
+      return b.received.every((m) => raftMessageSchema.safeParse(m).success && m.to === 'nyc-2' && m.from === 'nyc-1')
+    }),
+    { numRuns: 300, seed: 424242 },
+  )
+  const stats = b.transport.stats()
+  t.equal(stats.messagesReceived, b.received.length, 'every accepted message was delivered')
+  t.ok(stats.invalidFrames > 250, `${stats.invalidFrames} of 300 generated frames refused`)
 })
