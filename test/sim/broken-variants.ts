@@ -15,12 +15,14 @@ class CommitsEarlierTermsByCounting extends RaftNode {
 }
 
 /**
- * Forgets whom it voted for when asked again in the same term, so it can grant two votes in one
- * term (the log up-to-date check still applies). RaftNode keeps the vote in a private field with
- * no protected accessor, so the variant blanks it at run time around the real decision.
+ * A follower that forgets whom it voted for when asked again in the same term, so it can grant
+ * two votes in one term (the log up-to-date check still applies; candidates keep their own vote).
+ * RaftNode keeps the vote in a private field with no protected accessor, so the variant blanks it
+ * at run time around the real decision.
  */
 class GrantsTwoVotesPerTerm extends RaftNode {
   protected override canGrantVote(msg: VoteRequest): boolean {
+    if (this.status().role !== 'follower') return super.canGrantVote(msg)
     const self = this as unknown as { vote: NodeId | null }
     if (!('vote' in self)) throw new Error('GrantsTwoVotesPerTerm: RaftNode no longer has a `vote` field; update this variant')
     const recorded = self.vote

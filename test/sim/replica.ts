@@ -42,9 +42,13 @@ export interface ReplicaHost {
   readonly checker: SafetyChecker
   readonly workload: Workload
   removalApplied(node: NodeId): void
+  /** A Ready's messages just left `node`: a chance for a crash right after sending. */
+  messagesSent(node: NodeId): void
   countSnapshotInstalled(): void
   countCompaction(): void
 }
+
+const maxReadysPerStep = 1000
 
 export type ReplicaState = 'up' | 'down' | 'removed'
 
@@ -92,7 +96,9 @@ export class SimReplica {
   start(): void {
     if (this.state === 'removed') throw new Error(`replica ${this.id} was removed and cannot restart`)
     this.incarnation++
-    if (!this.options.durableMachine) {
+    // The broken driver defers every write, the state machine's included: it restarts from the snapshot.
+    const machineSurvives = this.options.durableMachine && this.options.driver === 'persistBeforeSend'
+    if (!machineSurvives) {
       const snapshot = this.storage.snapshot()
       this.machine = snapshot === null ? RegisterMachine.empty(this.bootstrapConf) : RegisterMachine.fromSnapshot(snapshot)
     }
@@ -137,7 +143,14 @@ export class SimReplica {
   /** Drains the core's Readys, then reports the replica's role to the safety checker. */
   afterStep(): void {
     const core = this.running()
-    while (core.hasReady()) this.handleReady(core, core.ready())
+    let readys = 0
+    while (core.hasReady()) {
+      // A core whose hasReady() never turns false would hang the run instead of failing it.
+      if (++readys > maxReadysPerStep) {
+        throw new SimulationViolation('ready livelock', `${this.id}: hasReady() still true after ${maxReadysPerStep} Readys in one step`)
+      }
+      this.handleReady(core, core.ready())
+    }
     const status = core.status()
     this.host.checker.observeRole(this.id, status.role, status.term, status.commit, this.knownLog)
   }
@@ -160,6 +173,7 @@ export class SimReplica {
     core.advance(ready)
     this.maybeCompact(core)
     this.host.workload.serveReads(this.id, this.machine, this.host.now())
+    if (ready.messages.length > 0) this.host.messagesSent(this.id)
   }
 
   private write(ready: Ready): void {

@@ -3,7 +3,7 @@ import type { CoreFactory, DriverMode } from './replica.js'
 import { runSimulation, type SimResult, type SimStats } from './simulation.js'
 
 /** Fault-phase events per seed unless told otherwise. */
-export const defaultSteps = 3000
+export const defaultSteps = 5000
 
 export interface SeedsRequest {
   readonly firstSeed: number

@@ -17,6 +17,8 @@ export interface SimProfile {
   readonly compactEvery: number
   /** Per-tick probabilities of each kind of fault while faults are on. */
   readonly crashRate: number
+  /** Probability, per Ready that sent messages, of crashing right after sending it. */
+  readonly crashAfterSendRate: number
   readonly partitionRate: number
   readonly membershipRate: number
   readonly transferRate: number
@@ -59,6 +61,7 @@ export function drawProfile(random: Prng): SimProfile {
     durableMachine: random.chance(0.5),
     compactEvery: random.pick([4, 10, 25, 60]),
     crashRate: random.pick([0.002, 0.01, 0.03]),
+    crashAfterSendRate: random.pick([0, 0.0005, 0.002]),
     partitionRate: random.pick([0.002, 0.01, 0.02]),
     membershipRate: random.pick([0, 0.005, 0.02]),
     transferRate: random.pick([0, 0.005, 0.02]),
@@ -77,6 +80,7 @@ export function describeProfile(p: SimProfile): string {
     `batch ${r.maxBytesPerMessage}B, inflight ${r.maxInflightMessages}, chunk ${r.snapshotChunkBytes}B, compact every ${p.compactEvery}`,
     `${p.durableMachine ? 'durable' : 'volatile'} state machine`,
     `links: loss ${l.lossRate}, dup ${l.duplicateRate}, delay ${l.minDelay}-${l.maxDelay} (long ${l.longDelayRate} up to ${l.longDelay}) per tick of ${p.tickInterval}`,
+    `crash after send ${p.crashAfterSendRate}`,
     `per tick: crash ${p.crashRate}, partition ${p.partitionRate}, membership ${p.membershipRate}, transfer ${p.transferRate}, client ${p.clientRate} (reads ${p.readShare})`,
   ].join('; ')
 }

@@ -36,6 +36,7 @@ export interface SimOptions {
 }
 
 export const defaultLivenessTicks = 400
+const maxEventsInFlight = 5_000
 
 export interface SimStats {
   events: number
@@ -73,6 +74,7 @@ type SimEvent =
   | { readonly kind: 'chaos' }
   | { readonly kind: 'client' }
   | { readonly kind: 'restart'; readonly node: NodeId }
+  | { readonly kind: 'crash'; readonly node: NodeId }
   | { readonly kind: 'heal' }
   | { readonly kind: 'shutdown'; readonly node: NodeId }
 
@@ -131,6 +133,10 @@ class Simulation implements ReplicaHost {
   }
 
   send(message: Message): void {
+    // Amplifying message loops would otherwise hang the run; a healthy cluster stays far below.
+    if (this.queue.size > maxEventsInFlight) {
+      throw new SimulationViolation('message storm', `more than ${maxEventsInFlight} events in flight at t=${this.clock}; last sent: ${describeMessage(message)}`)
+    }
     for (const delay of this.network.route(message.from, message.to)) {
       this.queue.push(this.clock + delay, { kind: 'deliver', message })
     }
@@ -140,6 +146,11 @@ class Simulation implements ReplicaHost {
     const replica = this.replicas.get(node)
     if (replica === undefined || replica.status() === 'removed') return
     this.queue.push(this.clock + this.random.between(0, 30 * this.profile.tickInterval), { kind: 'shutdown', node })
+  }
+
+  messagesSent(node: NodeId): void {
+    // Queued at the current time, so no tick or later message reaches the node first.
+    if (this.faultsOn && this.random.chance(this.profile.crashAfterSendRate)) this.queue.push(this.clock, { kind: 'crash', node })
   }
 
   countSnapshotInstalled(): void {
@@ -278,6 +289,9 @@ class Simulation implements ReplicaHost {
         if (this.faultsOn && replica !== undefined && replica.status() === 'down') this.startReplica(replica)
         break
       }
+      case 'crash':
+        if (this.faultsOn) this.perform({ kind: 'crash', node: event.node, downTicks: this.random.between(3, 60) })
+        break
       case 'heal':
         if (this.faultsOn && this.network.currentPartition().kind !== 'none') {
           this.network.setPartition({ kind: 'none' })
