@@ -60,6 +60,14 @@ export function splitSeries(
             `at: ${splitText} falls in a period that ${field} skips (INTERVAL=${rule.interval}); split at a date in its cycle`,
           )
         }
+        if (rule.freq === 'WEEKLY' && rule.bySetPos.length > 0 && weekdayIndex(splitFloating) !== rule.wkst) {
+          // rrule (like dateutil) numbers BYSETPOS within the part of DTSTART's week from DTSTART
+          // on, so a new DTSTART in mid-week would pick different days in that week.
+          throw new CalendarInputError(
+            'at',
+            `at: ${splitText} is in the middle of a week, where ${field} (WEEKLY with BYSETPOS) cannot restart`,
+          )
+        }
         const afterEnd: RuleEnd | null =
           rule.end.kind !== 'count' ? rule.end : rule.end.count > counted ? { kind: 'count', count: rule.end.count - counted } : null
         if (afterEnd !== null) {
@@ -139,4 +147,9 @@ function isBefore(entry: DateEntry, dtstart: LocalDateTime, splitFloating: numbe
     case 'utc':
       return toFloatingMs(entry.local) < splitInstant
   }
+}
+
+/** 0 = Monday, as WKST is numbered. */
+function weekdayIndex(floating: number): number {
+  return (new Date(floating).getUTCDay() + 6) % 7
 }
