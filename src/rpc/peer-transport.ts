@@ -193,7 +193,7 @@ export class PeerTransport {
         this.receiveBatch(peer, data, isBinary)
         return
       }
-      const hello = this.checkHello(nonce, data, isBinary)
+      const hello = this.checkHelloSafely(nonce, data, isBinary)
       if (!hello.ok) {
         this.refuse(socket, hello.closeCode, hello.reason, remoteAddress)
         return
@@ -413,11 +413,20 @@ export class PeerTransport {
 
   // --- incoming ------------------------------------------------------------------------------
 
+  /** A failing authenticator refuses the peer rather than taking the node down. */
+  private checkHelloSafely(nonce: Uint8Array, data: RawData, isBinary: boolean): HelloCheck {
+    try {
+      return this.checkHello(nonce, data, isBinary)
+    } catch (err) {
+      return { ok: false, closeCode: PEER_CLOSE.unauthenticated, reason: `authentication failed: ${err instanceof Error ? err.message : String(err)}` }
+    }
+  }
+
   private checkHello(
     nonce: Uint8Array,
     data: RawData,
     isBinary: boolean,
-  ): { ok: true; frame: HelloFrame } | { ok: false; closeCode: number; reason: string } {
+  ): HelloCheck {
     const decoded = isBinary ? decodeFrame(rawBytes(data)) : ({ ok: false, reason: 'text frame' } as const)
     if (!decoded.ok) return { ok: false, closeCode: PEER_CLOSE.badHandshake, reason: `hello is not valid msgpack: ${decoded.reason}` }
     const hello = helloFrameSchema.safeParse(decoded.value)
@@ -478,6 +487,8 @@ export class PeerTransport {
   }
 }
 
-function wrongPeer(reason: string): { ok: false; closeCode: number; reason: string } {
+type HelloCheck = { ok: true; frame: HelloFrame } | { ok: false; closeCode: number; reason: string }
+
+function wrongPeer(reason: string): HelloCheck {
   return { ok: false, closeCode: PEER_CLOSE.wrongPeer, reason }
 }

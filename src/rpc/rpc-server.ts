@@ -98,9 +98,17 @@ export class RpcServer {
       this.sockets.delete(socket)
       closed.abort()
     })
+    const connection: ConnectionState = { socket, connectionId, remoteAddress, inFlight, signal: closed.signal }
     socket.on('message', (data, isBinary) => {
-      const context = { socket, connectionId, remoteAddress, inFlight, signal: closed.signal }
-      this.onFrame(context, data, isBinary)
+      try {
+        this.onFrame(connection, data, isBinary)
+      } catch (err) {
+        // Only a broken registration (e.g. a schema with async checks) gets here; the node stays up.
+        this.counters.internalErrors++
+        const message = err instanceof Error ? err.message : String(err)
+        this.options.logger.warn('RPC frame handling failed', { connectionId, error: message })
+        this.respond(connection, internalError(null, `the server failed on this request: ${message}`))
+      }
     })
   }
 
@@ -126,10 +134,9 @@ export class RpcServer {
       this.reject(connection, null, RpcError.of('BAD_REQUEST', `frame is not valid msgpack: ${decoded.reason}`))
       return
     }
-    const id = salvageId(decoded.value)
     const frame = requestFrameSchema.safeParse(decoded.value)
     if (!frame.success) {
-      this.reject(connection, id, RpcError.of('BAD_REQUEST', `malformed request: ${explainFailure(requestFrameSchema, decoded.value, '')}`))
+      this.reject(connection, salvageId(decoded.value), RpcError.of('BAD_REQUEST', `malformed request: ${explainFailure(requestFrameSchema, decoded.value, '')}`))
       return
     }
     const { method: name, params } = frame.data

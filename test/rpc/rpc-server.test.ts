@@ -124,6 +124,18 @@ t.test('a client that stops reading its responses is disconnected before memory 
   t.same(await other.next(), { id: 'fine', result: { text: 'others unaffected' } })
 })
 
+t.test('a method whose schema cannot be checked synchronously answers INTERNAL, and the server stays up', async (t) => {
+  const logged: string[] = []
+  const { open, server } = await startServer(t, { warn: (message) => logged.push(message) })
+  server.method('asyncCheck', z.string().refine(async () => true), () => 'unreachable')
+  const socket = await open()
+  socket.send(encodeFrame({ id: 'a1', method: 'asyncCheck', params: 'x' }))
+  t.match(await socket.next(), { id: null, error: { code: 'INTERNAL', message: /the server failed on this request/ } })
+  socket.send(encodeFrame({ id: 'a2', method: 'echo', params: { text: 'alive' } }))
+  t.same(await socket.next(), { id: 'a2', result: { text: 'alive' } })
+  t.same(logged, ['RPC frame handling failed'])
+})
+
 t.test('method names are checked when registered', async (t) => {
   const server = new RpcServer({ logger: silentLogger }).method('once', z.null(), () => null)
   t.throws(() => server.method('once', z.null(), () => null), /"once" is registered twice/)
