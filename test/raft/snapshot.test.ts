@@ -80,7 +80,7 @@ t.test('lost chunks are resent after a heartbeat shows no progress', async (t) =
 t.test('the receiver accepts chunks only in order, re-acknowledges duplicates and names the offset it expects', async (t) => {
   const c = new RaftNode(testConfig('c'), { hardState: { term: 1, vote: null, commit: 0 }, snapshot: null, entries: [], applied: 0, conf: conf3 })
   const meta = { index: 10, term: 1, conf: conf3 }
-  const chunk = (offset: number, done = false): Message => ({ type: 'snapshot', from: 'a', to: 'c', term: 1, meta, offset, chunk: new Uint8Array(16), done })
+  const chunk = (offset: number, done = false, size = 16): Message => ({ type: 'snapshot', from: 'a', to: 'c', term: 1, meta, offset, chunk: new Uint8Array(size), done })
   const answers: Message[] = []
   const drain = (): void => {
     while (c.hasReady()) {
@@ -92,7 +92,7 @@ t.test('the receiver accepts chunks only in order, re-acknowledges duplicates an
   c.step(chunk(16))
   c.step(chunk(0))
   c.step(chunk(32))
-  c.step({ ...chunk(0), chunk: new Uint8Array(8) }) // a late duplicate: acknowledged again, not refused
+  c.step(chunk(0, false, 8)) // a late duplicate: acknowledged again, not refused
   c.step(chunk(16, true))
   drain()
   t.match(answers, [
@@ -127,4 +127,25 @@ t.test('a snapshot replaces a conflicting log, and its membership takes effect',
   t.same(rd.committed, [], 'nothing applied before the snapshot is installed')
   c.advance(rd)
   t.match(c.status(), { firstIndex: 5, lastIndex: 4, commit: 4, applied: 4, conf })
+})
+
+t.test('a burst of refusals for the same gap makes the leader resend once, not once per refusal', async (t) => {
+  const c = laggingFollower()
+  c.heal()
+  c.tick('a', 2)
+  let firstWindow: Message[] = []
+  for (let round = 0; round < 10 && firstWindow.length === 0; round++) {
+    c.processAll()
+    firstWindow = c.take((m) => m.type === 'snapshot' && m.to === 'c')
+    for (const m of c.take(() => true)) c.deliver(m)
+  }
+  const size = c.store('a').snapshot?.data.byteLength ?? 0
+  t.equal(firstWindow.length, Math.min(4, Math.ceil(size / 16)), 'at most a window of maxInflightMessages chunks')
+  t.equal(c.node('a').status().progress?.['c']?.state, 'snapshot')
+  const refusal: Message = { type: 'snapshotResponse', from: 'c', to: 'a', term: 1, snapshotIndex: 7, nextOffset: 16, reject: true, done: false }
+  for (let i = 0; i < 3; i++) c.node('a').step(refusal)
+  c.process('a')
+  const resent = c.take((m) => m.type === 'snapshot' && m.to === 'c')
+  const fromGap = [16, 32, 48, 64].filter((offset) => offset < size)
+  t.same(resent.map((m) => m.type === 'snapshot' && m.offset), fromGap, 'one resend of the window from the gap')
 })
