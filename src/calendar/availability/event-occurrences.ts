@@ -1,21 +1,21 @@
-import type { Interval } from '../intervals/interval-set.js';
-import { expandOccurrences, parseRecurrence, type Recurrence } from '../recurrence/index.js';
-import type { LocalDateTime } from '../time/local-date-time.js';
-import type { CalendarEvent, EventRecurrence, Transparency } from './calendar-event.js';
-import { addDays } from './local-date.js';
-import { instantOfLocal, instantOfLocalMidnight } from './local-day-clock.js';
+import type { Interval } from '../intervals/interval-set.js'
+import { expandOccurrences, parseRecurrence, type Recurrence } from '../recurrence/index.js'
+import type { LocalDateTime } from '../time/local-date-time.js'
+import type { CalendarEvent, EventRecurrence, Transparency } from './calendar-event.js'
+import { addDays } from './local-date.js'
+import { instantOfLocal, instantOfLocalMidnight } from './local-day-clock.js'
 
 /** One concrete occurrence of an event, in UTC. */
 export interface EventOccurrence {
-  readonly eventId: string;
-  readonly startMs: number;
-  readonly endMs: number;
-  readonly transparency: Transparency;
+  readonly eventId: string
+  readonly startMs: number
+  readonly endMs: number
+  readonly transparency: Transparency
 }
 
-const MINUTE_MS = 60_000;
+const MINUTE_MS = 60_000
 // An all-day occurrence's local days last at most 25 h each (a fall-back day).
-const LONGEST_DAY_MS = 25 * 60 * MINUTE_MS;
+const LONGEST_DAY_MS = 25 * 60 * MINUTE_MS
 
 /**
  * The occurrences of `event` that overlap `window`, ascending by start. A recurring event is
@@ -23,30 +23,30 @@ const LONGEST_DAY_MS = 25 * 60 * MINUTE_MS;
  * runs into the window is included.
  */
 export function expandEvent(event: CalendarEvent, window: Interval): EventOccurrence[] {
-  const overlapping = (o: EventOccurrence): boolean => o.endMs > window.start && o.startMs < window.end;
+  const overlapping = (o: EventOccurrence): boolean => o.endMs > window.start && o.startMs < window.end
   if (event.recurrence === null) {
-    const only = occurrenceAt(event, event.timing.start, null, null);
-    return overlapping(only) ? [only] : [];
+    const only = occurrenceAt(event, event.timing.start, null, null)
+    return overlapping(only) ? [only] : []
   }
-  const lookBack = longestOccurrenceMs(event);
+  const lookBack = longestOccurrenceMs(event)
   return expandOccurrences(parsedRecurrence(event, event.recurrence), window.start - lookBack, window.end)
     .map((o) => occurrenceAt(event, o.local, o.startMs, o.durationMinutes))
-    .filter(overlapping);
+    .filter(overlapping)
 }
 
 /**
  * Stored events are immutable and queried again and again: each one's rule is parsed once and
  * remembered for as long as the event object lives.
  */
-const parsed = new WeakMap<CalendarEvent, Recurrence>();
+const parsed = new WeakMap<CalendarEvent, Recurrence>()
 
 function parsedRecurrence(event: CalendarEvent, recurrence: EventRecurrence): Recurrence {
-  let rec = parsed.get(event);
+  let rec = parsed.get(event)
   if (rec === undefined) {
-    rec = parseRecurrence({ dtstart: event.timing.start, zone: event.zone, lines: recurrence.lines, exceptions: recurrence.exceptions });
-    parsed.set(event, rec);
+    rec = parseRecurrence({ dtstart: event.timing.start, zone: event.zone, lines: recurrence.lines, exceptions: recurrence.exceptions })
+    parsed.set(event, rec)
   }
-  return rec;
+  return rec
 }
 
 /**
@@ -54,10 +54,10 @@ function parsedRecurrence(event: CalendarEvent, recurrence: EventRecurrence): Re
  * module already derived for it).
  */
 function occurrenceAt(event: CalendarEvent, local: LocalDateTime, knownStartMs: number | null, movedMinutes: number | null): EventOccurrence {
-  const { timing } = event;
+  const { timing } = event
   if (timing.kind === 'timed') {
-    const startMs = knownStartMs ?? instantOfLocal(local, event.zone);
-    return { eventId: event.id, startMs, endMs: startMs + (movedMinutes ?? timing.durationMinutes) * MINUTE_MS, transparency: event.transparency };
+    const startMs = knownStartMs ?? instantOfLocal(local, event.zone)
+    return { eventId: event.id, startMs, endMs: startMs + (movedMinutes ?? timing.durationMinutes) * MINUTE_MS, transparency: event.transparency }
   }
   // Local midnight to midnight, whatever the days' lengths; a moved all-day occurrence keeps
   // the series' number of days.
@@ -66,12 +66,12 @@ function occurrenceAt(event: CalendarEvent, local: LocalDateTime, knownStartMs: 
     startMs: instantOfLocalMidnight(local, event.zone),
     endMs: instantOfLocalMidnight(addDays(local, timing.days), event.zone),
     transparency: event.transparency,
-  };
+  }
 }
 
 function longestOccurrenceMs(event: CalendarEvent): number {
-  const { timing } = event;
-  if (timing.kind === 'all-day') return timing.days * LONGEST_DAY_MS;
-  const moved = (event.recurrence?.exceptions ?? []).map((e) => (e.kind === 'moved' ? (e.durationMinutes ?? 0) : 0));
-  return Math.max(timing.durationMinutes, ...moved) * MINUTE_MS;
+  const { timing } = event
+  if (timing.kind === 'all-day') return timing.days * LONGEST_DAY_MS
+  const moved = (event.recurrence?.exceptions ?? []).map((e) => (e.kind === 'moved' ? (e.durationMinutes ?? 0) : 0))
+  return Math.max(timing.durationMinutes, ...moved) * MINUTE_MS
 }

@@ -1,9 +1,9 @@
-import { CalendarInputError } from '../calendar-input-error.js';
-import type { CalendarEvent } from '../availability/calendar-event.js';
-import type { WorkSchedule } from '../availability/work-schedule.js';
-import type { Interval, IntervalSet } from '../intervals/interval-set.js';
+import { CalendarInputError } from '../calendar-input-error.js'
+import type { CalendarEvent } from '../availability/calendar-event.js'
+import type { WorkSchedule } from '../availability/work-schedule.js'
+import type { Interval, IntervalSet } from '../intervals/interval-set.js'
 
-export type AttendeeRole = 'organizer' | 'required' | 'optional';
+export type AttendeeRole = 'organizer' | 'required' | 'optional'
 
 /**
  * What the scheduler knows about one attendee. An office knows its own people's events
@@ -13,104 +13,104 @@ export type AttendeeRole = 'organizer' | 'required' | 'optional';
  */
 export type AttendeeCalendar =
   | {
-      readonly kind: 'events';
-      readonly id: string;
-      readonly zone: string;
-      readonly schedule: WorkSchedule;
-      readonly events: readonly CalendarEvent[];
+      readonly kind: 'events'
+      readonly id: string
+      readonly zone: string
+      readonly schedule: WorkSchedule
+      readonly events: readonly CalendarEvent[]
     }
   | {
-      readonly kind: 'intervals';
-      readonly id: string;
-      readonly zone: string;
-      readonly working: IntervalSet;
+      readonly kind: 'intervals'
+      readonly id: string
+      readonly zone: string
+      readonly working: IntervalSet
       /** Every blocked instant, tentative ones included. */
-      readonly busy: IntervalSet;
+      readonly busy: IntervalSet
       /** The part of `busy` blocked only tentatively. */
-      readonly tentative: IntervalSet;
-    };
+      readonly tentative: IntervalSet
+    }
 
 export interface MeetingRecurrence {
   /** RFC 5545 lines; a candidate's start, in the organizer's zone, is the DTSTART. */
-  readonly lines: readonly string[];
+  readonly lines: readonly string[]
   /** Occurrences starting before this instant are scored; default: one year after the window opens. */
-  readonly horizonEndMs?: number;
+  readonly horizonEndMs?: number
 }
 
 export interface MeetingRequestInput {
-  readonly organizer: string;
-  readonly required: readonly string[];
-  readonly optional?: readonly string[];
-  readonly durationMinutes: number;
+  readonly organizer: string
+  readonly required: readonly string[]
+  readonly optional?: readonly string[]
+  readonly durationMinutes: number
   /** The meeting must lie inside this span; for a recurring meeting, its first occurrence must. */
-  readonly window: Interval;
-  readonly granularityMinutes?: number;
+  readonly window: Interval
+  readonly granularityMinutes?: number
   /** How many attendees (organizer + required + optional) must be able to attend; default: organizer + required. */
-  readonly minAttendees?: number;
-  readonly recurrence?: MeetingRecurrence | null;
+  readonly minAttendees?: number
+  readonly recurrence?: MeetingRecurrence | null
   /** Carried to the booking layer, where a higher priority may displace lower-priority tentative holds. */
-  readonly priority?: number;
-  readonly limit?: number;
+  readonly priority?: number
+  readonly limit?: number
 }
 
 /** A request after validation, defaults filled in. */
 export interface MeetingRequest {
-  readonly organizer: string;
-  readonly required: readonly string[];
-  readonly optional: readonly string[];
-  readonly durationMinutes: number;
-  readonly window: Interval;
-  readonly granularityMinutes: number;
-  readonly minAttendees: number;
-  readonly recurrence: { readonly lines: readonly string[]; readonly horizonEndMs: number } | null;
-  readonly priority: number;
-  readonly limit: number;
+  readonly organizer: string
+  readonly required: readonly string[]
+  readonly optional: readonly string[]
+  readonly durationMinutes: number
+  readonly window: Interval
+  readonly granularityMinutes: number
+  readonly minAttendees: number
+  readonly recurrence: { readonly lines: readonly string[]; readonly horizonEndMs: number } | null
+  readonly priority: number
+  readonly limit: number
 }
 
-const DAY_MS = 86_400_000;
-export const DEFAULT_HORIZON_MS = 365 * DAY_MS;
-const MAX_WINDOW_MS = 366 * DAY_MS;
-const MAX_LIMIT = 100;
+const DAY_MS = 86_400_000
+export const DEFAULT_HORIZON_MS = 365 * DAY_MS
+const MAX_WINDOW_MS = 366 * DAY_MS
+const MAX_LIMIT = 100
 
 /** Validates a request against the calendars it will be matched with; every error names the field. */
 export function validateMeetingRequest(input: MeetingRequestInput, calendars: readonly AttendeeCalendar[]): MeetingRequest {
-  const known = new Set(calendars.map((c) => c.id));
+  const known = new Set(calendars.map((c) => c.id))
   const requireKnown = (id: string, field: string): void => {
-    if (!known.has(id)) throw new CalendarInputError(field, `${field}: no calendar given for attendee "${id}"`);
-  };
-  requireKnown(input.organizer, 'organizer');
-  const optional = input.optional ?? [];
-  const seen = new Set<string>([input.organizer]);
+    if (!known.has(id)) throw new CalendarInputError(field, `${field}: no calendar given for attendee "${id}"`)
+  }
+  requireKnown(input.organizer, 'organizer')
+  const optional = input.optional ?? []
+  const seen = new Set<string>([input.organizer])
   const lists: Array<[string, readonly string[]]> = [
     ['required', input.required],
     ['optional', optional],
-  ];
+  ]
   for (const [name, ids] of lists) {
     ids.forEach((id, i) => {
-      requireKnown(id, `${name}[${i}]`);
-      if (seen.has(id)) throw new CalendarInputError(`${name}[${i}]`, `${name}[${i}]: "${id}" is listed twice among the attendees`);
-      seen.add(id);
-    });
+      requireKnown(id, `${name}[${i}]`)
+      if (seen.has(id)) throw new CalendarInputError(`${name}[${i}]`, `${name}[${i}]: "${id}" is listed twice among the attendees`)
+      seen.add(id)
+    })
   }
-  const durationMinutes = requireWhole(input.durationMinutes, 1, 24 * 60, 'durationMinutes');
-  const granularityMinutes = requireWhole(input.granularityMinutes ?? 15, 1, 24 * 60, 'granularityMinutes');
-  const { window } = input;
+  const durationMinutes = requireWhole(input.durationMinutes, 1, 24 * 60, 'durationMinutes')
+  const granularityMinutes = requireWhole(input.granularityMinutes ?? 15, 1, 24 * 60, 'granularityMinutes')
+  const { window } = input
   if (!Number.isFinite(window.start) || !Number.isFinite(window.end) || window.end <= window.start) {
-    throw new CalendarInputError('window', `window: end must be after start (got ${window.start} to ${window.end})`);
+    throw new CalendarInputError('window', `window: end must be after start (got ${window.start} to ${window.end})`)
   }
   if (window.end - window.start > MAX_WINDOW_MS) {
-    throw new CalendarInputError('window', 'window: longer than 366 days');
+    throw new CalendarInputError('window', 'window: longer than 366 days')
   }
-  const attendeeCount = seen.size;
-  const mandatory = 1 + input.required.length;
-  const minAttendees = requireWhole(input.minAttendees ?? mandatory, 1, attendeeCount, 'minAttendees');
+  const attendeeCount = seen.size
+  const mandatory = 1 + input.required.length
+  const minAttendees = requireWhole(input.minAttendees ?? mandatory, 1, attendeeCount, 'minAttendees')
   const recurrence =
     input.recurrence === undefined || input.recurrence === null
       ? null
       : {
           lines: input.recurrence.lines,
           horizonEndMs: requireHorizon(input.recurrence.horizonEndMs ?? window.start + DEFAULT_HORIZON_MS, window),
-        };
+        }
   return {
     organizer: input.organizer,
     required: input.required,
@@ -122,19 +122,19 @@ export function validateMeetingRequest(input: MeetingRequestInput, calendars: re
     recurrence,
     priority: requireWhole(input.priority ?? 1, 1, 1000, 'priority'),
     limit: requireWhole(input.limit ?? 5, 1, MAX_LIMIT, 'limit'),
-  };
+  }
 }
 
 function requireWhole(value: number, min: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new CalendarInputError(field, `${field}: ${value} must be a whole number from ${min} to ${max}`);
+    throw new CalendarInputError(field, `${field}: ${value} must be a whole number from ${min} to ${max}`)
   }
-  return value;
+  return value
 }
 
 function requireHorizon(horizonEndMs: number, window: Interval): number {
   if (!Number.isFinite(horizonEndMs) || horizonEndMs < window.end || horizonEndMs - window.start > 5 * DEFAULT_HORIZON_MS) {
-    throw new CalendarInputError('recurrence.horizonEndMs', 'recurrence.horizonEndMs: must lie between the window end and five years after its start');
+    throw new CalendarInputError('recurrence.horizonEndMs', 'recurrence.horizonEndMs: must lie between the window end and five years after its start')
   }
-  return horizonEndMs;
+  return horizonEndMs
 }

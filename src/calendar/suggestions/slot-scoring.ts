@@ -1,13 +1,13 @@
-import { IntervalCursor } from '../intervals/interval-cursor.js';
-import type { Interval, IntervalQueries } from '../intervals/interval-set.js';
-import type { AttendeeTimeline } from './attendee-timeline.js';
-import type { MeetingRequest } from './meeting-request.js';
+import { IntervalCursor } from '../intervals/interval-cursor.js'
+import type { Interval, IntervalQueries } from '../intervals/interval-set.js'
+import type { AttendeeTimeline } from './attendee-timeline.js'
+import type { MeetingRequest } from './meeting-request.js'
 
 /** An attendee's time as queries: interval sets for single look-ups, cursors for sweeps. */
 export interface AvailabilityProbe {
-  readonly hardBusy: IntervalQueries;
-  readonly tentative: IntervalQueries;
-  readonly working: IntervalQueries;
+  readonly hardBusy: IntervalQueries
+  readonly tentative: IntervalQueries
+  readonly working: IntervalQueries
 }
 
 // The two questions asked of every attendee for every occurrence. They return plain values
@@ -15,12 +15,12 @@ export interface AvailabilityProbe {
 
 /** 'busy' if a busy occurrence overlaps the meeting, else 'tentative' if a tentative one does, else null. */
 export function blockedBy(probe: AvailabilityProbe, meeting: Interval): 'busy' | 'tentative' | null {
-  return probe.hardBusy.overlaps(meeting) ? 'busy' : probe.tentative.overlaps(meeting) ? 'tentative' : null;
+  return probe.hardBusy.overlaps(meeting) ? 'busy' : probe.tentative.overlaps(meeting) ? 'tentative' : null
 }
 
 /** Minutes of the meeting outside the attendee's working time. */
 export function outOfHoursMinutes(probe: AvailabilityProbe, meeting: Interval): number {
-  return (meeting.end - meeting.start - probe.working.overlapLength(meeting)) / 60_000;
+  return (meeting.end - meeting.start - probe.working.overlapLength(meeting)) / 60_000
 }
 
 /**
@@ -30,28 +30,28 @@ export function outOfHoursMinutes(probe: AvailabilityProbe, meeting: Interval): 
  * a commitment, while working late is a burden that can be shared fairly.
  */
 export interface SlotScore {
-  readonly startMs: number;
+  readonly startMs: number
   /** Occurrence starts that were scored (just [startMs] for a single meeting). */
-  readonly occurrenceStartsMs: readonly number[];
+  readonly occurrenceStartsMs: readonly number[]
   /**
    * Occurrences where the meeting does not fit: an organizer or required attendee is blocked or
    * outside working hours, or fewer than minAttendees are free inside their working hours.
    */
-  readonly conflictingOccurrences: number;
+  readonly conflictingOccurrences: number
   /** Sum over occurrences of organizer/required attendees blocked by a busy or tentative event. */
-  readonly requiredConflicts: number;
+  readonly requiredConflicts: number
   /** Sum over occurrences of how many attendees not blocked by events are missing to reach minAttendees. */
-  readonly attendeeShortfall: number;
+  readonly attendeeShortfall: number
   /** Sum over occurrences of optional attendees blocked by a busy or tentative event. */
-  readonly optionalConflicts: number;
+  readonly optionalConflicts: number
   /** The out-of-hours minutes of the most burdened attendee (fairness across time zones). */
-  readonly maxOutOfHoursMinutes: number;
+  readonly maxOutOfHoursMinutes: number
   /** Out-of-hours minutes of all attendees together. */
-  readonly totalOutOfHoursMinutes: number;
+  readonly totalOutOfHoursMinutes: number
 }
 
 export function fits(score: SlotScore): boolean {
-  return score.conflictingOccurrences === 0;
+  return score.conflictingOccurrences === 0
 }
 
 /**
@@ -64,49 +64,49 @@ export function candidateScorer(
   request: MeetingRequest,
   timelines: readonly AttendeeTimeline[],
 ): (startMs: number, occurrenceStartsMs: readonly number[]) => SlotScore {
-  const durationMs = request.durationMinutes * 60_000;
-  const probesByOccurrence: Array<Array<AvailabilityProbe & { readonly required: boolean }>> = [];
+  const durationMs = request.durationMinutes * 60_000
+  const probesByOccurrence: Array<Array<AvailabilityProbe & { readonly required: boolean }>> = []
   const probesFor = (k: number): Array<AvailabilityProbe & { readonly required: boolean }> =>
     (probesByOccurrence[k] ??= timelines.map((t) => ({
       required: t.role !== 'optional',
       hardBusy: new IntervalCursor(t.hardBusy),
       tentative: new IntervalCursor(t.tentative),
       working: new IntervalCursor(t.working),
-    })));
+    })))
   // Reused for every candidate: the sweep scores thousands of them.
-  const burden = new Float64Array(timelines.length);
+  const burden = new Float64Array(timelines.length)
   return (startMs, occurrenceStartsMs) => {
-    burden.fill(0);
-    let conflictingOccurrences = 0;
-    let requiredConflicts = 0;
-    let attendeeShortfall = 0;
-    let optionalConflicts = 0;
+    burden.fill(0)
+    let conflictingOccurrences = 0
+    let requiredConflicts = 0
+    let attendeeShortfall = 0
+    let optionalConflicts = 0
     for (let k = 0; k < occurrenceStartsMs.length; k++) {
-      const occurrenceStart = occurrenceStartsMs[k]!;
-      const meeting = { start: occurrenceStart, end: occurrenceStart + durationMs };
-      const probes = probesFor(k);
-      let attending = 0;
-      let unblocked = 0;
-      let requiredMissing = false;
+      const occurrenceStart = occurrenceStartsMs[k]!
+      const meeting = { start: occurrenceStart, end: occurrenceStart + durationMs }
+      const probes = probesFor(k)
+      let attending = 0
+      let unblocked = 0
+      let requiredMissing = false
       for (let i = 0; i < probes.length; i++) {
-        const probe = probes[i]!;
-        const blocked = blockedBy(probe, meeting) !== null;
-        const outside = outOfHoursMinutes(probe, meeting);
-        burden[i]! += outside;
-        if (!blocked && outside === 0) attending++;
-        else if (probe.required) requiredMissing = true;
-        if (!blocked) unblocked++;
-        else if (probe.required) requiredConflicts++;
-        else optionalConflicts++;
+        const probe = probes[i]!
+        const blocked = blockedBy(probe, meeting) !== null
+        const outside = outOfHoursMinutes(probe, meeting)
+        burden[i]! += outside
+        if (!blocked && outside === 0) attending++
+        else if (probe.required) requiredMissing = true
+        if (!blocked) unblocked++
+        else if (probe.required) requiredConflicts++
+        else optionalConflicts++
       }
-      if (requiredMissing || attending < request.minAttendees) conflictingOccurrences++;
-      attendeeShortfall += Math.max(0, request.minAttendees - unblocked);
+      if (requiredMissing || attending < request.minAttendees) conflictingOccurrences++
+      attendeeShortfall += Math.max(0, request.minAttendees - unblocked)
     }
-    let maxOutOfHoursMinutes = 0;
-    let totalOutOfHoursMinutes = 0;
+    let maxOutOfHoursMinutes = 0
+    let totalOutOfHoursMinutes = 0
     for (const minutes of burden) {
-      maxOutOfHoursMinutes = Math.max(maxOutOfHoursMinutes, minutes);
-      totalOutOfHoursMinutes += minutes;
+      maxOutOfHoursMinutes = Math.max(maxOutOfHoursMinutes, minutes)
+      totalOutOfHoursMinutes += minutes
     }
     return {
       startMs,
@@ -117,8 +117,8 @@ export function candidateScorer(
       optionalConflicts,
       maxOutOfHoursMinutes,
       totalOutOfHoursMinutes,
-    };
-  };
+    }
+  }
 }
 
 /**
@@ -137,5 +137,5 @@ export function compareScores(a: SlotScore, b: SlotScore): number {
     a.maxOutOfHoursMinutes - b.maxOutOfHoursMinutes ||
     a.totalOutOfHoursMinutes - b.totalOutOfHoursMinutes ||
     a.startMs - b.startMs
-  );
+  )
 }
