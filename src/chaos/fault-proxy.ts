@@ -55,7 +55,8 @@ export class FaultProxy {
     if (!Number.isInteger(options.targetPort) || options.targetPort <= 0 || options.targetPort > 65535) {
       throw new RangeError(`proxy ${options.name}: target port must be a TCP port, got ${options.targetPort}`)
     }
-    const server = createServer()
+    // Half-open: a FIN from one side is passed on in order (after delayed bytes), not answered at once.
+    const server = createServer({ allowHalfOpen: true })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(options.listenPort ?? 0, LOOPBACK, () => {
@@ -112,7 +113,7 @@ export class FaultProxy {
 
   private adopt(client: Socket): void {
     this.accepted++
-    const upstream = connect({ host: LOOPBACK, port: this.options.targetPort })
+    const upstream = connect({ host: LOOPBACK, port: this.options.targetPort, allowHalfOpen: true })
     const shape = () => this.current
     const countDuplicate = () => this.duplicated++
     const forward = new LinkPipe(client, upstream, shape, this.options.clock, this.options.random, countDuplicate)

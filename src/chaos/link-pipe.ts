@@ -53,7 +53,7 @@ export class LinkPipe {
     this.schedule()
   }
 
-  /** The source ended (`graceful`) or failed (`abort`); delivered in order, after what it sent. */
+  /** The source ended (`graceful`: FIN) or failed (`abort`: passed on as a reset); in order, after what it sent. */
   sourceEnded(how: 'graceful' | 'abort'): void {
     this.enqueue({ dueMs: Math.max(this.lastDueMs, this.clock.now()), end: how })
     this.schedule()
@@ -112,7 +112,7 @@ export class LinkPipe {
       if ('end' in head) {
         this.finished = true
         if (head.end === 'graceful') this.destination.end()
-        else this.destination.destroy()
+        else this.destination.resetAndDestroy()
         return
       }
       this.queuedBytes -= head.bytes.length

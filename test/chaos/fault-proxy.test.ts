@@ -190,3 +190,27 @@ t.test('WebSocket traffic survives delay and whole-message duplication', async (
   await eventually(() => clientGot.length === 21, 'a large binary message echoed once')
   t.equal(client.readyState, WebSocket.OPEN, 'the connection is healthy after all that')
 })
+
+t.test('a half-close crosses in order, after the delayed bytes, and the other way keeps working', async (t) => {
+  const target = await startLoopbackTarget()
+  const { proxy } = await proxyTo(target.port)
+  t.teardown(async () => {
+    await proxy.close()
+    await target.close()
+  })
+  const client = await connectLoopbackClient(proxy.port)
+  await eventually(() => target.connections.length === 1, 'the upstream connection')
+  const upstream = target.connections[0]
+  if (upstream === undefined) throw new Error('no upstream connection')
+  let upstreamEnded = false
+  upstream.on('end', () => {
+    upstreamEnded = true
+    upstream.end('last word')
+  })
+  proxy.setShape({ ...CLEAR_LINK, delayMs: 50 })
+  client.socket.end('bye')
+  await eventually(() => upstreamEnded, 'the FIN to reach the target')
+  t.equal(target.received(), 'bye', 'the bytes arrived before the FIN')
+  await client.closed
+  t.equal(client.received(), 'last word', 'the target answered after the client half-closed')
+})
