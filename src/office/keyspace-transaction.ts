@@ -7,9 +7,10 @@ import type { StateMachineOp } from '../../storage/state-machine-store.js'
 
 export interface KeyspaceReader {
   get(key: string): Promise<Uint8Array | undefined>
+  range(range: { readonly prefix: string }): Promise<Array<[string, Uint8Array]>>
 }
 
-export class KeyspaceTransaction {
+export class KeyspaceTransaction implements KeyspaceReader {
   /** null marks a deletion. Insertion order is kept so the batch replays writes in order. */
   private readonly pending = new Map<string, Uint8Array | null>()
 
@@ -21,6 +22,21 @@ export class KeyspaceTransaction {
     return this.base.get(key)
   }
 
+  /** The keys under `prefix`, in key order, as the batch has changed them so far. */
+  async range(range: { readonly prefix: string }): Promise<Array<[string, Uint8Array]>> {
+    const merged = new Map(await this.base.range(range))
+    let changed = false
+    for (const [key, value] of this.pending) {
+      if (!key.startsWith(range.prefix)) continue
+      changed = true
+      if (value === null) merged.delete(key)
+      else merged.set(key, value)
+    }
+    const pairs = [...merged]
+    // Plain code-unit order matches LevelDB's byte order for the ASCII keys used here.
+    return changed ? pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : pairs
+  }
+
   put(key: string, value: Uint8Array): void {
     this.pending.delete(key)
     this.pending.set(key, value)
@@ -29,6 +45,14 @@ export class KeyspaceTransaction {
   del(key: string): void {
     this.pending.delete(key)
     this.pending.set(key, null)
+  }
+
+  /** Hands this (nested) transaction's writes to the one it reads through, in order. */
+  mergeInto(parent: KeyspaceTransaction): void {
+    for (const [key, value] of this.pending) {
+      if (value === null) parent.del(key)
+      else parent.put(key, value)
+    }
   }
 
   ops(): StateMachineOp[] {

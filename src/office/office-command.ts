@@ -3,24 +3,35 @@
  * safe. Each domain of the office (the KV store now, calendars next) adds a variant.
  */
 import { Packr } from 'msgpackr'
+import type { CalendarCommand, CalendarResult } from '../calendar-service/calendar-command.js'
 import type { KvCommand, KvResult } from '../kv/kv-command.js'
 
-export type OfficeCommand = { readonly kind: 'kv'; readonly command: KvCommand }
+export type OfficeCommand =
+  | { readonly kind: 'kv'; readonly command: KvCommand }
+  | { readonly kind: 'calendar'; readonly command: CalendarCommand }
 
 export interface OfficeProposal {
   /** Chosen by the client and kept across retries: a repeated id is answered, not re-applied. */
   readonly requestId: string
   readonly command: OfficeCommand
+  /**
+   * The proposing leader's clock (ms since the epoch). The state machine never reads a clock: where
+   * "now" matters (hold leases, notification times) it uses this, so every replica agrees.
+   */
+  readonly atMs: number
 }
 
-export type OfficeResult = { readonly kind: 'kv'; readonly result: KvResult }
+export type OfficeResult =
+  | { readonly kind: 'kv'; readonly result: KvResult }
+  | { readonly kind: 'calendar'; readonly result: CalendarResult }
 
 /** The answer recorded for an applied proposal (and replayed to a retry of the same request id). */
 export type OfficeOutcome =
   | { readonly ok: true; readonly result: OfficeResult }
-  | { readonly ok: false; readonly code: 'BAD_COMMAND'; readonly message: string }
+  | { readonly ok: false; readonly code: 'BAD_COMMAND' | 'NOT_FOUND' | 'REJECTED'; readonly message: string }
+  | { readonly ok: false; readonly code: 'STALE_VERSION'; readonly message: string; readonly currentVersion: number }
 
-const OFFICE_COMMAND_KINDS: ReadonlySet<string> = new Set<OfficeCommand['kind']>(['kv'])
+const OFFICE_COMMAND_KINDS: ReadonlySet<string> = new Set<OfficeCommand['kind']>(['kv', 'calendar'])
 
 const packr = new Packr({ useRecords: false })
 
@@ -35,7 +46,7 @@ export function encodeProposal(proposal: OfficeProposal): Uint8Array {
 export function decodeProposal(bytes: Uint8Array): OfficeProposal | { readonly corrupt: string } {
   try {
     const value = packr.unpack(bytes) as Partial<OfficeProposal> | null
-    if (value === null || typeof value !== 'object' || typeof value.requestId !== 'string') {
+    if (value === null || typeof value !== 'object' || typeof value.requestId !== 'string' || typeof value.atMs !== 'number') {
       return { corrupt: 'entry is not an office proposal' }
     }
     if (typeof value.command !== 'object' || value.command === null || !OFFICE_COMMAND_KINDS.has(value.command.kind)) {

@@ -5,15 +5,22 @@
  */
 import type { Entry, Index, Snapshot, Term } from '../../raft/types.js'
 import type { StateMachineStore } from '../../storage/state-machine-store.js'
+import { applyCalendarCommand } from '../calendar-service/calendar-apply.js'
+import type { OfficeCalendarSettings } from '../calendar-service/calendar-apply-context.js'
+import { CalendarRejectionError } from '../calendar-service/calendar-command.js'
 import { applyKvCommand } from '../kv/kv-apply.js'
 import { DEFAULT_RETENTION_ENTRIES, findAppliedRequest, recordAppliedRequest, sweepExpiredRequests } from './applied-requests.js'
 import { KeyspaceTransaction } from './keyspace-transaction.js'
 import { applyMembershipChange } from './office-members.js'
-import { decodeProposal, type OfficeCommand, type OfficeOutcome, type OfficeResult } from './office-command.js'
+import { decodeProposal, type OfficeOutcome, type OfficeProposal } from './office-command.js'
 
 export interface OfficeStateMachineOptions {
+  /** The office's calendar defaults (zone, working time, holidays): replicated configuration. */
+  readonly office: OfficeCalendarSettings
   /** How many log entries an applied request id is remembered for retries. */
   readonly requestRetentionEntries?: number
+  /** Told, after each committed batch, whose notification outbox grew (wakes long polls). */
+  readonly onNotified?: (users: ReadonlySet<string>) => void
 }
 
 export class OfficeStateMachine {
@@ -21,7 +28,7 @@ export class OfficeStateMachine {
 
   constructor(
     readonly store: StateMachineStore,
-    options: OfficeStateMachineOptions = {},
+    private readonly options: OfficeStateMachineOptions,
   ) {
     this.retention = options.requestRetentionEntries ?? DEFAULT_RETENTION_ENTRIES
   }
@@ -37,6 +44,7 @@ export class OfficeStateMachine {
   async apply(entries: readonly Entry[]): Promise<Array<OfficeOutcome | null>> {
     const tx = new KeyspaceTransaction(this.store)
     const outcomes: Array<OfficeOutcome | null> = []
+    const notified = new Set<string>()
     let last: { index: Index; term: Term } | null = null
     for (const entry of entries) {
       if (entry.index <= this.store.appliedIndex()) {
@@ -45,10 +53,11 @@ export class OfficeStateMachine {
       }
       await sweepExpiredRequests(tx, this.store, entry.index, this.retention)
       if (entry.kind === 'config') applyMembershipChange(tx, entry.change)
-      outcomes.push(entry.kind === 'command' ? await this.applyCommand(tx, entry.index, entry.data) : null)
+      outcomes.push(entry.kind === 'command' ? await this.applyCommand(tx, entry.index, entry.data, notified) : null)
       last = { index: entry.index, term: entry.term }
     }
     if (last !== null) await this.store.commit(tx.ops(), last)
+    if (notified.size > 0) this.options.onNotified?.(notified)
     return outcomes
   }
 
@@ -60,20 +69,41 @@ export class OfficeStateMachine {
     await this.store.installSnapshot(snapshot)
   }
 
-  private async applyCommand(tx: KeyspaceTransaction, index: Index, data: Uint8Array): Promise<OfficeOutcome> {
+  private async applyCommand(tx: KeyspaceTransaction, index: Index, data: Uint8Array, notified: Set<string>): Promise<OfficeOutcome> {
     const proposal = decodeProposal(data)
     if ('corrupt' in proposal) return { ok: false, code: 'BAD_COMMAND', message: proposal.corrupt }
     const earlier = await findAppliedRequest(tx, proposal.requestId)
     if (earlier !== null) return earlier
-    const outcome: OfficeOutcome = { ok: true, result: await execute(tx, proposal.command) }
+    const outcome = await this.execute(tx, index, proposal, notified)
     recordAppliedRequest(tx, proposal.requestId, index, outcome)
     return outcome
   }
-}
 
-async function execute(tx: KeyspaceTransaction, command: OfficeCommand): Promise<OfficeResult> {
-  switch (command.kind) {
-    case 'kv':
-      return { kind: 'kv', result: await applyKvCommand(command.command, tx) }
+  /**
+   * Runs one command in a nested transaction: a command refused half-way (a stale version, a
+   * missing user) leaves nothing behind in the batch.
+   */
+  private async execute(tx: KeyspaceTransaction, index: Index, proposal: OfficeProposal, notified: Set<string>): Promise<OfficeOutcome> {
+    const { command } = proposal
+    switch (command.kind) {
+      case 'kv':
+        return { ok: true, result: { kind: 'kv', result: await applyKvCommand(command.command, tx) } }
+      case 'calendar': {
+        const nested = new KeyspaceTransaction(tx)
+        const touched = new Set<string>()
+        try {
+          const result = await applyCalendarCommand(command.command, nested, { office: this.options.office, atMs: proposal.atMs, index, notifiedUsers: touched })
+          nested.mergeInto(tx)
+          for (const user of touched) notified.add(user)
+          return { ok: true, result: { kind: 'calendar', result } }
+        } catch (error) {
+          if (!(error instanceof CalendarRejectionError)) throw error
+          const { rejection } = error
+          return rejection.code === 'STALE_VERSION'
+            ? { ok: false, code: 'STALE_VERSION', message: rejection.message, currentVersion: rejection.currentVersion }
+            : { ok: false, code: rejection.code, message: rejection.message }
+        }
+      }
+    }
   }
 }

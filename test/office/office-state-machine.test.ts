@@ -7,19 +7,21 @@ import { OfficeStateMachine } from '../../src/office/office-state-machine.js'
 import { encodeProposal, type OfficeOutcome } from '../../src/office/office-command.js'
 import type { KvCommand } from '../../src/kv/kv-command.js'
 import { readKvKey, readKvPrefix } from '../../src/kv/kv-read.js'
+import { defaultWorkSchedule } from '../../src/calendar/availability/work-schedule.js'
 
 async function openMachine(t: Test, dir: string, retention?: number): Promise<{ machine: OfficeStateMachine; db: ReplicaDb }> {
   const db = await ReplicaDb.open(dir, { clusterId: 'c', replicaId: 'r' })
   t.teardown(() => db.close())
   const store = await StateMachineStore.open(db)
-  return { machine: new OfficeStateMachine(store, retention === undefined ? {} : { requestRetentionEntries: retention }), db }
+  const office = { officeId: 'nyc', schedule: defaultWorkSchedule('America/New_York') }
+  return { machine: new OfficeStateMachine(store, retention === undefined ? { office } : { office, requestRetentionEntries: retention }), db }
 }
 
 const kv = (index: number, requestId: string, command: KvCommand): Entry => ({
   kind: 'command',
   term: 1,
   index,
-  data: encodeProposal({ requestId, command: { kind: 'kv', command } }),
+  data: encodeProposal({ requestId, command: { kind: 'kv', command }, atMs: 0 }),
 })
 
 const kvResult = (outcome: OfficeOutcome | null | undefined) => {

@@ -1,0 +1,258 @@
+/**
+ * The calendar's RPC methods: parameter schemas (checked at the boundary, errors name the field)
+ * and result types, shared by the replica and the typed client. Times are text as the user typed
+ * them: with Z or an offset an instant, without one a wall time in `tz` or the user's zone.
+ */
+import { z } from 'zod'
+import type { Transparency } from '../calendar/availability/calendar-event.js'
+import type { WorkSchedule } from '../calendar/availability/work-schedule.js'
+import type { InvitationResponse, NotificationRecord } from './calendar-records.js'
+
+export const personId = z
+  .string({ error: 'expected a user id (string)' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, { error: 'expected a user id: 1-64 letters, digits, ".", "_", "@" or "-"' })
+const officeId = z.string().regex(/^[a-z][a-z0-9]{0,15}$/, { error: 'expected an office id' })
+const recordId = z.string({ error: 'expected an id' }).regex(/^[a-z]+-[a-z0-9]+-\d+$/, { error: 'expected an id such as "mtg-nyc-42"' })
+const timeText = z.string({ error: 'expected a time "YYYY-MM-DDTHH:MM" (local) or an instant with Z/offset' }).min(10).max(40)
+const zoneName = z.string({ error: 'expected an IANA time zone name' }).min(1).max(64)
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, { error: 'expected a time of day "HH:MM"' })
+const timeRange = z.strictObject({ start: timeOfDay, end: timeOfDay })
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date "YYYY-MM-DD"' })
+const ruleLines = z.array(z.string().min(1).max(2000)).max(50)
+const version = z.int().min(0).optional()
+const minutes = z.int({ error: 'expected whole minutes' }).min(1, { error: 'expected at least 1 minute' }).max(527_040)
+const title = z.string().max(500)
+
+const scheduleFields = {
+  id: personId,
+  tz: zoneName.optional(),
+  /** ISO weekday "1" (Monday) .. "7" -> hours that day; [] = day off. */
+  weekly: z.record(z.enum(['1', '2', '3', '4', '5', '6', '7'], { error: 'expected an ISO weekday 1-7' }), z.array(timeRange).max(8)).optional(),
+  lunch: timeRange.nullable().optional(),
+  holidays: z.array(date).max(400).optional(),
+  overrides: z.record(date, z.array(timeRange).max(8)).optional(),
+}
+
+const exception = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('cancelled'), originalStart: timeText }),
+  z.strictObject({ kind: z.literal('moved'), originalStart: timeText, start: timeText, durationMinutes: minutes.optional() }),
+])
+
+const eventFields = {
+  user: personId,
+  /** A timed event: start and end (or durationMinutes); all-day: start is a date and `days` is set. */
+  start: timeText,
+  end: timeText.optional(),
+  durationMinutes: minutes.optional(),
+  days: z.int().min(1).max(366).optional(),
+  tz: zoneName.optional(),
+  title: title.optional(),
+  rules: ruleLines.optional(),
+  exceptions: z.array(exception).max(1000).optional(),
+  transparency: z.enum(['busy', 'tentative', 'free']).optional(),
+}
+
+const window = { from: timeText, to: timeText, tz: zoneName.optional() }
+
+export const CALENDAR_PARAM_SCHEMAS = {
+  'user.add': z.strictObject({ ...scheduleFields, office: officeId }),
+  'user.update': z.strictObject({ ...scheduleFields, expectedVersion: version }),
+  'user.get': z.strictObject({ id: personId, stale: z.boolean().optional() }),
+  'user.list': z.strictObject({ stale: z.boolean().optional() }),
+  'event.add': z.strictObject(eventFields),
+  'event.update': z.strictObject({ ...eventFields, eventId: recordId, expectedVersion: version }),
+  'event.delete': z.strictObject({ user: personId, eventId: recordId, expectedVersion: version }),
+  'event.list': z.strictObject({ user: personId }),
+  'meeting.book': z.strictObject({
+    organizer: personId,
+    attendees: z.array(personId).max(200),
+    optional: z.array(personId).max(200).optional(),
+    start: timeText,
+    durationMinutes: minutes,
+    tz: zoneName.optional(),
+    title: title.optional(),
+    rules: ruleLines.optional(),
+    override: z.boolean().optional(),
+  }),
+  'meeting.update': z.strictObject({
+    id: recordId,
+    start: timeText.optional(),
+    durationMinutes: minutes.optional(),
+    tz: zoneName.optional(),
+    title: title.optional(),
+    expectedVersion: version,
+    override: z.boolean().optional(),
+  }),
+  'meeting.cancel': z.strictObject({ id: recordId, occurrence: timeText.optional(), expectedVersion: version }),
+  'meeting.respond': z.strictObject({ id: recordId, user: personId, response: z.enum(['accepted', 'declined', 'tentative']) }),
+  'meeting.get': z.strictObject({ id: recordId }),
+  'calendar.agenda': z.strictObject({ user: personId, ...window }),
+  'calendar.freeBusy': z.strictObject({ users: z.array(personId).min(1).max(500), ...window }),
+  'calendar.suggest': z.strictObject({
+    organizer: personId,
+    attendees: z.array(personId).max(200),
+    optional: z.array(personId).max(200).optional(),
+    durationMinutes: minutes,
+    ...window,
+    granularityMinutes: z.int().min(1).max(1440).optional(),
+    minAttendees: z.int().min(1).optional(),
+    rules: ruleLines.optional(),
+    limit: z.int().min(1).max(100).optional(),
+  }),
+  'calendar.conflicts': z.strictObject({
+    organizer: personId,
+    attendees: z.array(personId).max(200),
+    optional: z.array(personId).max(200).optional(),
+    start: timeText,
+    durationMinutes: minutes,
+    tz: zoneName.optional(),
+    rules: ruleLines.optional(),
+  }),
+  'notifications.poll': z.strictObject({
+    user: personId,
+    /** Return notifications with a larger seq than this (0: from the first). */
+    after: z.int().min(0),
+    /** How long to wait when there is nothing yet; 0 answers at once. */
+    waitMs: z.int().min(0).max(60_000),
+    limit: z.int().min(1).max(1000).optional(),
+  }),
+} as const
+
+type Params<K extends keyof typeof CALENDAR_PARAM_SCHEMAS> = z.input<(typeof CALENDAR_PARAM_SCHEMAS)[K]>
+
+export interface UserView {
+  readonly id: string
+  readonly office: string
+  readonly tz: string
+  readonly version: number
+  readonly schedule: WorkSchedule
+}
+
+export interface EventView {
+  readonly id: string
+  readonly title: string
+  readonly start: string
+  readonly end: string
+  readonly meetingId: string | null
+  readonly transparency: Transparency
+}
+
+export interface AgendaResult {
+  readonly user: string
+  readonly tz: string
+  readonly events: readonly EventView[]
+}
+
+export interface StoredEventView {
+  readonly id: string
+  readonly user: string
+  readonly title: string
+  readonly tz: string
+  /** Wall-clock start in `tz` and, for reference, its instant. */
+  readonly localStart: string
+  readonly start: string
+  readonly durationMinutes: number | null
+  readonly allDayDays: number | null
+  readonly rules: readonly string[]
+  readonly transparency: Transparency
+  readonly meetingId: string | null
+  readonly version: number
+}
+
+export interface ConflictView {
+  readonly user: string
+  readonly start: string
+  readonly end: string
+  readonly eventId: string | null
+  readonly holdId: string | null
+  readonly meetingStart: string
+}
+
+export interface MeetingView {
+  readonly id: string
+  readonly status: 'booked' | 'cancelled'
+  readonly organizer: string
+  readonly attendees: readonly string[]
+  readonly optional: readonly string[]
+  readonly title: string
+  readonly tz: string
+  readonly start: string
+  readonly end: string
+  readonly durationMinutes: number
+  readonly rules: readonly string[]
+  readonly cancelledOccurrences: readonly string[]
+  readonly responses: Readonly<Record<string, InvitationResponse>>
+  readonly warnings: readonly string[]
+  readonly version: number
+}
+
+export type BookingResult =
+  | { readonly id: string; readonly status: 'booked'; readonly version: number; readonly warnings: readonly string[]; readonly conflicts: readonly ConflictView[]; readonly notified: readonly string[] }
+  | { readonly id: null; readonly status: 'conflict'; readonly conflicts: readonly ConflictView[] }
+
+export interface CancelResult {
+  readonly id: string
+  readonly status: 'cancelled'
+  readonly occurrence: string | null
+  readonly notified: readonly string[]
+  readonly version: number
+}
+
+export interface FreeBusyUser {
+  readonly id: string
+  readonly tz: string
+  readonly busy: ReadonlyArray<{ readonly start: string; readonly end: string }>
+  readonly tentative: ReadonlyArray<{ readonly start: string; readonly end: string }>
+  readonly working: ReadonlyArray<{ readonly start: string; readonly end: string }>
+}
+
+export interface SuggestionView {
+  readonly start: string
+  readonly end: string
+  readonly free: readonly string[]
+  readonly busy: readonly string[]
+  readonly fits: boolean
+}
+
+export interface SuggestResult {
+  readonly suggestions: readonly SuggestionView[]
+  readonly explanation: string | null
+}
+
+export interface ConflictReportResult {
+  readonly start: string
+  readonly end: string
+  readonly free: readonly string[]
+  readonly busy: readonly string[]
+  readonly fits: boolean
+  readonly warnings: readonly string[]
+}
+
+export interface PollResult {
+  readonly user: string
+  readonly notifications: readonly NotificationRecord[]
+  /** The seq to pass as `after` next time. */
+  readonly last: number
+}
+
+export type CalendarMethods = {
+  readonly 'user.add': { readonly params: Params<'user.add'>; readonly result: UserView }
+  readonly 'user.update': { readonly params: Params<'user.update'>; readonly result: UserView }
+  readonly 'user.get': { readonly params: Params<'user.get'>; readonly result: UserView }
+  readonly 'user.list': { readonly params: Params<'user.list'>; readonly result: { readonly users: readonly UserView[] } }
+  readonly 'event.add': { readonly params: Params<'event.add'>; readonly result: { readonly id: string; readonly user: string; readonly version: number; readonly calendarVersion: number } }
+  readonly 'event.update': { readonly params: Params<'event.update'>; readonly result: { readonly id: string; readonly user: string; readonly version: number; readonly calendarVersion: number } }
+  readonly 'event.delete': { readonly params: Params<'event.delete'>; readonly result: { readonly id: string; readonly user: string; readonly deleted: true; readonly calendarVersion: number } }
+  readonly 'event.list': { readonly params: Params<'event.list'>; readonly result: { readonly user: string; readonly events: readonly StoredEventView[] } }
+  readonly 'meeting.book': { readonly params: Params<'meeting.book'>; readonly result: BookingResult }
+  readonly 'meeting.update': { readonly params: Params<'meeting.update'>; readonly result: BookingResult }
+  readonly 'meeting.cancel': { readonly params: Params<'meeting.cancel'>; readonly result: CancelResult }
+  readonly 'meeting.respond': { readonly params: Params<'meeting.respond'>; readonly result: MeetingView }
+  readonly 'meeting.get': { readonly params: Params<'meeting.get'>; readonly result: MeetingView }
+  readonly 'calendar.agenda': { readonly params: Params<'calendar.agenda'>; readonly result: AgendaResult }
+  readonly 'calendar.freeBusy': { readonly params: Params<'calendar.freeBusy'>; readonly result: { readonly users: readonly FreeBusyUser[] } }
+  readonly 'calendar.suggest': { readonly params: Params<'calendar.suggest'>; readonly result: SuggestResult }
+  readonly 'calendar.conflicts': { readonly params: Params<'calendar.conflicts'>; readonly result: ConflictReportResult }
+  readonly 'notifications.poll': { readonly params: Params<'notifications.poll'>; readonly result: PollResult }
+}
+

@@ -1,0 +1,181 @@
+/**
+ * Applies calendar commands to an office's keyspace. Deterministic: the outcome depends only on
+ * the keyspace, the command and the context (office settings, the entry's atMs and index), so
+ * every replica computes the same. A rejected command throws before its batch is merged.
+ */
+import { formatInstantUtc } from '../calendar/time/time-zone.js'
+import { expandOccurrences, parseRecurrence } from '../calendar/recurrence/index.js'
+import type { KeyspaceTransaction } from '../office/keyspace-transaction.js'
+import type { CalendarApplyContext } from './calendar-apply-context.js'
+import { reject, type CalendarCommand, type CalendarResult, type ExpectedVersion, type MeetingSpec, type TimeConflict } from './calendar-command.js'
+import { calendarKeys, eventCodec, meetingCodec, spanCodec, userCodec } from './calendar-keyspace.js'
+import type { MeetingRecord, StoredEvent, UserRecord } from './calendar-records.js'
+import { readEvent, readMeeting, readUser } from './calendar-store.js'
+import { notify } from './calendar-outbox.js'
+import { eventSpan } from './event-span.js'
+import { attendeesOf, bumpCalendarVersion, checkMeetingTime, writeAttendeeEvent, writeMeeting } from './meeting-booking.js'
+
+export async function applyCalendarCommand(command: CalendarCommand, tx: KeyspaceTransaction, ctx: CalendarApplyContext): Promise<CalendarResult> {
+  switch (command.kind) {
+    case 'user.add': {
+      if ((await readUser(tx, command.user.id)) !== null) reject({ code: 'REJECTED', message: `user "${command.user.id}" already exists` })
+      const user: UserRecord = { id: command.user.id, office: ctx.office.officeId, schedule: command.user.schedule, version: 1 }
+      tx.put(calendarKeys.user(user.id), userCodec.encode(user))
+      return { kind: 'user', user }
+    }
+    case 'user.update': {
+      const current = await requireUser(tx, command.user.id)
+      requireVersion(`user "${current.id}"`, current.version, command.expectedVersion)
+      const user: UserRecord = { ...current, schedule: command.user.schedule, version: current.version + 1 }
+      tx.put(calendarKeys.user(user.id), userCodec.encode(user))
+      return { kind: 'user', user }
+    }
+    case 'event.add': {
+      await requireUser(tx, command.user)
+      const eventId = `evt-${ctx.office.officeId}-${ctx.index}`
+      return writeEvent(tx, command.user, { owner: command.user, event: { id: eventId, meetingId: null, ...command.event }, version: 1 })
+    }
+    case 'event.update': {
+      const current = await requireOwnEvent(tx, command.user, command.eventId)
+      requireVersion(`event "${command.eventId}"`, current.version, command.expectedVersion)
+      return writeEvent(tx, command.user, { owner: command.user, event: { ...current.event, ...command.event }, version: current.version + 1 })
+    }
+    case 'event.delete': {
+      const current = await requireOwnEvent(tx, command.user, command.eventId)
+      requireVersion(`event "${command.eventId}"`, current.version, command.expectedVersion)
+      tx.del(calendarKeys.event(command.user, command.eventId))
+      tx.del(calendarKeys.span(command.user, command.eventId))
+      return { kind: 'eventDeleted', user: command.user, eventId: command.eventId, calendarVersion: await bumpCalendarVersion(tx, command.user) }
+    }
+    case 'meeting.book':
+      return bookMeeting(tx, ctx, command.meeting, command.override)
+    case 'meeting.update': {
+      const current = await requireBookedMeeting(tx, command.meetingId, command.expectedVersion)
+      const moved: MeetingRecord = {
+        ...current,
+        start: command.start ?? current.start,
+        durationMinutes: command.durationMinutes ?? current.durationMinutes,
+        title: command.title ?? current.title,
+        version: current.version + 1,
+      }
+      const check = await checkMeetingTime(tx, moved, ctx.atMs, current.id)
+      if (check.conflicts.length > 0 && !command.override) return { kind: 'booking', outcome: { status: 'conflict', conflicts: check.conflicts } }
+      const warnings = [...check.conflicts, ...check.optionalConflicts]
+      const meeting = { ...moved, warnings: warnings.map(describeConflict) }
+      await writeMeeting(tx, meeting)
+      const notified = await notify(tx, ctx, invitees(meeting), { kind: 'updated', meetingId: meeting.id, by: meeting.organizer, message: `"${meeting.title}" was changed by ${meeting.organizer}` })
+      return { kind: 'booking', outcome: { status: 'booked', meeting, warnings, notified } }
+    }
+    case 'meeting.cancel': {
+      const current = await requireBookedMeeting(tx, command.meetingId, command.expectedVersion)
+      if (command.occurrenceStartMs === null) {
+        const meeting: MeetingRecord = { ...current, status: 'cancelled', version: current.version + 1 }
+        await writeMeeting(tx, meeting)
+        const notified = await notify(tx, ctx, invitees(meeting), { kind: 'cancelled', meetingId: meeting.id, by: meeting.organizer, message: `"${meeting.title}" was cancelled by ${meeting.organizer}` })
+        return { kind: 'meeting', meeting, notified }
+      }
+      const occurrenceStartMs = command.occurrenceStartMs
+      const originalStart = occurrenceAt(current, occurrenceStartMs)
+      const meeting: MeetingRecord = { ...current, cancelledOccurrences: [...current.cancelledOccurrences, originalStart], version: current.version + 1 }
+      await writeMeeting(tx, meeting)
+      const notified = await notify(tx, ctx, invitees(meeting), {
+        kind: 'occurrence-cancelled',
+        meetingId: meeting.id,
+        by: meeting.organizer,
+        message: `the ${formatInstantUtc(occurrenceStartMs)} occurrence of "${meeting.title}" was cancelled by ${meeting.organizer}`,
+        occurrenceStartMs,
+      })
+      return { kind: 'meeting', meeting, notified }
+    }
+    case 'meeting.respond': {
+      const current = await requireBookedMeeting(tx, command.meetingId, null)
+      if (!attendeesOf(current).includes(command.user)) reject({ code: 'REJECTED', message: `user "${command.user}" is not invited to meeting "${current.id}"` })
+      const meeting: MeetingRecord = { ...current, responses: { ...current.responses, [command.user]: command.response }, version: current.version + 1 }
+      writeMeetingRecordOnly(tx, meeting)
+      await writeAttendeeEvent(tx, meeting, command.user)
+      const notified =
+        command.user === meeting.organizer
+          ? []
+          : await notify(tx, ctx, [meeting.organizer], { kind: 'responded', meetingId: meeting.id, by: command.user, message: `${command.user} ${command.response} "${meeting.title}"` })
+      return { kind: 'meeting', meeting, notified }
+    }
+  }
+}
+
+async function bookMeeting(tx: KeyspaceTransaction, ctx: CalendarApplyContext, spec: MeetingSpec, override: boolean): Promise<CalendarResult> {
+  for (const user of attendeesOf(spec)) await requireUser(tx, user)
+  const draft: MeetingRecord = {
+    id: `mtg-${ctx.office.officeId}-${ctx.index}`,
+    ...spec,
+    cancelledOccurrences: [],
+    status: 'booked',
+    responses: Object.fromEntries([[spec.organizer, 'accepted'], ...[...spec.required, ...spec.optional].map((u) => [u, 'needs-action'])]),
+    warnings: [],
+    version: 1,
+    createdAtMs: ctx.atMs,
+  }
+  const check = await checkMeetingTime(tx, draft, ctx.atMs, null)
+  if (check.conflicts.length > 0 && !override) return { kind: 'booking', outcome: { status: 'conflict', conflicts: check.conflicts } }
+  const warnings = [...check.conflicts, ...check.optionalConflicts]
+  const meeting: MeetingRecord = { ...draft, warnings: warnings.map(describeConflict) }
+  await writeMeeting(tx, meeting)
+  const notified = await notify(tx, ctx, invitees(meeting), { kind: 'invited', meetingId: meeting.id, by: meeting.organizer, message: `${meeting.organizer} invited you to "${meeting.title}"` })
+  return { kind: 'booking', outcome: { status: 'booked', meeting, warnings, notified } }
+}
+
+function writeMeetingRecordOnly(tx: KeyspaceTransaction, meeting: MeetingRecord): void {
+  tx.put(calendarKeys.meeting(meeting.id), meetingCodec.encode(meeting))
+}
+
+async function writeEvent(tx: KeyspaceTransaction, user: string, stored: StoredEvent): Promise<CalendarResult> {
+  tx.put(calendarKeys.event(user, stored.event.id), eventCodec.encode(stored))
+  tx.put(calendarKeys.span(user, stored.event.id), spanCodec.encode(eventSpan(stored.event)))
+  const calendarVersion = await bumpCalendarVersion(tx, user)
+  return { kind: 'event', user, eventId: stored.event.id, version: stored.version, calendarVersion }
+}
+
+function invitees(meeting: MeetingRecord): string[] {
+  return attendeesOf(meeting).filter((u) => u !== meeting.organizer)
+}
+
+export function describeConflict(c: TimeConflict): string {
+  return `${c.user} is busy ${formatInstantUtc(c.startMs)} to ${formatInstantUtc(c.endMs)} (${c.source} ${c.sourceId})`
+}
+
+function occurrenceAt(meeting: MeetingRecord, startMs: number) {
+  if (meeting.lines.length === 0) reject({ code: 'REJECTED', message: `meeting "${meeting.id}" is not recurring: cancel it whole` })
+  const rec = parseRecurrence({
+    dtstart: meeting.start,
+    zone: meeting.zone,
+    lines: meeting.lines,
+    exceptions: meeting.cancelledOccurrences.map((originalStart) => ({ kind: 'cancelled' as const, originalStart })),
+  })
+  const found = expandOccurrences(rec, startMs, startMs + 1)[0]
+  if (found === undefined) reject({ code: 'NOT_FOUND', message: `meeting "${meeting.id}" has no occurrence starting at ${formatInstantUtc(startMs)}` })
+  return found.originalStart
+}
+
+async function requireUser(tx: KeyspaceTransaction, id: string): Promise<UserRecord> {
+  return (await readUser(tx, id)) ?? reject({ code: 'NOT_FOUND', message: `user "${id}" is not in this office` })
+}
+
+async function requireOwnEvent(tx: KeyspaceTransaction, user: string, eventId: string): Promise<StoredEvent> {
+  const stored = (await readEvent(tx, user, eventId)) ?? reject({ code: 'NOT_FOUND', message: `event "${eventId}" of user "${user}" does not exist` })
+  if (stored.event.meetingId !== null) {
+    reject({ code: 'REJECTED', message: `event "${eventId}" belongs to meeting "${stored.event.meetingId}": change it with the meeting commands` })
+  }
+  return stored
+}
+
+async function requireBookedMeeting(tx: KeyspaceTransaction, id: string, expected: ExpectedVersion): Promise<MeetingRecord> {
+  const meeting = (await readMeeting(tx, id)) ?? reject({ code: 'NOT_FOUND', message: `meeting "${id}" does not exist` })
+  if (meeting.status === 'cancelled') reject({ code: 'REJECTED', message: `meeting "${id}" is cancelled` })
+  requireVersion(`meeting "${id}"`, meeting.version, expected)
+  return meeting
+}
+
+function requireVersion(what: string, current: number, expected: ExpectedVersion): void {
+  if (expected !== null && expected !== current) {
+    reject({ code: 'STALE_VERSION', message: `${what} is at version ${current}, not the expected ${expected}`, currentVersion: current })
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * What the calendar state machine stores: users, events, meetings, holds and notifications. Times
+ * are kept as wall time + zone (+ rule), as the calendar domain models them; instants appear only
+ * where a moment is absolute (lease expiry, notification time, a hold's blocked intervals).
+ */
+import type { CalendarEvent } from '../calendar/availability/calendar-event.js'
+import type { WorkScheduleOverride } from '../calendar/availability/work-schedule.js'
+import type { Interval } from '../calendar/intervals/interval-set.js'
+import type { LocalDateTime } from '../calendar/time/local-date-time.js'
+
+export interface UserRecord {
+  readonly id: string
+  readonly office: string
+  /** The person's changes to the office's schedule; the zone is always set. */
+  readonly schedule: WorkScheduleOverride & { readonly zone: string }
+  /** Version of the person's calendar: bumped by every change to the user or their events. */
+  readonly version: number
+}
+
+/** An event in one person's calendar, with the version optimistic updates compare. */
+export interface StoredEvent {
+  readonly owner: string
+  readonly event: CalendarEvent
+  readonly version: number
+}
+
+export type InvitationResponse = 'needs-action' | 'accepted' | 'declined' | 'tentative'
+
+export interface MeetingRecord {
+  readonly id: string
+  readonly organizer: string
+  readonly required: readonly string[]
+  readonly optional: readonly string[]
+  readonly title: string
+  readonly zone: string
+  readonly start: LocalDateTime
+  readonly durationMinutes: number
+  /** RFC 5545 lines of the series; empty for a single meeting. */
+  readonly lines: readonly string[]
+  /** Wall-clock starts (in `zone`) of occurrences cancelled on their own. */
+  readonly cancelledOccurrences: readonly LocalDateTime[]
+  readonly status: 'booked' | 'cancelled'
+  readonly responses: Readonly<Record<string, InvitationResponse>>
+  /** What an override booked over, kept so the organizer can see it later. */
+  readonly warnings: readonly string[]
+  readonly version: number
+  readonly createdAtMs: number
+}
+
+/**
+ * A tentative lock on a person's time placed by a cross-office prepare (two-phase commit): it
+ * blocks bookings like an event until it is committed, aborted, or its lease runs out. The fencing
+ * token orders holds of one coordinator so a stale coordinator cannot commit over a newer one.
+ */
+export interface HoldRecord {
+  readonly id: string
+  readonly user: string
+  readonly meetingId: string
+  readonly fencingToken: number
+  /** Instant after which the hold no longer blocks anything (compared with the entry's atMs). */
+  readonly leaseExpiresMs: number
+  /** The held occurrences of the meeting, as instants. */
+  readonly intervals: readonly Interval[]
+}
+
+export type NotificationKind = 'invited' | 'updated' | 'cancelled' | 'occurrence-cancelled' | 'responded' | 'booked'
+
+export interface NotificationRecord {
+  readonly seq: number
+  readonly user: string
+  readonly kind: NotificationKind
+  readonly meetingId: string
+  /** Who caused the change (the organizer, or the attendee who responded). */
+  readonly by: string
+  readonly atMs: number
+  readonly message: string
+  /** For a cancelled occurrence: its start instant. */
+  readonly occurrenceStartMs: number | null
+}
+
+/** Where a series lies in time: what the time index keeps per event so a check reads only candidates. */
+export interface EventSpan {
+  readonly startMs: number
+  /** null: the series has no last occurrence (or it lies beyond what is computed). */
+  readonly endMs: number | null
+}
