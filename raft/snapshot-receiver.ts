@@ -16,14 +16,17 @@ export type ChunkOutcome =
  */
 export class SnapshotReceiver {
   private meta: SnapshotMeta | null = null
+  /** Two leaders may serialize the same state differently: never mix their chunks. */
+  private sender: string | null = null
   private parts: Uint8Array[] = []
   private received = 0
 
   receive(msg: SnapshotChunkRequest): ChunkOutcome {
-    const current = this.meta !== null && sameSnapshot(this.meta, msg.meta)
+    const current = this.meta !== null && this.sender === msg.from && sameSnapshot(this.meta, msg.meta)
     if (current && msg.offset < this.received) return { kind: 'duplicate', nextOffset: this.received }
     if (msg.offset === 0) {
       this.meta = msg.meta
+      this.sender = msg.from
       this.parts = []
       this.received = 0
     } else if (!current || msg.offset !== this.received) {
@@ -45,6 +48,7 @@ export class SnapshotReceiver {
 
   reset(): void {
     this.meta = null
+    this.sender = null
     this.parts = []
     this.received = 0
   }
