@@ -44,7 +44,7 @@ function officeSchedule(zone: string, lunchStart: string): WorkSchedule {
   return { zone, weekly: { 1: day, 2: day, 3: day, 4: day, 5: day, 6: [], 7: [] }, lunch: { start: lunchStart, end: lunchEnd }, holidays: [], overrides: {} }
 }
 
-const windowStart = Date.parse('2026-03-02T00:00:00Z'); // a Monday; the window spans the US and EU DST changes
+const windowStart = Date.parse('2026-03-02T00:00:00Z') // a Monday; the window spans the US and EU DST changes
 const windowEnd = windowStart + 28 * 86_400_000
 
 function eventsFor(id: string, zone: string): CalendarEvent[] {

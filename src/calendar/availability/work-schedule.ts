@@ -148,5 +148,5 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/
 
 function requireLocalDate(text: string, field: string): void {
   if (!DATE.test(text)) throw new CalendarInputError(field, `${field}: "${text}" is not a date YYYY-MM-DD`)
-  parseLocalDateTime(text, field); // range check (e.g. 2026-02-30)
+  parseLocalDateTime(text, field) // range check (e.g. 2026-02-30)
 }

@@ -40,7 +40,7 @@ export function buildTimelines(request: MeetingRequest, calendars: readonly Atte
     ...request.optional.map((id): [string, AttendeeRole] => [id, 'optional']),
   ]
   return roles.map(([id, role]) => {
-    const calendar = byId.get(id)!; // validateMeetingRequest checked every id
+    const calendar = byId.get(id)! // validateMeetingRequest checked every id
     if (calendar.kind === 'intervals') {
       const busy = calendar.busy.clip(span)
       const tentative = calendar.tentative.intersect(busy)

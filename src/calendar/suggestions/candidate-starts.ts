@@ -95,7 +95,8 @@ export function seriesPlanner(request: MeetingRequest, organizerZone: string): (
  */
 function dependsOnTimeOfDay(lines: readonly ContentLine[]): boolean {
   return lines.some((line) => {
-    if (!('rule' in line)) return true; // RDATE or EXDATE
+    // RDATE and EXDATE values carry their own times.
+    if (!('rule' in line)) return true
     const rule: RuleValue = line.rule
     return (
       rule.byHour.length > 0 ||

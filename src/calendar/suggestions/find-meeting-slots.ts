@@ -44,10 +44,11 @@ export interface SuggestionResult {
  * Ranked meeting times for `input` (see compareScores for the order).
  *
  * Each attendee's availability is turned once into interval sets over the search span; the
- * candidate starts on the grid are then swept in ascending order with a cursor per attendee and
- * set. A query costs O(A·(E log E + D)) to build the sets (A attendees, E event occurrences,
- * D days in the span), O(C·A + A·E) to sweep C single-meeting candidates (a recurring one adds
- * its K occurrences: O(C·K·A·log E), as those jump back and forth in time), and O(C log C) to rank.
+ * candidate starts on the grid are then swept in ascending order with cursors per attendee, set
+ * and occurrence index. A query costs O(A·(E log E + D)) to build the sets (A attendees, E event
+ * occurrences, D days in the span), O(C·K·A) amortized to sweep C candidates of K occurrences
+ * each (K = 1 for a single meeting), O(C log C) to rank, and detailed verdicts only for the
+ * slots reported.
  */
 export function findMeetingSlots(input: MeetingRequestInput, calendars: readonly AttendeeCalendar[]): SuggestionResult {
   const request = validateMeetingRequest(input, calendars)

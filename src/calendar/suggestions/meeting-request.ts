@@ -68,13 +68,17 @@ export interface MeetingRequest {
 }
 
 const DAY_MS = 86_400_000
-export const DEFAULT_HORIZON_MS = 365 * DAY_MS
+const DEFAULT_HORIZON_MS = 365 * DAY_MS
 const MAX_WINDOW_MS = 366 * DAY_MS
 const MAX_LIMIT = 100
 
 /** Validates a request against the calendars it will be matched with; every error names the field. */
 export function validateMeetingRequest(input: MeetingRequestInput, calendars: readonly AttendeeCalendar[]): MeetingRequest {
-  const known = new Set(calendars.map((c) => c.id))
+  const known = new Set<string>()
+  calendars.forEach((c, i) => {
+    if (known.has(c.id)) throw new CalendarInputError(`calendars[${i}]`, `calendars[${i}]: a second calendar for "${c.id}"`)
+    known.add(c.id)
+  })
   const requireKnown = (id: string, field: string): void => {
     if (!known.has(id)) throw new CalendarInputError(field, `${field}: no calendar given for attendee "${id}"`)
   }
@@ -109,7 +113,7 @@ export function validateMeetingRequest(input: MeetingRequestInput, calendars: re
       ? null
       : {
           lines: input.recurrence.lines,
-          horizonEndMs: requireHorizon(input.recurrence.horizonEndMs ?? window.start + DEFAULT_HORIZON_MS, window),
+          horizonEndMs: requireHorizon(input.recurrence.horizonEndMs ?? Math.max(window.end, window.start + DEFAULT_HORIZON_MS), window),
         }
   return {
     organizer: input.organizer,

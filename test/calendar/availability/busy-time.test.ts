@@ -27,8 +27,8 @@ function timed(id: string, start: LocalDateTime, durationMinutes: number, extra:
 const shown = (list: ReadonlyArray<{ startMs: number; endMs: number }>): string[] => list.map((o) => `${iso(o.startMs)}/${iso(o.endMs)}`)
 
 t.test('a single timed event in New York on each side of the DST change', async (t) => {
-  const before = timed('e1', at(2026, 3, 6, 9), 60); // EST
-  const after = timed('e2', at(2026, 3, 10, 9), 90); // EDT
+  const before = timed('e1', at(2026, 3, 6, 9), 60) // EST
+  const after = timed('e2', at(2026, 3, 10, 9), 90) // EDT
   t.same(shown(expandEvent(before, span('2026-03-01T00:00Z', '2026-04-01T00:00Z'))), ['2026-03-06T14:00Z/2026-03-06T15:00Z'])
   t.same(shown(expandEvent(after, span('2026-03-01T00:00Z', '2026-04-01T00:00Z'))), ['2026-03-10T13:00Z/2026-03-10T14:30Z'])
   t.same(expandEvent(after, span('2026-03-10T14:30Z', '2026-03-11T00:00Z')), [], 'half-open: the end instant is outside')

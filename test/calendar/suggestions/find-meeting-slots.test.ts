@@ -151,7 +151,7 @@ t.test('Asia/Kathmandu (+05:45) organizer: the grid follows her wall clock, afte
 
 t.test('minAttendees counts organizer, required and optional attendees', async (t) => {
   // alice alone is required; bob and carol optional; at least 2 must be able to come.
-  const carolBusy = person('carol', lonSchedule, [event('c2', 'Europe/London', at(2026, 3, 10, 14), 120)]); // 14:00Z-16:00Z
+  const carolBusy = person('carol', lonSchedule, [event('c2', 'Europe/London', at(2026, 3, 10, 14), 120)]) // 14:00Z-16:00Z
   const request = { organizer: 'alice', required: [], optional: ['bob', 'carol'], durationMinutes: 60, window: day, minAttendees: 2 }
   const ok = findMeetingSlots(request, [alice, bob, carolBusy])
   t.same(ok.suggestions.map((s) => iso(s.startMs)), ['2026-03-10T14:30Z', '2026-03-10T14:45Z', '2026-03-10T15:00Z'])
@@ -183,7 +183,7 @@ t.test('an all-day busy event blocks the whole local day; the grid starts at the
     ...event('offsite', 'Europe/London', at(2026, 3, 10), 1),
     timing: { kind: 'all-day', start: at(2026, 3, 10), days: 1 },
   }
-  const bobAway = person('bob', lonSchedule, [offsite]); // 2026-03-10 00:00Z-24:00Z (GMT)
+  const bobAway = person('bob', lonSchedule, [offsite]) // 2026-03-10 00:00Z-24:00Z (GMT)
   const twoDays = { start: day.start, end: z('2026-03-12T00:00Z') }
   const result = findMeetingSlots({ organizer: 'alice', required: ['bob'], durationMinutes: 60, window: twoDays, limit: 1 }, [alice, bobAway])
   t.same(result.suggestions.map((s) => iso(s.startMs)), ['2026-03-11T14:00Z'], 'Wednesday, from the start of the common time')
@@ -204,4 +204,9 @@ t.test('bad requests are refused with the field named', async (t) => {
   t.throws(() => findMeetingSlots({ ...base, minAttendees: 3 }, cals), { name: 'CalendarInputError', field: 'minAttendees', message: /from 1 to 2/ })
   t.throws(() => findMeetingSlots({ ...base, window: { start: day.end, end: day.start } }, cals), { name: 'CalendarInputError', field: 'window' })
   t.throws(() => findMeetingSlots({ ...base, granularityMinutes: 2.5 }, cals), { name: 'CalendarInputError', field: 'granularityMinutes' })
+  t.throws(() => findMeetingSlots(base, [alice, bob, bob]), { name: 'CalendarInputError', field: 'calendars[2]', message: /second calendar for "bob"/ })
+  t.throws(() => findMeetingSlots({ ...base, recurrence: { lines: ['RRULE:FREQ=WEEKLY'], horizonEndMs: day.start } }, cals), {
+    name: 'CalendarInputError',
+    field: 'recurrence.horizonEndMs',
+  })
 })

@@ -58,7 +58,7 @@ t.test('a recurring candidate is scored over all its occurrences in the horizon'
 })
 
 t.test('when every start hits a conflict, the best partial series is offered with the reason', async (t) => {
-  const window = { start: z('2026-01-21T15:00Z'), end: z('2026-01-21T16:00Z') }; // only 10:00 EST fits the window
+  const window = { start: z('2026-01-21T15:00Z'), end: z('2026-01-21T16:00Z') } // only 10:00 EST fits the window
   const result = findMeetingSlots({ organizer: 'alice', required: ['bob'], durationMinutes: 60, window, recurrence: { lines: seedPattern, horizonEndMs } }, [alice, bob])
   t.same(result.suggestions, [])
   t.equal(result.explanation, 'no start in the window is free on all its occurrences; the best has conflicts on 2 of 12')
