@@ -327,7 +327,12 @@ export class PeerTransport {
         if (!challenge.success) return this.abandon(peer, socket, 'peer sent no valid challenge')
         challenged = true
         const identity = { clusterId: this.self.clusterId, officeId: this.self.officeId, nodeId: this.self.nodeId }
-        const proof = this.authenticator.prove(challenge.data.nonce, identity)
+        let proof: Uint8Array
+        try {
+          proof = this.authenticator.prove(challenge.data.nonce, identity)
+        } catch (err) {
+          return this.abandon(peer, socket, `could not prove our identity: ${err instanceof Error ? err.message : String(err)}`)
+        }
         socket.send(encodeFrame({ type: 'hello', ...identity, to: peer, proof }))
         return
       }

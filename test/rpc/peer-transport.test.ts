@@ -190,6 +190,43 @@ t.test('a handshake naming the wrong cluster, office, target or node is refused'
   t.match(await silent.closed(), { code: 4400, reason: /no hello/ }, 'a silent dialer is dropped')
 })
 
+t.test('the authenticator decides: a refused proof closes with 4401, a failing prover gives up the dial', async (t) => {
+  const proofs: string[] = []
+  const a = await startNode(t, 'nyc-1', {}, {
+    authenticator: {
+      prove: (nonce) => Buffer.from(`proof-of-${Buffer.from(nonce).toString('hex').slice(0, 4)}`),
+      verify: () => false,
+    },
+  })
+  const strict = new PeerTransport({
+    self: { clusterId: CLUSTER, officeId: OFFICE, nodeId: 'nyc-2' },
+    peers: new Map([['nyc-1', `ws://127.0.0.1:${a.listener.port}/peer`]]),
+    deliver: () => {},
+    random: () => 0.5,
+    logger: { warn: () => {} },
+    authenticator: {
+      prove: () => {
+        throw new Error('no secret configured')
+      },
+      verify: (_nonce, dialer, proof) => {
+        proofs.push(`${dialer.nodeId}:${Buffer.from(proof).toString()}`)
+        return false
+      },
+    },
+  })
+  t.teardown(() => strict.close())
+  const listener = await listenOnLoopback({ onPeer: (socket, remote) => strict.acceptIncoming(socket, remote) })
+  t.teardown(() => listener.close())
+  a.transport.setPeers(new Map([['nyc-2', `ws://127.0.0.1:${listener.port}/peer`]]))
+  a.transport.start()
+  await eventually(() => a.warnings.some((w) => w.includes('peer refused our link') && w.includes('4401')), 'the refusal')
+  t.match(proofs[0], /^nyc-1:proof-of-[0-9a-f]{4}$/, 'the verifier saw the dialer and its nonce-bound proof')
+  t.same(a.transport.connectedPeers(), [])
+  strict.start()
+  await eventually(() => strict.stats().reconnects >= 1, 'the failing prover to give up and back off')
+  t.equal(a.transport.stats().framesReceived, 0, 'nothing got through')
+})
+
 t.test('invalid peer frames are counted and logged and never reach the core', async (t) => {
   const b = await startNode(t, 'nyc-2', { 'nyc-1': 1 })
   const socket = await handshake(b, { nodeId: 'nyc-1' })
