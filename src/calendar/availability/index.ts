@@ -1,0 +1,10 @@
+/** Events, busy time and working time of the calendar domain; other layers import from here. */
+export { MAX_EVENT_MINUTES, validateCalendarEvent } from './calendar-event.js'
+export type { CalendarEvent, EventRecurrence, EventTiming, Transparency } from './calendar-event.js'
+export { expandEvent } from './event-occurrences.js'
+export type { EventOccurrence } from './event-occurrences.js'
+export { busyIntervals, busyTimeOf, conflictsWith, expandEvents } from './busy-time.js'
+export type { BusyTime } from './busy-time.js'
+export { WEEKDAYS, defaultWorkSchedule, mergeSchedules, validateWorkSchedule } from './work-schedule.js'
+export type { TimeRange, Weekday, WorkSchedule, WorkScheduleOverride } from './work-schedule.js'
+export { workingIntervals } from './working-time.js'
