@@ -17,6 +17,9 @@ import { OFFICE_PARAM_SCHEMAS, type ReplicaStatus } from '../office/office-api.j
 import { encodeProposal, type OfficeCommand, type OfficeOutcome, type OfficeResult } from '../office/office-command.js'
 import { encodeMemberAddress, readMemberAddresses } from '../office/office-members.js'
 import { OfficeStateMachine } from '../office/office-state-machine.js'
+import { officeCalendarSettings } from '../calendar-service/office-calendar-settings.js'
+import { registerCalendarMethods } from './calendar-methods.js'
+import { NotificationWaiters } from './notification-waiters.js'
 import { clientUrl, peerUrl } from '../rpc/endpoint-urls.js'
 import { PeerTransport } from '../rpc/peer-transport.js'
 import { ReplicaListener } from '../rpc/replica-listener.js'
@@ -78,7 +81,9 @@ export class OfficeReplica {
     const db = await ReplicaDb.open(join(options.dataDir, nodeId), { clusterId: config.clusterId, replicaId: nodeId })
     try {
       const logStore = await RaftLogStore.open(db)
-      const machine = new OfficeStateMachine(await StateMachineStore.open(db))
+      const waiters = new NotificationWaiters()
+      const calendarSettings = officeCalendarSettings(office)
+      const machine = new OfficeStateMachine(await StateMachineStore.open(db), { office: calendarSettings, onNotified: (users) => waiters.wake(users) })
       const restored = await loadOrBootstrap(logStore, machine.appliedIndex(), options.join === true ? null : office)
 
       // The transport delivers into the driver, which is created with the transport: bind late.
@@ -112,6 +117,18 @@ export class OfficeReplica {
       })
       const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now)
       node.registerMethods()
+      registerCalendarMethods(rpc, {
+        store: machine.store,
+        office: calendarSettings,
+        waiters,
+        propose: async (command, ctx) => {
+          const result = await node.propose({ kind: 'calendar', command }, ctx)
+          if (result.kind !== 'calendar') throw RpcError.of('INTERNAL', `${ctx.method}: expected a calendar result`)
+          return result.result
+        },
+        readBarrier: (stale, ctx) => node.readBarrier(stale, ctx),
+        now,
+      })
       try {
         await listener.listen(replica.port, replica.host)
       } catch (error) {
@@ -230,14 +247,25 @@ export class OfficeReplica {
 
   private async proposeKv(command: Extract<OfficeCommand, { kind: 'kv' }>['command'], ctx: RequestContext) {
     const result = await this.propose({ kind: 'kv', command }, ctx)
+    if (result.kind !== 'kv') throw RpcError.of('INTERNAL', `${ctx.method}: expected a kv result`)
     return result.result
   }
 
+  /** Stamps the proposal with this (leader's) clock: the state machine's only notion of now. */
   private async propose(command: OfficeCommand, ctx: RequestContext): Promise<OfficeResult> {
-    const outcome = await this.guard(() => this.driver.propose(encodeProposal({ requestId: ctx.requestId, command }), { signal: ctx.signal }))
+    const proposal = encodeProposal({ requestId: ctx.requestId, command, atMs: this.now() })
+    const outcome = await this.guard(() => this.driver.propose(proposal, { signal: ctx.signal }))
     if (outcome === null) throw RpcError.of('INTERNAL', `${ctx.method}: the entry was applied without an outcome`)
-    if (!outcome.ok) throw RpcError.of('BAD_REQUEST', `${ctx.method}: ${outcome.message}`, { code: outcome.code })
-    return outcome.result
+    if (outcome.ok) return outcome.result
+    switch (outcome.code) {
+      case 'STALE_VERSION':
+        throw RpcError.of('CONFLICT', `${ctx.method}: ${outcome.message}`, { code: outcome.code, currentVersion: outcome.currentVersion })
+      case 'NOT_FOUND':
+        throw RpcError.of('NOT_FOUND', `${ctx.method}: ${outcome.message}`, { code: outcome.code })
+      case 'REJECTED':
+      case 'BAD_COMMAND':
+        throw RpcError.of('BAD_REQUEST', `${ctx.method}: ${outcome.message}`, { code: outcome.code })
+    }
   }
 
   /** Linearizable reads wait for a ReadIndex round; stale reads use whatever this replica applied. */

@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { kvCasParams, kvDeleteParams, kvGetParams, kvPutParams, kvRangeParams, type KvResult } from '../kv/kv-command.js'
 import type { KvRangeResult } from '../kv/kv-read.js'
+import { CALENDAR_PARAM_SCHEMAS, type CalendarMethods } from '../calendar-service/calendar-api.js'
 
 export interface ReplicaStatus {
   readonly id: string
@@ -41,11 +42,12 @@ export const OFFICE_PARAM_SCHEMAS = {
   'replica.status': z.strictObject({}),
   'replica.membership': membershipParams,
   'replica.transferLeadership': transferParams,
+  ...CALENDAR_PARAM_SCHEMAS,
 } as const
 
 type Params<K extends keyof typeof OFFICE_PARAM_SCHEMAS> = z.input<(typeof OFFICE_PARAM_SCHEMAS)[K]>
 
-export type OfficeMethods = {
+export type OfficeMethods = CalendarMethods & {
   readonly 'kv.put': { readonly params: Params<'kv.put'>; readonly result: KvResult }
   readonly 'kv.delete': { readonly params: Params<'kv.delete'>; readonly result: KvResult }
   readonly 'kv.cas': { readonly params: Params<'kv.cas'>; readonly result: KvResult }

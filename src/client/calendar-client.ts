@@ -1,0 +1,217 @@
+/**
+ * The typed calendar client: finds the office that holds a person (asking every office of the
+ * cluster config in parallel, then remembering the answer), sends each call to that office's
+ * Raft group, and turns the notification long poll into a subscription that resumes where its
+ * consumer left off across reconnects and leader changes.
+ */
+import type { CalendarMethods, FreeBusyUser } from '../calendar-service/calendar-api.js'
+import type { NotificationRecord } from '../calendar-service/calendar-records.js'
+import type { ClusterConfig } from '../config/cluster-config-schema.js'
+import { officeClientUrls } from '../config/cluster-topology.js'
+import { isRetryable, RpcError } from '../rpc/rpc-error.js'
+import type { OfficeMethods } from '../office/office-api.js'
+import { ClusterClient, type CallOptions } from './cluster-client.js'
+
+type Params<K extends keyof CalendarMethods> = CalendarMethods[K]['params']
+type Result<K extends keyof CalendarMethods> = CalendarMethods[K]['result']
+
+export interface CalendarClientOptions {
+  readonly callTimeoutMs?: number
+  readonly random?: () => number
+}
+
+export interface SubscriptionOptions {
+  /** Deliver notifications after this seq (the last one the caller acknowledged); default 0. */
+  readonly after?: number
+  /** How long one poll waits on the server for something new. */
+  readonly waitMs?: number
+  readonly signal?: AbortSignal
+}
+
+const DEFAULT_WAIT_MS = 15_000
+const RETRY_PAUSE_MS = 250
+
+export class CalendarClient {
+  private readonly clients = new Map<string, ClusterClient<OfficeMethods>>()
+  private readonly homes = new Map<string, string>()
+
+  constructor(
+    readonly config: ClusterConfig,
+    private readonly options: CalendarClientOptions = {},
+  ) {}
+
+  /** The office holding `user`; fails with NOT_FOUND naming the user when no office has them. */
+  async officeOf(user: string, field = 'user'): Promise<string> {
+    const known = this.homes.get(user)
+    if (known !== undefined) return known
+    const answers = await Promise.all(
+      this.config.offices.map(async (office) => {
+        try {
+          await this.office(office.id).call('user.get', { id: user })
+          return { office: office.id, error: null }
+        } catch (error) {
+          return { office: null, error: error instanceof RpcError && error.code === 'NOT_FOUND' ? null : error }
+        }
+      }),
+    )
+    const found = answers.find((a) => a.office !== null)?.office
+    if (found !== undefined && found !== null) {
+      this.homes.set(user, found)
+      return found
+    }
+    const failure = answers.find((a) => a.error !== null)?.error
+    if (failure !== undefined) throw failure
+    throw RpcError.of('NOT_FOUND', `${field}: no office has a user "${user}"`)
+  }
+
+  /** A client for one office's Raft group (for methods this class does not wrap). */
+  office(officeId: string): ClusterClient<OfficeMethods> {
+    let client = this.clients.get(officeId)
+    if (client === undefined) {
+      client = new ClusterClient<OfficeMethods>({
+        endpoints: officeClientUrls(this.config, officeId),
+        callTimeoutMs: this.options.callTimeoutMs ?? 10_000,
+        ...(this.options.random === undefined ? {} : { random: this.options.random }),
+      })
+      this.clients.set(officeId, client)
+    }
+    return client
+  }
+
+  async addUser(params: Params<'user.add'>, options?: CallOptions): Promise<Result<'user.add'>> {
+    const user = await this.office(params.office).call('user.add', params, options)
+    this.homes.set(user.id, user.office)
+    return user
+  }
+
+  async updateUser(params: Params<'user.update'>, options?: CallOptions): Promise<Result<'user.update'>> {
+    return this.office(await this.officeOf(params.id, 'id')).call('user.update', params, options)
+  }
+
+  async getUser(id: string): Promise<Result<'user.get'>> {
+    return this.office(await this.officeOf(id, 'id')).call('user.get', { id })
+  }
+
+  async listUsers(officeId?: string): Promise<Result<'user.list'>['users']> {
+    const offices = officeId === undefined ? this.config.offices.map((o) => o.id) : [officeId]
+    const lists = await Promise.all(offices.map((id) => this.office(id).call('user.list', {})))
+    return lists.flatMap((l) => l.users)
+  }
+
+  async addEvent(params: Params<'event.add'>, options?: CallOptions): Promise<Result<'event.add'>> {
+    return this.office(await this.officeOf(params.user)).call('event.add', params, options)
+  }
+
+  async updateEvent(params: Params<'event.update'>, options?: CallOptions): Promise<Result<'event.update'>> {
+    return this.office(await this.officeOf(params.user)).call('event.update', params, options)
+  }
+
+  async deleteEvent(params: Params<'event.delete'>, options?: CallOptions): Promise<Result<'event.delete'>> {
+    return this.office(await this.officeOf(params.user)).call('event.delete', params, options)
+  }
+
+  async listEvents(user: string): Promise<Result<'event.list'>> {
+    return this.office(await this.officeOf(user)).call('event.list', { user })
+  }
+
+  async agenda(params: Params<'calendar.agenda'>): Promise<Result<'calendar.agenda'>> {
+    return this.office(await this.officeOf(params.user)).call('calendar.agenda', params)
+  }
+
+  /** Free/busy of people in any offices: one call per office, answers in the order asked. */
+  async availability(params: Params<'calendar.freeBusy'>): Promise<FreeBusyUser[]> {
+    const offices = await Promise.all(params.users.map((u, i) => this.officeOf(u, `users[${i}]`)))
+    const byOffice = new Map<string, string[]>()
+    params.users.forEach((u, i) => byOffice.set(offices[i] as string, [...(byOffice.get(offices[i] as string) ?? []), u]))
+    const answers = await Promise.all([...byOffice].map(([office, users]) => this.office(office).call('calendar.freeBusy', { ...params, users })))
+    const byUser = new Map(answers.flatMap((a) => a.users).map((u) => [u.id, u]))
+    return params.users.map((u) => byUser.get(u) as FreeBusyUser)
+  }
+
+  async suggest(params: Params<'calendar.suggest'>): Promise<Result<'calendar.suggest'>> {
+    return this.office(await this.localOffice(params.organizer, params.attendees, params.optional ?? [])).call('calendar.suggest', params)
+  }
+
+  async conflicts(params: Params<'calendar.conflicts'>): Promise<Result<'calendar.conflicts'>> {
+    return this.office(await this.localOffice(params.organizer, params.attendees, params.optional ?? [])).call('calendar.conflicts', params)
+  }
+
+  async book(params: Params<'meeting.book'>, options?: CallOptions): Promise<Result<'meeting.book'>> {
+    return this.office(await this.localOffice(params.organizer, params.attendees, params.optional ?? [])).call('meeting.book', params, options)
+  }
+
+  async updateMeeting(params: Params<'meeting.update'>, options?: CallOptions): Promise<Result<'meeting.update'>> {
+    return this.office(meetingOffice(params.id)).call('meeting.update', params, options)
+  }
+
+  async cancel(params: Params<'meeting.cancel'>, options?: CallOptions): Promise<Result<'meeting.cancel'>> {
+    return this.office(meetingOffice(params.id)).call('meeting.cancel', params, options)
+  }
+
+  async respond(params: Params<'meeting.respond'>, options?: CallOptions): Promise<Result<'meeting.respond'>> {
+    return this.office(meetingOffice(params.id)).call('meeting.respond', params, options)
+  }
+
+  async meeting(id: string): Promise<Result<'meeting.get'>> {
+    return this.office(meetingOffice(id)).call('meeting.get', { id })
+  }
+
+  /**
+   * The person's notifications in order, at least once: each poll asks for what follows the last
+   * notification the consumer took, so a reconnect or a new leader resumes there. Ends when the
+   * signal aborts.
+   */
+  async *subscribe(user: string, options: SubscriptionOptions = {}): AsyncGenerator<NotificationRecord> {
+    const waitMs = options.waitMs ?? DEFAULT_WAIT_MS
+    const office = await this.officeOf(user)
+    const poller = new ClusterClient<OfficeMethods>({
+      endpoints: officeClientUrls(this.config, office),
+      attemptTimeoutMs: waitMs + 5000,
+      callTimeoutMs: waitMs + 15_000,
+    })
+    let cursor = options.after ?? 0
+    const aborted = (): boolean => options.signal?.aborted === true
+    try {
+      while (!aborted()) {
+        let page: Result<'notifications.poll'>
+        try {
+          page = await poller.call('notifications.poll', { user, after: cursor, waitMs })
+        } catch (error) {
+          if (!(error instanceof RpcError) || !isRetryable(error.code) || aborted()) throw error
+          await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS))
+          continue
+        }
+        for (const notification of page.notifications) {
+          yield notification
+          cursor = notification.seq
+        }
+      }
+    } finally {
+      poller.close()
+    }
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close()
+    this.clients.clear()
+  }
+
+  /** The one office of organizer and attendees; attendees elsewhere need the cross-office protocol. */
+  private async localOffice(organizer: string, required: readonly string[], optional: readonly string[]): Promise<string> {
+    const home = await this.officeOf(organizer, 'organizer')
+    const others = [...required, ...optional]
+    const offices = await Promise.all(others.map((u, i) => this.officeOf(u, i < required.length ? `attendees[${i}]` : `optional[${i - required.length}]`)))
+    const away = others.filter((_, i) => offices[i] !== home)
+    if (away.length > 0) {
+      throw RpcError.of('BAD_REQUEST', `attendees: ${away.join(', ')} ${away.length === 1 ? 'is' : 'are'} not in office ${home}; attendees in other offices need cross-office booking (not yet supported)`)
+    }
+    return home
+  }
+}
+
+/** Meeting ids name the office that booked them: "mtg-<office>-<index>". */
+export function meetingOffice(id: string): string {
+  const office = /^mtg-([a-z][a-z0-9]*)-\d+$/.exec(id)?.[1]
+  if (office === undefined) throw RpcError.of('BAD_REQUEST', `meeting id "${id}" is not of the form mtg-<office>-<number>`)
+  return office
+}

@@ -1,0 +1,201 @@
+/**
+ * The calendar's RPC methods on an office replica: parameters resolved against the applied state
+ * (a person's zone), commands proposed through Raft, queries answered after a read barrier.
+ */
+import { CalendarInputError } from '../calendar/calendar-input-error.js'
+import { CALENDAR_PARAM_SCHEMAS } from '../calendar-service/calendar-api.js'
+import type { OfficeCalendarSettings } from '../calendar-service/calendar-apply-context.js'
+import type { CalendarCommand, CalendarResult } from '../calendar-service/calendar-command.js'
+import { agenda, attendeeCalendar, freeBusy, reportConflicts, suggest } from '../calendar-service/calendar-queries.js'
+import type { UserRecord } from '../calendar-service/calendar-records.js'
+import { instantOf, resolveEventSpec, resolveMeetingSpec, resolveUserSpec, resolveWindow, wallTimeOf } from '../calendar-service/calendar-request-resolution.js'
+import { listEvents, listUsers, notificationsAfter, readMeeting, readUser } from '../calendar-service/calendar-store.js'
+import { bookingResult, meetingView, storedEventView, userView } from '../calendar-service/calendar-views.js'
+import type { KeyspaceReader } from '../office/keyspace-transaction.js'
+import { RpcError } from '../rpc/rpc-error.js'
+import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
+import type { NotificationWaiters } from './notification-waiters.js'
+
+export interface CalendarMethodDeps {
+  readonly store: KeyspaceReader
+  readonly office: OfficeCalendarSettings
+  readonly waiters: NotificationWaiters
+  readonly propose: (command: CalendarCommand, ctx: RequestContext) => Promise<CalendarResult>
+  /** Waits until this replica has applied everything committed before the call (or not, when stale). */
+  readonly readBarrier: (stale: boolean, ctx: RequestContext) => Promise<void>
+  readonly now: () => number
+}
+
+const DEFAULT_POLL_LIMIT = 100
+
+export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps): void {
+  const s = CALENDAR_PARAM_SCHEMAS
+  const { store, office } = deps
+  const user = async (id: string, field = 'user'): Promise<UserRecord> =>
+    (await readUser(store, id)) ?? notFound(`${field}: user "${id}" is not in office ${office.officeId}`)
+  const calendar = async (command: CalendarCommand, ctx: RequestContext) => deps.propose(command, ctx)
+  const read = (stale: boolean | undefined, ctx: RequestContext) => deps.readBarrier(stale === true, ctx)
+
+  rpc
+    .method('user.add', s['user.add'], boundary(async (p, ctx) => {
+      if (p.office !== office.officeId) throw RpcError.of('BAD_REQUEST', `office: user "${p.id}" is for office ${p.office}; this is office ${office.officeId}`)
+      return userView(expectKind(await calendar({ kind: 'user.add', user: resolveUserSpec(p, office) }, ctx), 'user').user, office)
+    }))
+    .method('user.update', s['user.update'], boundary(async (p, ctx) => {
+      const command: CalendarCommand = { kind: 'user.update', user: resolveUserSpec(p, office), expectedVersion: p.expectedVersion ?? null }
+      return userView(expectKind(await calendar(command, ctx), 'user').user, office)
+    }))
+    .method('user.get', s['user.get'], boundary(async (p, ctx) => {
+      await read(p.stale, ctx)
+      return userView(await user(p.id, 'id'), office)
+    }))
+    .method('user.list', s['user.list'], boundary(async (p, ctx) => {
+      await read(p.stale, ctx)
+      return { users: (await listUsers(store)).map((u) => userView(u, office)) }
+    }))
+    .method('event.add', s['event.add'], boundary(async (p, ctx) => {
+      const owner = await user(p.user)
+      const result = expectKind(await calendar({ kind: 'event.add', user: owner.id, event: resolveEventSpec(p, owner.schedule.zone) }, ctx), 'event')
+      return { id: result.eventId, user: result.user, version: result.version, calendarVersion: result.calendarVersion }
+    }))
+    .method('event.update', s['event.update'], boundary(async (p, ctx) => {
+      const owner = await user(p.user)
+      const command: CalendarCommand = { kind: 'event.update', user: owner.id, eventId: p.eventId, event: resolveEventSpec(p, owner.schedule.zone), expectedVersion: p.expectedVersion ?? null }
+      const result = expectKind(await calendar(command, ctx), 'event')
+      return { id: result.eventId, user: result.user, version: result.version, calendarVersion: result.calendarVersion }
+    }))
+    .method('event.delete', s['event.delete'], boundary(async (p, ctx) => {
+      const result = expectKind(await calendar({ kind: 'event.delete', user: p.user, eventId: p.eventId, expectedVersion: p.expectedVersion ?? null }, ctx), 'eventDeleted')
+      return { id: result.eventId, user: result.user, deleted: true as const, calendarVersion: result.calendarVersion }
+    }))
+    .method('event.list', s['event.list'], boundary(async (p, ctx) => {
+      await read(false, ctx)
+      const owner = await user(p.user)
+      return { user: owner.id, events: (await listEvents(store, owner.id)).map(storedEventView) }
+    }))
+    .method('meeting.book', s['meeting.book'], boundary(async (p, ctx) => {
+      const organizer = await user(p.organizer, 'organizer')
+      await requireLocal(store, office, p.attendees, p.optional ?? [])
+      const command: CalendarCommand = { kind: 'meeting.book', meeting: resolveMeetingSpec(p, organizer.schedule.zone), override: p.override === true }
+      return bookingResult(expectKind(await calendar(command, ctx), 'booking').outcome)
+    }))
+    .method('meeting.update', s['meeting.update'], boundary(async (p, ctx) => {
+      const current = (await readMeeting(store, p.id)) ?? notFound(`id: meeting "${p.id}" does not exist`)
+      const zone = p.tz ?? current.zone
+      const command: CalendarCommand = {
+        kind: 'meeting.update',
+        meetingId: p.id,
+        // A meeting keeps its zone; a new start is read in it (or converted to it).
+        start: p.start === undefined ? null : wallTimeOf(p.start, current.zone, 'start'),
+        durationMinutes: p.durationMinutes ?? null,
+        title: p.title ?? null,
+        expectedVersion: p.expectedVersion ?? null,
+        override: p.override === true,
+      }
+      if (zone !== current.zone && p.start !== undefined && !p.start.endsWith('Z')) {
+        throw RpcError.of('BAD_REQUEST', `tz: meeting "${p.id}" is in ${current.zone}; give start as an instant or in that zone`)
+      }
+      return bookingResult(expectKind(await calendar(command, ctx), 'booking').outcome)
+    }))
+    .method('meeting.cancel', s['meeting.cancel'], boundary(async (p, ctx) => {
+      const occurrenceStartMs = p.occurrence === undefined ? null : instantOf(p.occurrence, (await readMeeting(store, p.id))?.zone ?? 'UTC', 'occurrence')
+      const result = expectKind(await calendar({ kind: 'meeting.cancel', meetingId: p.id, occurrenceStartMs, expectedVersion: p.expectedVersion ?? null }, ctx), 'meeting')
+      return {
+        id: result.meeting.id,
+        status: 'cancelled' as const,
+        occurrence: occurrenceStartMs === null ? null : new Date(occurrenceStartMs).toISOString(),
+        notified: result.notified,
+        version: result.meeting.version,
+      }
+    }))
+    .method('meeting.respond', s['meeting.respond'], boundary(async (p, ctx) => {
+      return meetingView(expectKind(await calendar({ kind: 'meeting.respond', meetingId: p.id, user: p.user, response: p.response }, ctx), 'meeting').meeting)
+    }))
+    .method('meeting.get', s['meeting.get'], boundary(async (p, ctx) => {
+      await read(false, ctx)
+      return meetingView((await readMeeting(store, p.id)) ?? notFound(`id: meeting "${p.id}" does not exist`))
+    }))
+    .method('calendar.agenda', s['calendar.agenda'], boundary(async (p, ctx) => {
+      await read(false, ctx)
+      const owner = await user(p.user)
+      return agenda(store, owner, resolveWindow(p.from, p.to, p.tz ?? owner.schedule.zone))
+    }))
+    .method('calendar.freeBusy', s['calendar.freeBusy'], boundary(async (p, ctx) => {
+      await read(false, ctx)
+      const people = await Promise.all(p.users.map((id, i) => user(id, `users[${i}]`)))
+      const window = resolveWindow(p.from, p.to, p.tz ?? 'UTC')
+      const nowMs = deps.now()
+      return { users: await Promise.all(people.map((u) => freeBusy(store, u, window, office, nowMs))) }
+    }))
+    .method('calendar.suggest', s['calendar.suggest'], boundary(async (p, ctx) => {
+      await read(false, ctx)
+      const optional = p.optional ?? []
+      const organizer = await user(p.organizer, 'organizer')
+      await requireLocal(store, office, p.attendees, optional)
+      const people = [organizer, ...(await Promise.all([...p.attendees, ...optional].map((id) => user(id, 'attendees'))))]
+      const calendars = await Promise.all(people.map((u) => attendeeCalendar(store, u, office)))
+      const window = resolveWindow(p.from, p.to, p.tz ?? organizer.schedule.zone)
+      return suggest(
+        { organizer: p.organizer, required: p.attendees, optional, durationMinutes: p.durationMinutes, window, granularityMinutes: p.granularityMinutes, minAttendees: p.minAttendees, lines: p.rules ?? [], limit: p.limit },
+        calendars,
+      )
+    }))
+    .method('calendar.conflicts', s['calendar.conflicts'], boundary(async (p, ctx) => {
+      await read(false, ctx)
+      const optional = p.optional ?? []
+      const organizer = await user(p.organizer, 'organizer')
+      await requireLocal(store, office, p.attendees, optional)
+      const people = [organizer, ...(await Promise.all([...p.attendees, ...optional].map((id) => user(id, 'attendees'))))]
+      const calendars = await Promise.all(people.map((u) => attendeeCalendar(store, u, office)))
+      const startMs = instantOf(p.start, p.tz ?? organizer.schedule.zone, 'start')
+      return reportConflicts({ organizer: p.organizer, required: p.attendees, optional, startMs, durationMinutes: p.durationMinutes, lines: p.rules ?? [] }, calendars)
+    }))
+    .method('notifications.poll', s['notifications.poll'], boundary(async (p, ctx) => {
+      await read(false, ctx)
+      const limit = p.limit ?? DEFAULT_POLL_LIMIT
+      const waiter = deps.waiters.arm(p.user, p.waitMs, ctx.signal)
+      try {
+        let notifications = await notificationsAfter(store, p.user, p.after, limit)
+        if (notifications.length === 0 && p.waitMs > 0) {
+          await waiter.woken
+          notifications = await notificationsAfter(store, p.user, p.after, limit)
+        }
+        return { user: p.user, notifications, last: notifications.at(-1)?.seq ?? p.after }
+      } finally {
+        waiter.cancel()
+      }
+    }))
+}
+
+/** Attendees of other offices need the cross-office protocol; say so instead of "not found". */
+async function requireLocal(store: KeyspaceReader, office: OfficeCalendarSettings, required: readonly string[], optional: readonly string[]): Promise<void> {
+  const lists: Array<[string, readonly string[]]> = [['attendees', required], ['optional', optional]]
+  for (const [field, ids] of lists) {
+    for (const [i, id] of ids.entries()) {
+      if ((await readUser(store, id)) === null) {
+        throw RpcError.of('NOT_FOUND', `${field}[${i}]: user "${id}" is not in office ${office.officeId}; attendees in other offices need cross-office booking (not yet supported)`)
+      }
+    }
+  }
+}
+
+function expectKind<K extends CalendarResult['kind']>(result: CalendarResult, kind: K): Extract<CalendarResult, { kind: K }> {
+  if (result.kind !== kind) throw RpcError.of('INTERNAL', `expected a ${kind} result, got ${result.kind}`)
+  return result as Extract<CalendarResult, { kind: K }>
+}
+
+function notFound(message: string): never {
+  throw RpcError.of('NOT_FOUND', message)
+}
+
+/** Bad calendar input found while resolving a request is the caller's error, with the field named. */
+function boundary<P, R>(handler: (params: P, ctx: RequestContext) => Promise<R>): (params: P, ctx: RequestContext) => Promise<R> {
+  return async (params, ctx) => {
+    try {
+      return await handler(params, ctx)
+    } catch (error) {
+      if (error instanceof CalendarInputError) throw RpcError.of('BAD_REQUEST', `${ctx.method}: ${error.message}`, { field: error.field })
+      throw error
+    }
+  }
+}
