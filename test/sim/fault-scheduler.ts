@@ -39,7 +39,7 @@ export class FaultScheduler {
     }
     if (!view.partitioned && this.random.chance(p.partitionRate)) {
       const partition = this.partition(view)
-      if (partition !== null) actions.push({ kind: 'partition', partition, healTicks: this.random.between(5, 80) })
+      if (partition !== null) actions.push({ kind: 'partition', partition, healTicks: this.random.between(...p.partitionTicks) })
     }
     if (view.leader !== null && this.random.chance(p.membershipRate)) {
       const change = this.membershipChange(view, view.leader.conf)

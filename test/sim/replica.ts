@@ -42,8 +42,8 @@ export interface ReplicaHost {
   readonly checker: SafetyChecker
   readonly workload: Workload
   removalApplied(node: NodeId): void
-  /** A Ready's messages just left `node`: a chance for a crash right after sending. */
-  messagesSent(node: NodeId): void
+  /** A Ready's messages just left `node`: a chance for a fault at exactly that moment. */
+  messagesSent(node: NodeId, asLeader: boolean): void
   countSnapshotInstalled(): void
   countCompaction(): void
 }
@@ -173,7 +173,7 @@ export class SimReplica {
     core.advance(ready)
     this.maybeCompact(core)
     this.host.workload.serveReads(this.id, this.machine, this.host.now())
-    if (ready.messages.length > 0) this.host.messagesSent(this.id)
+    if (ready.messages.length > 0) this.host.messagesSent(this.id, core.status().role === 'leader')
   }
 
   private write(ready: Ready): void {

@@ -1,5 +1,5 @@
 /**
- * `npm run sim -- --seeds N [--seed S] [--steps K] [--variant V] [--trace L]`
+ * `npm run sim -- --seeds N [--seed S] [--steps K] [--profile mixed|churn] [--variant V] [--trace L]`
  * Runs seeds S, S+1, ..., S+N-1 of the deterministic Raft simulation; prints each failure with its
  * seed, the property that broke, the seed's profile and the last events, then a summary. Exits
  * non-zero if any seed failed. A failing seed replays exactly with `--seeds 1 --seed <seed>`.
@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks'
 import { brokenVariants, type BrokenVariantName } from './broken-variants.js'
 import { createRaftNode } from './default-core.js'
 import { defaultSteps, runSeeds, type SeedsSummary } from './seed-runner.js'
+import { profileShapes, type ProfileShape } from './sim-profile.js'
 import type { SimResult } from './simulation.js'
 
 function integerOption(name: string, min: number): (value: string) => number {
@@ -28,11 +29,17 @@ const program = new Command()
   .option('--seed <s>', 'first seed', integerOption('--seed', 0), 1)
   .option('--steps <k>', 'events in the fault phase of each seed', integerOption('--steps', 1), defaultSteps)
   .option('--trace <lines>', 'events printed for a failing seed', integerOption('--trace', 0), 80)
+  .option('--profile <shape>', `how seeds draw their faults: ${Object.keys(profileShapes).join(', ')}`, 'mixed')
   .option('--variant <name>', `run a deliberately broken variant: ${Object.keys(brokenVariants).join(', ')}`)
   .option('--stop-on-failure', 'stop at the first failing seed')
   .parse()
 
-const opts = program.opts<{ seeds: number; seed: number; steps: number; trace: number; variant?: string; stopOnFailure?: boolean }>()
+const opts = program.opts<{ seeds: number; seed: number; steps: number; trace: number; profile: string; variant?: string; stopOnFailure?: boolean }>()
+if (!(opts.profile in profileShapes)) {
+  console.error(`run-sim: unknown --profile "${opts.profile}"; known: ${Object.keys(profileShapes).join(', ')}`)
+  process.exit(2)
+}
+const profile = opts.profile as ProfileShape
 let setup: { createCore: typeof createRaftNode; driver: 'persistBeforeSend' | 'sendBeforePersist' } = { createCore: createRaftNode, driver: 'persistBeforeSend' }
 if (opts.variant !== undefined) {
   if (!(opts.variant in brokenVariants)) {
@@ -50,6 +57,7 @@ const summary: SeedsSummary = runSeeds({
   traceLines: opts.trace,
   createCore: setup.createCore,
   driver: setup.driver,
+  profile,
   stopOnFailure: opts.stopOnFailure === true,
   onFailure: (failure) => printFailure(failure, opts.steps),
 })
@@ -59,7 +67,7 @@ const t = summary.totals
 console.log(
   [
     `seeds run: ${summary.run} (from ${opts.seed}), passed: ${summary.run - summary.failures.length}, failed: ${summary.failures.length}`,
-    `time: ${seconds.toFixed(1)} s (${((seconds * 1000) / Math.max(1, summary.run)).toFixed(0)} ms per seed), ${opts.steps} fault-phase events per seed${opts.variant === undefined ? '' : `, variant ${opts.variant}`}`,
+    `time: ${seconds.toFixed(1)} s (${((seconds * 1000) / Math.max(1, summary.run)).toFixed(0)} ms per seed), ${opts.steps} fault-phase events per seed, profile ${profile}${opts.variant === undefined ? '' : `, variant ${opts.variant}`}`,
     `covered: ${t.leaderTerms} leader terms, ${t.crashes} crashes, ${t.partitions} partitions, ${t.confChanges} membership changes, ${t.transfers} transfers, ${t.compactions} compactions, ${t.snapshotsInstalled} snapshots installed (${t.snapshotChunks} chunks), ${t.writesAcked} writes acknowledged, ${t.readsServed} reads served, ${t.delivered} messages delivered`,
     `convergence after healing: max ${summary.maxConvergeTicks} ticks`,
   ].join('\n'),
@@ -70,7 +78,7 @@ function printFailure(failure: Extract<SimResult, { ok: false }>, steps: number)
   console.log(`\nFAILED seed ${failure.seed}: ${failure.check}`)
   console.log(`  ${failure.detail}`)
   console.log(`  profile: ${failure.profile}`)
-  console.log(`  replay: npm run sim -- --seeds 1 --seed ${failure.seed} --steps ${steps}${opts.variant === undefined ? '' : ` --variant ${opts.variant}`}`)
+  console.log(`  replay: npm run sim -- --seeds 1 --seed ${failure.seed} --steps ${steps} --profile ${profile}${opts.variant === undefined ? '' : ` --variant ${opts.variant}`}`)
   console.log(`  last ${failure.trace.length} events:`)
   for (const line of failure.trace) console.log(`    ${line}`)
 }

@@ -1,5 +1,6 @@
 /** Runs a range of seeds and sums what they covered; shared by the CLI and the tests. */
 import type { CoreFactory, DriverMode } from './replica.js'
+import { profileShapes, type ProfileShape } from './sim-profile.js'
 import { runSimulation, type SimResult, type SimStats } from './simulation.js'
 
 /** Fault-phase events per seed unless told otherwise. */
@@ -11,6 +12,7 @@ export interface SeedsRequest {
   readonly steps: number
   readonly createCore: CoreFactory
   readonly driver: DriverMode
+  readonly profile: ProfileShape
   readonly traceLines: number
   readonly stopOnFailure: boolean
   readonly onFailure?: (failure: Extract<SimResult, { ok: false }>) => void
@@ -49,6 +51,7 @@ export function runSeeds(request: SeedsRequest): SeedsSummary {
       createCore: request.createCore,
       driver: request.driver,
       traceLines: request.traceLines,
+      adjustProfile: profileShapes[request.profile],
     })
     run++
     for (const key of Object.keys(totals) as Array<keyof SimStats>) totals[key] += result.stats[key]

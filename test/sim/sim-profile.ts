@@ -19,7 +19,15 @@ export interface SimProfile {
   readonly crashRate: number
   /** Probability, per Ready that sent messages, of crashing right after sending it. */
   readonly crashAfterSendRate: number
+  /**
+   * Probability, per Ready a leader sent messages in, of cutting that leader off at once (its
+   * messages still in flight are lost): leaves uncommitted tails in many terms, as in Figure 8 of
+   * the Raft paper.
+   */
+  readonly isolateLeaderAfterSendRate: number
   readonly partitionRate: number
+  /** How long a partition lasts, in ticks: long splits, or short bursts that churn leadership. */
+  readonly partitionTicks: readonly [number, number]
   readonly membershipRate: number
   readonly transferRate: number
   /** Client operations per tick, and the share of them that are reads. */
@@ -62,7 +70,9 @@ export function drawProfile(random: Prng): SimProfile {
     compactEvery: random.pick([4, 10, 25, 60]),
     crashRate: random.pick([0.002, 0.01, 0.03]),
     crashAfterSendRate: random.pick([0, 0.0005, 0.002]),
-    partitionRate: random.pick([0.002, 0.01, 0.02]),
+    isolateLeaderAfterSendRate: random.pick([0, 0.005, 0.02, 0.05]),
+    partitionRate: random.pick([0.002, 0.01, 0.02, 0.1]),
+    partitionTicks: random.pick([[5, 80], [1, 15]] as const),
     membershipRate: random.pick([0, 0.005, 0.02]),
     transferRate: random.pick([0, 0.005, 0.02]),
     clientRate: random.pick([0.3, 1, 3]),
@@ -80,7 +90,34 @@ export function describeProfile(p: SimProfile): string {
     `batch ${r.maxBytesPerMessage}B, inflight ${r.maxInflightMessages}, chunk ${r.snapshotChunkBytes}B, compact every ${p.compactEvery}`,
     `${p.durableMachine ? 'durable' : 'volatile'} state machine`,
     `links: loss ${l.lossRate}, dup ${l.duplicateRate}, delay ${l.minDelay}-${l.maxDelay} (long ${l.longDelayRate} up to ${l.longDelay}) per tick of ${p.tickInterval}`,
-    `crash after send ${p.crashAfterSendRate}`,
-    `per tick: crash ${p.crashRate}, partition ${p.partitionRate}, membership ${p.membershipRate}, transfer ${p.transferRate}, client ${p.clientRate} (reads ${p.readShare})`,
+    `after send: crash ${p.crashAfterSendRate}, isolate leader ${p.isolateLeaderAfterSendRate}`,
+    `per tick: crash ${p.crashRate}, partition ${p.partitionRate} for ${p.partitionTicks[0]}-${p.partitionTicks[1]} ticks, membership ${p.membershipRate}, transfer ${p.transferRate}, client ${p.clientRate} (reads ${p.readShare})`,
   ].join('; ')
 }
+
+/**
+ * A reshaping that concentrates on leadership churn: three voters, leaders cut off right after
+ * they send, frequent short partitions and crashes, one small append in flight at a time, long
+ * delays. These are the conditions of Figure 8 of the Raft paper, where commit-rule bugs show.
+ */
+export function leaderChurn(p: SimProfile): SimProfile {
+  return {
+    ...p,
+    voters: 3,
+    maxReplicas: 7,
+    crashRate: 0.03,
+    isolateLeaderAfterSendRate: 0.05,
+    partitionRate: 0.1,
+    partitionTicks: [1, 15],
+    links: { ...p.links, maxDelay: 30 },
+    raft: { ...p.raft, maxInflightMessages: 1, maxBytesPerMessage: 16 },
+  }
+}
+
+export const profileShapes = {
+  /** The profile exactly as drawn from the seed. */
+  mixed: (p: SimProfile): SimProfile => p,
+  churn: leaderChurn,
+} as const
+
+export type ProfileShape = keyof typeof profileShapes

@@ -8,46 +8,52 @@ import t from 'tap'
 import { createRaftNode } from './default-core.js'
 import { knownFailingSeeds } from './known-failing-seeds.js'
 import { defaultSteps, runSeeds } from './seed-runner.js'
+import type { ProfileShape } from './sim-profile.js'
 import { runSimulation, type SimResult } from './simulation.js'
 
-const seeds = 300
+/** Seeds per profile shape; together they take well under a minute on the project machine. */
+const seedsPerShape: Record<ProfileShape, number> = { mixed: 300, churn: 100 }
 
-function report(failure: Extract<SimResult, { ok: false }>, steps: number): string {
+function report(failure: Extract<SimResult, { ok: false }>, steps: number, shape: ProfileShape): string {
   return [
     `seed ${failure.seed}: ${failure.check}: ${failure.detail}`,
     `profile: ${failure.profile}`,
-    `replay: npm run sim -- --seeds 1 --seed ${failure.seed} --steps ${steps}`,
+    `replay: npm run sim -- --seeds 1 --seed ${failure.seed} --steps ${steps} --profile ${shape}`,
     ...failure.trace.map((line) => `  ${line}`),
   ].join('\n')
 }
 
-t.test(`${seeds} seeds keep every safety property and converge after healing`, async (t) => {
-  const summary = runSeeds({
-    firstSeed: 1,
-    count: seeds,
-    steps: defaultSteps,
-    createCore: createRaftNode,
-    driver: 'persistBeforeSend',
-    traceLines: 40,
-    stopOnFailure: false,
+for (const shape of Object.keys(seedsPerShape) as ProfileShape[]) {
+  const seeds = seedsPerShape[shape]
+  t.test(`${seeds} ${shape} seeds keep every safety property and converge after healing`, async (t) => {
+    const summary = runSeeds({
+      firstSeed: 1,
+      count: seeds,
+      steps: defaultSteps,
+      createCore: createRaftNode,
+      driver: 'persistBeforeSend',
+      profile: shape,
+      traceLines: 40,
+      stopOnFailure: false,
+    })
+    t.equal(summary.run, seeds)
+    const first = summary.failures[0]
+    if (first !== undefined) t.comment(report(first, defaultSteps, shape))
+    t.same(
+      summary.failures.map((f) => `seed ${f.seed}: ${f.check}`),
+      [],
+      'no seed may fail',
+    )
+    // The schedules must actually exercise every feature, or passing would prove little.
+    const c = summary.totals
+    t.ok(c.crashes > 0 && c.partitions > 0, 'crashes and partitions happened')
+    t.ok(c.confChanges > 0, 'membership changed')
+    t.ok(c.transfers > 0, 'leadership was transferred')
+    t.ok(c.compactions > 0 && c.snapshotsInstalled > 0 && c.snapshotChunks > c.snapshotsInstalled, 'snapshots were installed from several chunks')
+    t.ok(c.writesAcked > 0 && c.readsServed > 0, 'clients wrote and read')
+    t.comment(`covered: ${JSON.stringify(c)}; slowest convergence ${summary.maxConvergeTicks} ticks`)
   })
-  t.equal(summary.run, seeds)
-  const first = summary.failures[0]
-  if (first !== undefined) t.comment(report(first, defaultSteps))
-  t.same(
-    summary.failures.map((f) => `seed ${f.seed}: ${f.check}`),
-    [],
-    'no seed may fail',
-  )
-  // The schedules must actually exercise every feature, or passing would prove little.
-  const c = summary.totals
-  t.ok(c.crashes > 0 && c.partitions > 0, 'crashes and partitions happened')
-  t.ok(c.confChanges > 0, 'membership changed')
-  t.ok(c.transfers > 0, 'leadership was transferred')
-  t.ok(c.compactions > 0 && c.snapshotsInstalled > 0 && c.snapshotChunks > c.snapshotsInstalled, 'snapshots were installed from several chunks')
-  t.ok(c.writesAcked > 0 && c.readsServed > 0, 'clients wrote and read')
-  t.comment(`covered: ${JSON.stringify(c)}; slowest convergence ${summary.maxConvergeTicks} ticks`)
-})
+}
 
 t.test('a seed replays the identical run', async (t) => {
   for (const seed of [3, 17, 101]) {
@@ -63,7 +69,7 @@ t.test('a seed replays the identical run', async (t) => {
 t.test('seeds that once found core bugs pass', async (t) => {
   for (const known of knownFailingSeeds) {
     const result = runSimulation({ seed: known.seed, steps: known.steps, createCore: createRaftNode, traceLines: 40 })
-    if (!result.ok) t.comment(report(result, known.steps))
+    if (!result.ok) t.comment(report(result, known.steps, 'mixed'))
     t.ok(result.ok, `seed ${known.seed} (found: ${known.found})`)
   }
 })

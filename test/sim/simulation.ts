@@ -33,6 +33,8 @@ export interface SimOptions {
   readonly livenessTicks?: number
   /** Events kept for the failure trace. */
   readonly traceLines?: number
+  /** Reshapes the profile drawn from the seed, e.g. to concentrate on one kind of fault. */
+  readonly adjustProfile?: (drawn: SimProfile) => SimProfile
 }
 
 export const defaultLivenessTicks = 400
@@ -117,7 +119,8 @@ class Simulation implements ReplicaHost {
 
   constructor(private readonly options: SimOptions) {
     const root = new Prng(options.seed)
-    this.profile = drawProfile(root.fork('profile'))
+    const drawn = drawProfile(root.fork('profile'))
+    this.profile = options.adjustProfile === undefined ? drawn : options.adjustProfile(drawn)
     this.random = root.fork('schedule')
     this.network = new SimNetwork(root.fork('network'), this.profile.links)
     this.scheduler = new FaultScheduler(root.fork('faults'), this.profile)
@@ -148,9 +151,13 @@ class Simulation implements ReplicaHost {
     this.queue.push(this.clock + this.random.between(0, 30 * this.profile.tickInterval), { kind: 'shutdown', node })
   }
 
-  messagesSent(node: NodeId): void {
+  messagesSent(node: NodeId, asLeader: boolean): void {
+    if (!this.faultsOn) return
     // Queued at the current time, so no tick or later message reaches the node first.
-    if (this.faultsOn && this.random.chance(this.profile.crashAfterSendRate)) this.queue.push(this.clock, { kind: 'crash', node })
+    if (this.random.chance(this.profile.crashAfterSendRate)) this.queue.push(this.clock, { kind: 'crash', node })
+    if (asLeader && this.network.currentPartition().kind === 'none' && this.random.chance(this.profile.isolateLeaderAfterSendRate)) {
+      this.perform({ kind: 'partition', partition: { kind: 'isolated', node }, healTicks: this.random.between(...this.profile.partitionTicks) })
+    }
   }
 
   countSnapshotInstalled(): void {
