@@ -1,5 +1,5 @@
 import { CalendarInputError } from '../calendar-input-error.js'
-import type { LocalDateTime } from '../time/local-date-time.js'
+import { formatLocalDateTime, makeLocalDateTime, type LocalDateTime } from '../time/local-date-time.js'
 import { requireZone } from '../time/time-zone.js'
 import { parseRecurrence, type OccurrenceException } from '../recurrence/index.js'
 
@@ -39,11 +39,20 @@ export interface CalendarEvent {
 /** Longest single occurrence accepted: bounds how far back an expansion must look. */
 export const MAX_EVENT_MINUTES = 366 * 24 * 60
 
-/** Checks an event at the boundary (zone, lengths, rule lines) and returns it unchanged. */
+const MAX_ID_LENGTH = 200
+const MAX_TITLE_LENGTH = 1000
+
+/** Checks an event at the boundary (ids, zone, start, lengths, rule lines) and returns it unchanged. */
 export function validateCalendarEvent(event: CalendarEvent, field: string): CalendarEvent {
-  if (event.id.length === 0) throw new CalendarInputError(`${field}.id`, `${field}.id: must not be empty`)
+  if (event.id.length === 0 || event.id.length > MAX_ID_LENGTH) {
+    throw new CalendarInputError(`${field}.id`, `${field}.id: must have 1 to ${MAX_ID_LENGTH} characters`)
+  }
+  if (event.title.length > MAX_TITLE_LENGTH) {
+    throw new CalendarInputError(`${field}.title`, `${field}.title: longer than ${MAX_TITLE_LENGTH} characters`)
+  }
   requireZone(event.zone, `${field}.zone`)
   const { timing } = event
+  makeLocalDateTime(timing.start, `${field}.timing.start`, formatLocalDateTime(timing.start))
   if (timing.kind === 'timed') {
     requireWholeCount(timing.durationMinutes, MAX_EVENT_MINUTES, `${field}.timing.durationMinutes`)
   } else {

@@ -90,6 +90,12 @@ t.test('bad events are refused with the field named', async (t) => {
   t.equal(validateCalendarEvent(ok, 'event'), ok)
   t.throws(() => validateCalendarEvent({ ...ok, zone: 'Nowhere/City' }, 'event'), { name: 'CalendarInputError', field: 'event.zone' })
   t.throws(() => validateCalendarEvent({ ...ok, id: '' }, 'event'), { name: 'CalendarInputError', field: 'event.id' })
+  t.throws(() => validateCalendarEvent({ ...ok, title: 'x'.repeat(1001) }, 'event'), { name: 'CalendarInputError', field: 'event.title' })
+  t.throws(() => validateCalendarEvent({ ...ok, timing: { kind: 'timed', start: at(2026, 2, 30, 9), durationMinutes: 30 } }, 'event'), {
+    name: 'CalendarInputError',
+    field: 'event.timing.start',
+    message: /2026-02-30T09:00:00.*not a calendar date/,
+  })
   t.throws(() => validateCalendarEvent({ ...ok, timing: { kind: 'timed', start: at(2026, 3, 10, 9), durationMinutes: 0 } }, 'event'), {
     name: 'CalendarInputError',
     field: 'event.timing.durationMinutes',
