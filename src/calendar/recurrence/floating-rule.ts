@@ -36,6 +36,7 @@ export class FloatingRule {
   readonly #rule: RuleValue
   readonly #dtstart: number
   readonly #zone: string
+  readonly #pinned: RuleValue
   readonly #options: Partial<RRuleOptions>
   /** Latest floating value the rule may still produce (UNTIL), or +Infinity. */
   readonly #untilBound: number
@@ -47,7 +48,8 @@ export class FloatingRule {
     this.#rule = rule
     this.#dtstart = toFloatingMs(dtstart)
     this.#zone = zone
-    this.#options = rruleOptions(pinImpliedParts(rule, dtstart))
+    this.#pinned = pinImpliedParts(rule, dtstart)
+    this.#options = rruleOptions(this.#pinned)
     const end = rule.end
     if (end.kind !== 'until') {
       this.#untilBound = Number.POSITIVE_INFINITY
@@ -68,19 +70,20 @@ export class FloatingRule {
   }
 
   /**
-   * True when the rule, ignoring COUNT and UNTIL, never matches. Decided by one bounded scan:
-   * the rule's pattern repeats within 400 * INTERVAL years, and the scan is moved to just
-   * before year 9999 (where rrule stops), so an impossible rule such as BYMONTH=2;BYMONTHDAY=30
-   * costs at most one pattern period instead of a scan to the end of time.
+   * True when the rule, ignoring COUNT and UNTIL, never matches (BYMONTH=2;BYMONTHDAY=30, or
+   * MONTHLY;INTERVAL=12;BYMONTH=2 from a January start). rrule would look for a match until year
+   * 9999, so the question is settled by bounded scans instead:
+   * 1. The rule without INTERVAL and BYSETPOS, which matches a superset of days, rewritten as a
+   *    YEARLY rule and scanned over one 400-year cycle: a few hundred iterations. Empty means empty.
+   * 2. Only when INTERVAL or BYSETPOS could still empty it: the rule itself over one period of its
+   *    pattern, which repeats within 400 * INTERVAL years (see scanFindsNothing).
    */
   isEmpty(): boolean {
     if (this.#empty === undefined) {
-      const startYear = new Date(this.#dtstart).getUTCFullYear()
-      const neededYears = CYCLE_YEARS * this.#rule.interval + 1
-      const cycles = Math.max(0, Math.floor((LAST_YEAR - neededYears - startYear) / CYCLE_YEARS))
-      const shifted = this.#dtstart + cycles * CYCLE_MS
-      const probe = new RRule({ ...this.#options, dtstart: new Date(shifted) })
-      this.#empty = probe.after(new Date(shifted), true) === null
+      const relaxed: RuleValue = { ...this.#pinned, interval: 1, bySetPos: [] }
+      if (scanFindsNothing(asYearly(relaxed), this.#dtstart)) this.#empty = true
+      else if (this.#pinned.interval === 1 && this.#pinned.bySetPos.length === 0) this.#empty = false
+      else this.#empty = scanFindsNothing(this.#pinned, this.#dtstart)
     }
     return this.#empty
   }
@@ -117,6 +120,36 @@ export class FloatingRule {
       this.#countedPrefix = prefix
     }
     return prefix.values.filter((f) => f >= from && f <= to)
+  }
+}
+
+/**
+ * Whether a pinned rule has no match from `dtstart` on. Its pattern repeats every 400 * INTERVAL
+ * years at most (the calendar's 400-year cycle times the stride), so one such stretch decides;
+ * it is placed, by whole 400-year cycles, to end near year 9999 where rrule stops looking.
+ */
+function scanFindsNothing(rule: RuleValue, dtstart: number): boolean {
+  const startYear = new Date(dtstart).getUTCFullYear()
+  const neededYears = CYCLE_YEARS * rule.interval + 1
+  const cycles = Math.max(0, Math.floor((LAST_YEAR - neededYears - startYear) / CYCLE_YEARS))
+  const shifted = dtstart + cycles * CYCLE_MS
+  const probe = new RRule({ ...rruleOptions(rule), dtstart: new Date(shifted) })
+  return probe.after(new Date(shifted), true) === null
+}
+
+/**
+ * A YEARLY rule matching the same days as a pinned INTERVAL=1 rule without BYSETPOS: every day
+ * of the year that passes its filters. Weekday ordinals stay month-relative through BYMONTH.
+ */
+function asYearly(rule: RuleValue): RuleValue {
+  if (rule.freq === 'YEARLY') return rule
+  const everyWeekday = ([0, 1, 2, 3, 4, 5, 6] as const).map((weekday) => ({ weekday, ordinal: null }))
+  const hasOrdinal = rule.byDay.some((d) => d.ordinal !== null)
+  return {
+    ...rule,
+    freq: 'YEARLY',
+    byDay: rule.byDay.length === 0 && rule.byMonthDay.length === 0 ? everyWeekday : rule.byDay,
+    byMonth: hasOrdinal && rule.byMonth.length === 0 ? [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] : rule.byMonth,
   }
 }
 

@@ -13,7 +13,7 @@ import { ruleArb } from './rule-arbitrary.js'
 const at = (text: string) => parseLocalDateTime(text, 'test')
 const NY = 'America/New_York'
 const FROM = Date.parse('2026-01-01T00:00:00Z')
-const TO = Date.parse('2029-01-01T00:00:00Z')
+const TO = Date.parse('2028-01-01T00:00:00Z')
 const expand = (spec: RecurrenceSpec, from = FROM, to = TO) =>
   expandOccurrences(parseRecurrence(spec), from, to).map((o) => ({
     start: new Date(o.startMs).toISOString(),
@@ -104,7 +104,7 @@ t.test('property: the halves of any split give back the original occurrences', a
         return JSON.stringify(joined) === JSON.stringify(expand(spec))
       },
     ),
-    { numRuns: 120, seed: 5 },
+    { numRuns: 100, seed: 5 },
   )
-  t.ok(splits > 50, `${splits} splits checked`)
+  t.ok(splits > 40, `${splits} splits checked`)
 })
