@@ -29,7 +29,7 @@ export function workingIntervals(schedule: WorkSchedule, window: Interval): Inte
 }
 
 /** The working ranges of one local date, in minutes after midnight, lunch removed. */
-export function dayRanges(schedule: WorkSchedule, date: LocalDate, lunch: MinuteRange | null): MinuteRange[] {
+function dayRanges(schedule: WorkSchedule, date: LocalDate, lunch: MinuteRange | null): MinuteRange[] {
   const key = formatLocalDate(date)
   const override = schedule.overrides[key]
   const ranges =
