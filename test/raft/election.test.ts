@@ -166,3 +166,31 @@ t.test('step never throws on malformed, stale or foreign messages', async (t) =>
   t.equal(c.node('a').status().role, 'leader')
   t.equal(c.node('b').status().commit, 2)
 })
+
+t.test('lease on (pre-)votes: refused while the leader was heard from recently, granted after', async (t) => {
+  const c = new InMemoryCluster(['a', 'b', 'c'])
+  c.elect('a')
+  const b = c.node('b')
+  const preVote: Message = { type: 'preVote', from: 'c', to: 'b', term: 2, lastLogIndex: 1, lastLogTerm: 1 }
+  b.step(preVote)
+  c.process('b')
+  t.match(c.take((m) => m.from === 'b'), [{ type: 'preVoteResponse', granted: false, term: 2 }], 'in lease: refused')
+  c.isolate('a')
+  for (let i = 0; i < 10; i++) b.tick()
+  b.step(preVote)
+  c.process('b')
+  t.match(c.take((m) => m.from === 'b' && m.type === 'preVoteResponse'), [{ granted: true, term: 2 }], 'lease over: granted')
+  t.equal(b.status().term, 1, 'a pre-vote never changes the term')
+})
+
+t.test('a transfer vote is granted even inside the lease', async (t) => {
+  const c = new InMemoryCluster(['a', 'b', 'c'])
+  c.elect('a')
+  const b = c.node('b')
+  b.step({ type: 'vote', from: 'c', to: 'b', term: 2, lastLogIndex: 1, lastLogTerm: 1, transfer: false })
+  c.process('b')
+  t.same(c.take((m) => m.from === 'b' && m.type === 'voteResponse'), [], 'ordinary vote ignored')
+  b.step({ type: 'vote', from: 'c', to: 'b', term: 2, lastLogIndex: 1, lastLogTerm: 1, transfer: true })
+  c.process('b')
+  t.match(c.take((m) => m.from === 'b' && m.type === 'voteResponse'), [{ granted: true, term: 2 }])
+})

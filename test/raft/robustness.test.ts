@@ -93,3 +93,22 @@ t.test('no sequence of ticks, real traffic and forged messages makes the core th
   )
   t.pass('150 runs without an exception or a failed invariant')
 })
+
+t.test('the same inputs and the same random source give the same outputs', async (t) => {
+  const transcript = (): string => {
+    const c = new InMemoryCluster([...ids])
+    const out: string[] = []
+    c.afterPersist = (id, rd) => out.push(id, JSON.stringify(rd.messages.map((m) => [m.type, m.to, m.term])), JSON.stringify(rd.hardState))
+    for (let i = 0; i < 200; i++) {
+      c.tickAll(1)
+      const leader = [...c.nodes.values()].find((n) => n.status().role === 'leader')
+      if (i % 7 === 0) leader?.propose(new Uint8Array([i]))
+      if (i === 50 || i === 120) c.isolate(leader?.id ?? 'a')
+      if (i === 90 || i === 160) c.heal()
+    }
+    return out.join('\n')
+  }
+  const first = transcript()
+  t.ok(first.length > 1000)
+  t.equal(transcript(), first)
+})
