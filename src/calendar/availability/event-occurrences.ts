@@ -35,16 +35,20 @@ export function expandEvent(event: CalendarEvent, window: Interval): EventOccurr
 }
 
 /**
- * Stored events are immutable and queried again and again: each one's rule is parsed once and
- * remembered for as long as the event object lives.
+ * Stored events are queried again and again, often as fresh objects read back from storage, so
+ * parsed rules are remembered by content (start, zone, lines, exceptions), not by object. The
+ * memo is bounded: when full it starts over.
  */
-const parsed = new WeakMap<CalendarEvent, Recurrence>()
+const parsed = new Map<string, Recurrence>()
+const MAX_PARSED = 20_000
 
 function parsedRecurrence(event: CalendarEvent, recurrence: EventRecurrence): Recurrence {
-  let rec = parsed.get(event)
+  const key = JSON.stringify([event.zone, event.timing.start, recurrence.lines, recurrence.exceptions])
+  let rec = parsed.get(key)
   if (rec === undefined) {
     rec = parseRecurrence({ dtstart: event.timing.start, zone: event.zone, lines: recurrence.lines, exceptions: recurrence.exceptions })
-    parsed.set(event, rec)
+    if (parsed.size >= MAX_PARSED) parsed.clear()
+    parsed.set(key, rec)
   }
   return rec
 }
