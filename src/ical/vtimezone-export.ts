@@ -34,7 +34,8 @@ interface YearlyObservance {
  * before the pattern (or all of them, for a zone without one) are written one by one.
  */
 export function vtimezoneFor(zone: string, fromYear: number, toYear: number): JcalComponent {
-  const fromMs = toFloatingMs({ year: fromYear, month: 1, day: 1, hour: 0, minute: 0, second: 0 })
+  // Two days early, so that the first observance precedes local midnight of January 1 in every zone.
+  const fromMs = toFloatingMs({ year: fromYear, month: 1, day: 1, hour: 0, minute: 0, second: 0 }) - 2 * DAY_MS
   const toMs = toFloatingMs({ year: toYear + 1, month: 1, day: 1, hour: 0, minute: 0, second: 0 })
   const transitions = zoneTransitions(zone, fromMs, toMs).map(
     (t): WallTransition => ({ ...t, wall: fromFloatingMs(t.atMs + t.offsetFromMs) }),
