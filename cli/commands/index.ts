@@ -6,6 +6,12 @@ import { registerKvCommands } from './kv.js'
 import { registerNodeCommand } from './node.js'
 import { registerOfficeCommands } from './office.js'
 import { registerStatusCommand } from './status.js'
+import { registerAgendaCommand } from './agenda.js'
+import { registerAvailabilityCommand } from './availability.js'
+import { registerEventCommands } from './event.js'
+import { registerMeetingCommands } from './meeting.js'
+import { registerUserCommands } from './user.js'
+import { registerWatchCommand } from './watch.js'
 
 /** Every command group of `dms`; each module adds its subcommands to the program. */
 export function registerCommands(program: Command): void {
@@ -16,4 +22,10 @@ export function registerCommands(program: Command): void {
   registerKvCommands(program)
   registerBenchCommands(program)
   registerRecurCommands(program)
+  registerUserCommands(program)
+  registerEventCommands(program)
+  registerAgendaCommand(program)
+  registerAvailabilityCommand(program)
+  registerMeetingCommands(program)
+  registerWatchCommand(program)
 }

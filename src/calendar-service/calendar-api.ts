@@ -27,7 +27,7 @@ const scheduleFields = {
   id: personId,
   tz: zoneName.optional(),
   /** ISO weekday "1" (Monday) .. "7" -> hours that day; [] = day off. */
-  weekly: z.record(z.enum(['1', '2', '3', '4', '5', '6', '7'], { error: 'expected an ISO weekday 1-7' }), z.array(timeRange).max(8)).optional(),
+  weekly: z.partialRecord(z.enum(['1', '2', '3', '4', '5', '6', '7'], { error: 'expected an ISO weekday 1-7' }), z.array(timeRange).max(8)).optional(),
   lunch: timeRange.nullable().optional(),
   holidays: z.array(date).max(400).optional(),
   overrides: z.record(date, z.array(timeRange).max(8)).optional(),

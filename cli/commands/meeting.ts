@@ -1,0 +1,110 @@
+/** `dms meeting propose|book|show|cancel|respond`: meetings of people in one office. */
+import type { Command } from 'commander'
+import { parsePositiveInteger } from '../cli-arguments.js'
+import { collectLines, localTime, parseList, withCalendar, withSessionOptions, type SessionOptions } from '../calendar-session.js'
+import { formatTable, printResult } from '../cli-output.js'
+
+const RESPONSES = { accept: 'accepted', decline: 'declined', tentative: 'tentative', accepted: 'accepted', declined: 'declined' } as const
+
+export function registerMeetingCommands(program: Command): void {
+  const meeting = program.command('meeting').description('propose, book, show, cancel and answer meetings')
+
+  withSessionOptions(meeting.command('propose').description('suggest times when the organizer and attendees are free and working'))
+    .requiredOption('--organizer <id>', 'organizer')
+    .requiredOption('--attendees <ids>', 'required attendees, comma-separated', parseList('--attendees'))
+    .option('--optional <ids>', 'optional attendees, comma-separated', parseList('--optional'))
+    .requiredOption('--duration <minutes>', 'length in minutes', parsePositiveInteger('--duration', 1440))
+    .requiredOption('--from <instant>', 'search window start')
+    .requiredOption('--to <instant>', 'search window end')
+    .option('--tz <zone>', "zone of --from/--to without offset (default: the organizer's)")
+    .option('--granularity <minutes>', 'candidate start step', parsePositiveInteger('--granularity', 1440))
+    .option('--min-attendees <n>', 'attendees (organizer included) who must be free', parsePositiveInteger('--min-attendees'))
+    .option('--rule <line>', 'RFC 5545 line for a recurring meeting (repeatable)', collectLines, [] as string[])
+    .option('--limit <n>', 'at most this many suggestions', parsePositiveInteger('--limit', 100), 5)
+    .action(async (o: SessionOptions & { organizer: string; attendees: string[]; optional?: string[]; duration: number; from: string; to: string; tz?: string; granularity?: number; minAttendees?: number; rule: string[]; limit: number }) => {
+      const result = await withCalendar(o, (client) =>
+        client.suggest({
+          organizer: o.organizer,
+          attendees: o.attendees,
+          ...(o.optional === undefined ? {} : { optional: o.optional }),
+          durationMinutes: o.duration,
+          from: o.from,
+          to: o.to,
+          ...(o.tz === undefined ? {} : { tz: o.tz }),
+          ...(o.granularity === undefined ? {} : { granularityMinutes: o.granularity }),
+          ...(o.minAttendees === undefined ? {} : { minAttendees: o.minAttendees }),
+          ...(o.rule.length === 0 ? {} : { rules: o.rule }),
+          limit: o.limit,
+        }),
+      )
+      printResult(o.json === true, result, (r) =>
+        r.suggestions.length === 0
+          ? `no suggestion: ${r.explanation ?? 'nothing fits'}`
+          : formatTable(['start (UTC)', 'end (UTC)', 'free', 'busy'], r.suggestions.map((s) => [s.start, s.end, s.free.join(','), s.busy.join(',')])),
+      )
+    })
+
+  withSessionOptions(meeting.command('book').description('book a meeting; the conflict check happens when the booking is applied'))
+    .requiredOption('--organizer <id>', 'organizer')
+    .requiredOption('--attendees <ids>', 'required attendees, comma-separated', parseList('--attendees'))
+    .option('--optional <ids>', 'optional attendees, comma-separated', parseList('--optional'))
+    .requiredOption('--start <time>', "start (wall time in --tz or the organizer's zone, or an instant)")
+    .requiredOption('--duration <minutes>', 'length in minutes', parsePositiveInteger('--duration', 1440))
+    .option('--tz <zone>', 'zone of the meeting and of --start without offset')
+    .option('--title <text>', 'title')
+    .option('--rule <line>', 'RFC 5545 line for a recurring meeting (repeatable); --start is DTSTART', collectLines, [] as string[])
+    .option('--override', 'book even over conflicts, recording them as warnings')
+    .action(async (o: SessionOptions & { organizer: string; attendees: string[]; optional?: string[]; start: string; duration: number; tz?: string; title?: string; rule: string[]; override?: boolean }) => {
+      const result = await withCalendar(o, (client) =>
+        client.book({
+          organizer: o.organizer,
+          attendees: o.attendees,
+          ...(o.optional === undefined ? {} : { optional: o.optional }),
+          start: o.start,
+          durationMinutes: o.duration,
+          ...(o.tz === undefined ? {} : { tz: o.tz }),
+          ...(o.title === undefined ? {} : { title: o.title }),
+          ...(o.rule.length === 0 ? {} : { rules: o.rule }),
+          override: o.override === true,
+        }),
+      )
+      printResult(o.json === true, result, (r) =>
+        r.status === 'booked'
+          ? [`booked ${r.id}; invited ${r.notified.join(', ') || 'nobody'}`, ...r.warnings.map((w) => `warning: ${w}`)].join('\n')
+          : ['conflict: not booked', ...r.conflicts.map((c) => `  ${c.user} busy ${c.start} to ${c.end}${c.eventId === null ? '' : ` (${c.eventId})`}`)].join('\n'),
+      )
+    })
+
+  withSessionOptions(meeting.command('show <id>').description('a meeting and its attendees\' answers')).action(async (id: string, o: SessionOptions) => {
+    const result = await withCalendar(o, (client) => client.meeting(id))
+    printResult(o.json === true, result, (m) =>
+      [
+        `${m.id} "${m.title}" ${m.status}, version ${m.version}`,
+        `  ${localTime(m.start, m.tz)} to ${localTime(m.end, m.tz)} (${m.tz})${m.rules.length === 0 ? '' : `, ${m.rules.join(' ')}`}`,
+        `  organizer ${m.organizer}; ${Object.entries(m.responses).map(([u, r]) => `${u}: ${r}`).join(', ')}`,
+        ...m.cancelledOccurrences.map((c) => `  cancelled occurrence ${c}`),
+        ...m.warnings.map((w) => `  warning: ${w}`),
+      ].join('\n'),
+    )
+  })
+
+  withSessionOptions(meeting.command('cancel <id>').description('cancel a meeting, or one occurrence of a series; every invitee is notified'))
+    .option('--occurrence <instant>', 'start of the one occurrence to cancel')
+    .option('--expected-version <n>', 'fail unless the meeting is at this version', parsePositiveInteger('--expected-version'))
+    .action(async (id: string, o: SessionOptions & { occurrence?: string; expectedVersion?: number }) => {
+      const result = await withCalendar(o, (client) =>
+        client.cancel({ id, ...(o.occurrence === undefined ? {} : { occurrence: o.occurrence }), ...(o.expectedVersion === undefined ? {} : { expectedVersion: o.expectedVersion }) }),
+      )
+      printResult(o.json === true, result, (r) => `cancelled ${r.id}${r.occurrence === null ? '' : ` on ${r.occurrence}`}; notified ${r.notified.join(', ') || 'nobody'}`)
+    })
+
+  withSessionOptions(meeting.command('respond <id>').description('answer an invitation'))
+    .requiredOption('--user <id>', 'the attendee answering')
+    .requiredOption('--response <accept|decline|tentative>', 'the answer')
+    .action(async (id: string, o: SessionOptions & { user: string; response: string }) => {
+      const response = RESPONSES[o.response as keyof typeof RESPONSES]
+      if (response === undefined) throw new Error(`--response: expected accept, decline or tentative, got "${o.response}"`)
+      const result = await withCalendar(o, (client) => client.respond({ id, user: o.user, response }))
+      printResult(o.json === true, result, (m) => `${o.user} ${response} ${m.id}`)
+    })
+}
