@@ -195,6 +195,25 @@ t.test('an all-day busy event blocks the whole local day; the grid starts at the
   t.same(late.suggestions.map((s) => iso(s.startMs)), ['2026-03-10T14:45Z', '2026-03-10T15:00Z'])
 })
 
+t.test('across the New York fall-back the grid keeps stepping in real time through the repeated hour', async (t) => {
+  const always: WorkSchedule = { ...nySchedule, lunch: null, weekly: { ...nySchedule.weekly, 7: [{ start: '00:00', end: '24:00' }] } }
+  const ann = person('ann', always)
+  const ben = person('ben', always)
+  // Sunday 2026-11-01: 02:00 EDT becomes 01:00 EST at 06:00Z; window 04:00Z-09:00Z, hourly grid.
+  const window = { start: z('2026-11-01T04:00Z'), end: z('2026-11-01T09:00Z') }
+  const result = findMeetingSlots({ organizer: 'ann', required: ['ben'], durationMinutes: 60, granularityMinutes: 60, window }, [ann, ben])
+  t.same(
+    result.suggestions.map((s) => s.attendees[0]!.localStart),
+    [
+      '2026-11-01T00:00:00.000-04:00',
+      '2026-11-01T01:00:00.000-04:00',
+      '2026-11-01T01:00:00.000-05:00', // the same wall time again, one hour later
+      '2026-11-01T02:00:00.000-05:00',
+      '2026-11-01T03:00:00.000-05:00',
+    ],
+  )
+})
+
 t.test('bad requests are refused with the field named', async (t) => {
   const cals = [alice, bob]
   const base = { organizer: 'alice', required: ['bob'], durationMinutes: 60, window: day }
