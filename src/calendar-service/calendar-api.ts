@@ -86,7 +86,7 @@ export const CALENDAR_PARAM_SCHEMAS = {
   'meeting.cancel': z.strictObject({ id: recordId, occurrence: timeText.optional(), expectedVersion: version }),
   'meeting.respond': z.strictObject({ id: recordId, user: personId, response: z.enum(['accepted', 'declined', 'tentative']) }),
   'meeting.get': z.strictObject({ id: recordId }),
-  'calendar.agenda': z.strictObject({ user: personId, ...window }),
+  'calendar.agenda': z.strictObject({ user: personId, ...window, stale: z.boolean().optional() }),
   'calendar.freeBusy': z.strictObject({ users: z.array(personId).min(1).max(500), ...window }),
   'calendar.suggest': z.strictObject({
     organizer: personId,

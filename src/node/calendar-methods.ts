@@ -116,7 +116,7 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       return meetingView((await readMeeting(store, p.id)) ?? notFound(`id: meeting "${p.id}" does not exist`))
     }))
     .method('calendar.agenda', s['calendar.agenda'], boundary(async (p, ctx) => {
-      await read(false, ctx)
+      await read(p.stale, ctx)
       const owner = await user(p.user)
       return agenda(store, owner, resolveWindow(p.from, p.to, p.tz ?? owner.schedule.zone))
     }))
