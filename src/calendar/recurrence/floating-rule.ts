@@ -33,7 +33,8 @@ const RRULE_FREQ: Record<Frequency, number> = {
  * from DTSTART; their prefix is memoised.
  */
 export class FloatingRule {
-  readonly #rule: RuleValue
+  /** What rrule iterates: the pinned rule, or its YEARLY form when that means the same. */
+  readonly #generator: RuleValue
   readonly #dtstart: number
   readonly #zone: string
   readonly #pinned: RuleValue
@@ -45,11 +46,14 @@ export class FloatingRule {
   #countedPrefix: { readonly upTo: number; readonly values: readonly number[] } | undefined
 
   constructor(rule: RuleValue, dtstart: LocalDateTime, zone: string) {
-    this.#rule = rule
     this.#dtstart = toFloatingMs(dtstart)
     this.#zone = zone
     this.#pinned = pinImpliedParts(rule, dtstart)
-    this.#options = rruleOptions(this.#pinned)
+    // rrule's cost is per period (it allocates a day mask for each), so a rule that visits every
+    // period and has no BYSETPOS runs as its YEARLY form: the same days, a period a year.
+    const everyPeriod = this.#pinned.interval === 1 && this.#pinned.bySetPos.length === 0
+    this.#generator = everyPeriod ? asYearly(this.#pinned) : this.#pinned
+    this.#options = rruleOptions(this.#generator)
     const end = rule.end
     if (end.kind !== 'until') {
       this.#untilBound = Number.POSITIVE_INFINITY
@@ -92,7 +96,7 @@ export class FloatingRule {
   between(from: number, to: number): number[] {
     const upper = Math.min(to, this.#untilBound)
     if (upper < from || this.isEmpty()) return []
-    const values = this.#rule.end.kind === 'count' ? this.#counted(from, upper) : this.#windowed(from, upper)
+    const values = this.#generator.end.kind === 'count' ? this.#counted(from, upper) : this.#windowed(from, upper)
     const untilInstant = this.#untilInstant
     if (untilInstant === null) return values
     return values.filter((f) => floatingToInstant(f, this.#zone) <= untilInstant)
@@ -104,13 +108,13 @@ export class FloatingRule {
   }
 
   #windowed(from: number, to: number): number[] {
-    const anchor = Math.max(this.#dtstart, anchorAtOrBefore(this.#rule, this.#dtstart, from))
+    const anchor = Math.max(this.#dtstart, anchorAtOrBefore(this.#generator, this.#dtstart, from))
     const rule = new RRule({ ...this.#options, dtstart: new Date(anchor) })
     return rule.between(new Date(Math.max(from, anchor)), new Date(to), true).map((d) => d.getTime())
   }
 
   #counted(from: number, to: number): number[] {
-    const end = this.#rule.end
+    const end = this.#generator.end
     if (end.kind !== 'count') return []
     let prefix = this.#countedPrefix
     if (prefix === undefined || (prefix.upTo < to && prefix.values.length < end.count)) {

@@ -24,7 +24,7 @@ t.test('windowed expansion equals expansion from DTSTART', async (t) => {
       ruleArb,
       fc.constantFrom('America/New_York', 'UTC', 'Australia/Lord_Howe'),
       fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2030, 0, 1) }),
-      fc.integer({ min: -DAY, max: 30 * YEAR }),
+      fc.integer({ min: -DAY, max: 20 * YEAR }),
       fc.integer({ min: 1, max: 2 * YEAR }),
       (rule, zone, startFloating, offset, length) => {
         const dtstart = fromFloatingMs(Math.floor(startFloating / 60_000) * 60_000)
