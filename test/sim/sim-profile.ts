@@ -9,7 +9,11 @@ import type { LinkConditions } from './sim-network.js'
 
 export interface SimProfile {
   readonly voters: number
-  /** Simulated time units per tick; every replica ticks at this rate (no clock drift). */
+  /**
+   * Simulated time units per tick of a nominal clock. Each replica's clock runs at its own fixed
+   * rate, `tickInterval` or `tickInterval + 1` units per tick: a drift of 5%, under one tick per
+   * election timeout (electionTicks <= 14), inside the bound lease reads assume.
+   */
   readonly tickInterval: number
   readonly links: LinkConditions
   readonly raft: Omit<RaftConfig, 'id' | 'random'>
@@ -38,7 +42,7 @@ export interface SimProfile {
 }
 
 export function drawProfile(random: Prng): SimProfile {
-  const tickInterval = 10
+  const tickInterval = 20
   const electionTicks = random.between(8, 14)
   const checkQuorum = random.chance(0.85)
   const leaseReads = checkQuorum && random.chance(0.3)
@@ -51,9 +55,9 @@ export function drawProfile(random: Prng): SimProfile {
       lossRate: lossy ? random.pick([0.01, 0.05, 0.15]) : 0,
       duplicateRate: random.pick([0, 0.01, 0.05]),
       minDelay: 1,
-      maxDelay: random.pick([5, 10, 20, 30]),
+      maxDelay: random.pick([10, 20, 40, 60]),
       longDelayRate: random.pick([0, 0.01, 0.03]),
-      longDelay: random.pick([60, 150, 300]),
+      longDelay: random.pick([120, 300, 600]),
     },
     raft: {
       electionTicks,
@@ -89,7 +93,7 @@ export function describeProfile(p: SimProfile): string {
     `preVote ${r.preVote}, checkQuorum ${r.checkQuorum}, leaseReads ${r.leaseReads} (drift ${r.maxClockDriftTicks})`,
     `batch ${r.maxBytesPerMessage}B, inflight ${r.maxInflightMessages}, chunk ${r.snapshotChunkBytes}B, compact every ${p.compactEvery}`,
     `${p.durableMachine ? 'durable' : 'volatile'} state machine`,
-    `links: loss ${l.lossRate}, dup ${l.duplicateRate}, delay ${l.minDelay}-${l.maxDelay} (long ${l.longDelayRate} up to ${l.longDelay}) per tick of ${p.tickInterval}`,
+    `links: loss ${l.lossRate}, dup ${l.duplicateRate}, delay ${l.minDelay}-${l.maxDelay} (long ${l.longDelayRate} up to ${l.longDelay}) per tick of ${p.tickInterval} (+1 on slow clocks)`,
     `after send: crash ${p.crashAfterSendRate}, isolate leader ${p.isolateLeaderAfterSendRate}`,
     `per tick: crash ${p.crashRate}, partition ${p.partitionRate} for ${p.partitionTicks[0]}-${p.partitionTicks[1]} ticks, membership ${p.membershipRate}, transfer ${p.transferRate}, client ${p.clientRate} (reads ${p.readShare})`,
   ].join('; ')
@@ -109,7 +113,7 @@ export function leaderChurn(p: SimProfile): SimProfile {
     isolateLeaderAfterSendRate: 0.05,
     partitionRate: 0.1,
     partitionTicks: [1, 15],
-    links: { ...p.links, maxDelay: 30 },
+    links: { ...p.links, maxDelay: 60 },
     raft: { ...p.raft, maxInflightMessages: 1, maxBytesPerMessage: 16 },
   }
 }

@@ -96,6 +96,8 @@ class Simulation implements ReplicaHost {
   private readonly replicas = new Map<NodeId, SimReplica>()
   /** Bumped per restart so a crashed incarnation's pending ticks are ignored. */
   private readonly tickGeneration = new Map<NodeId, number>()
+  /** Time units per tick of each replica's clock (fixed for the replica's lifetime). */
+  private readonly clockRate = new Map<NodeId, number>()
   private readonly leaderTerms = new Set<number>()
   private clock = 0
   private faultsOn = true
@@ -226,6 +228,7 @@ class Simulation implements ReplicaHost {
       this,
     )
     this.replicas.set(id, replica)
+    this.clockRate.set(id, this.profile.tickInterval + (this.random.chance(0.5) ? 1 : 0))
     this.startReplica(replica)
   }
 
@@ -234,8 +237,8 @@ class Simulation implements ReplicaHost {
     this.tickGeneration.set(replica.id, generation)
     replica.start()
     this.observeLeadership(replica)
-    // Each replica ticks at the same rate from its own phase, so ticks interleave with messages.
-    this.queue.push(this.clock + 1 + this.random.int(this.profile.tickInterval), { kind: 'tick', node: replica.id, generation })
+    // Each replica ticks from its own phase, so ticks interleave with messages.
+    this.queue.push(this.clock + 1 + this.random.int(this.tickRate(replica.id)), { kind: 'tick', node: replica.id, generation })
   }
 
   private runFaultPhase(): void {
@@ -329,7 +332,11 @@ class Simulation implements ReplicaHost {
     if (replica === undefined || !replica.isUp() || this.tickGeneration.get(node) !== generation) return
     replica.tick()
     this.observeLeadership(replica)
-    this.queue.push(this.clock + this.profile.tickInterval, { kind: 'tick', node, generation })
+    this.queue.push(this.clock + this.tickRate(node), { kind: 'tick', node, generation })
+  }
+
+  private tickRate(node: NodeId): number {
+    return this.clockRate.get(node) ?? this.profile.tickInterval
   }
 
   private observeLeadership(replica: SimReplica): void {
