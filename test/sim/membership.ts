@@ -4,7 +4,7 @@
  * raft/types.ts: a learner never votes; promoting moves it to the voters. Written independently
  * of raft/membership.ts so the simulator does not borrow the code it is testing.
  */
-import type { ConfChange, ConfState, NodeId } from '../../raft/types.js'
+import type { ConfChange, ConfState } from '../../raft/types.js'
 
 export function applyConfChange(conf: ConfState, change: ConfChange): ConfState {
   const voters = conf.voters.filter((n) => n !== change.node)
@@ -19,10 +19,6 @@ export function applyConfChange(conf: ConfState, change: ConfChange): ConfState 
     case 'removeNode':
       return { voters, learners }
   }
-}
-
-export function isMember(conf: ConfState, node: NodeId): boolean {
-  return conf.voters.includes(node) || conf.learners.includes(node)
 }
 
 export function describeConfChange(change: ConfChange): string {

@@ -77,10 +77,6 @@ export class RegisterMachine {
     return last?.[0] ?? 0
   }
 
-  writeCount(): number {
-    return this.writes.length
-  }
-
   appliedWrites(): ReadonlyArray<readonly [Index, string]> {
     return this.writes
   }

@@ -50,7 +50,7 @@ export class SafetyChecker {
       this.leaders.set(node, { term, storage })
       this.checkLeaderHoldsCommitted(node, term, storage, 1, this.maxCommitted)
     }
-    this.recordCommit(node, term, commit, storage)
+    this.recordCommit(term, commit, storage)
   }
 
   /** A replica stopped (crash or shutdown): it is no longer a leader we hold to account now. */
@@ -126,14 +126,13 @@ export class SafetyChecker {
     }
   }
 
-  private recordCommit(leader: NodeId, term: Term, commit: Index, storage: SimStorage): void {
+  private recordCommit(term: Term, commit: Index, storage: SimStorage): void {
     for (let index = this.maxCommitted + 1; index <= commit; index++) {
       this.commits.set(index, { commitTerm: term, entryTerm: undefined })
       const entryTerm = storage.termAt(index) ?? this.applied.get(index)?.term
       if (entryTerm !== undefined) this.learnCommittedTerm(index, entryTerm)
     }
     if (commit > this.maxCommitted) this.maxCommitted = commit
-    void leader
   }
 
   private learnCommittedTerm(index: Index, entryTerm: Term): void {
