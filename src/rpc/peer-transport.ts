@@ -1,36 +1,28 @@
 /**
  * Raft messages between the replicas of one office, over /peer WebSockets.
  *
- * Outgoing: one connection per peer, dialled by this replica and used only to send. Messages handed
- * to `send` in one turn of the event loop are grouped per peer into one frame (a msgpack array).
- * While a peer is unreachable its messages are dropped (Raft retransmits what matters) and the
- * link redials with exponential backoff and jitter. Nothing queues without bound.
+ * Outgoing (here): one connection per peer, dialled by this replica and used only to send.
+ * Messages handed to `send` in one turn of the event loop are grouped per peer into one frame (a
+ * msgpack array). While a peer is unreachable its messages are dropped (Raft retransmits what
+ * matters) and the link redials with exponential backoff and jitter. Nothing queues without bound.
  *
- * Incoming: connections dialled by the peers. Every frame is decoded and validated against the
- * full Raft message schema, must be addressed to this replica and come from the peer that shook
- * hands on that connection; anything else is counted and logged and never reaches the core.
+ * Incoming: connections dialled by the peers, served and validated by the `PeerInbox`.
  */
-import { randomBytes } from 'node:crypto'
-import { WebSocket, type RawData } from 'ws'
-import { z } from 'zod'
+import { WebSocket } from 'ws'
 import type { Message, NodeId } from '../../raft/types.js'
 import { backoffDelay, type BackoffPolicy } from './backoff.js'
 import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
 import {
   challengeFrameSchema,
-  helloFrameSchema,
-  NONCE_BYTES,
   openPeerAuthenticator,
   PEER_CLOSE,
   welcomeFrameSchema,
-  type HelloFrame,
   type PeerAuthenticator,
   type PeerIdentity,
 } from './peer-handshake.js'
-import { raftMessageSchema } from './raft-message-schema.js'
-import { stderrLogger, type RpcLogger } from './rpc-logger.js'
+import { PeerInbox, type PeerInboxStats } from './peer-inbox.js'
+import { stderrLogger, warnSampled, type RpcLogger } from './rpc-logger.js'
 import { realSchedule, type Cancel, type Schedule } from './schedule.js'
-import { explainFailure } from './schema-issues.js'
 
 export interface PeerTransportOptions {
   readonly self: PeerIdentity
@@ -56,12 +48,9 @@ export interface PeerTransportOptions {
   readonly pingIntervalMs?: number
 }
 
-export interface PeerTransportStats {
+export interface PeerTransportStats extends PeerInboxStats {
   framesSent: number
   messagesSent: number
-  framesReceived: number
-  messagesReceived: number
-  invalidFrames: number
   droppedDisconnected: number
   droppedQueueFull: number
   droppedBackpressure: number
@@ -95,34 +84,24 @@ const DEFAULTS: PeerLimits = {
   pingIntervalMs: 2000,
 }
 
-/** Log the first few of a kind of problem, then every thousandth, so a flood cannot flood the log. */
-const LOG_FIRST = 20
-const LOG_EVERY = 1000
-
 export class PeerTransport {
   private readonly self: PeerIdentity
   private peers: ReadonlyMap<NodeId, string>
-  private readonly deliver: (message: Message) => void
   private readonly random: () => number
   private readonly schedule: Schedule
   private readonly authenticator: PeerAuthenticator
   private readonly logger: RpcLogger
   private readonly limits: PeerLimits
-  private readonly batchSchema: z.ZodType<Message[]>
+  private readonly inbox: PeerInbox
 
   private readonly links = new Map<NodeId, OutgoingLink>()
   private readonly failures = new Map<NodeId, number>()
-  private readonly incoming = new Map<NodeId, WebSocket>()
-  private readonly unauthenticated = new Set<WebSocket>()
   private pending = new Map<NodeId, Message[]>()
   private flushScheduled = false
   private closed = false
-  private readonly counters: PeerTransportStats = {
+  private readonly counters: Omit<PeerTransportStats, keyof PeerInboxStats> = {
     framesSent: 0,
     messagesSent: 0,
-    framesReceived: 0,
-    messagesReceived: 0,
-    invalidFrames: 0,
     droppedDisconnected: 0,
     droppedQueueFull: 0,
     droppedBackpressure: 0,
@@ -134,7 +113,6 @@ export class PeerTransport {
   constructor(options: PeerTransportOptions) {
     this.self = options.self
     this.peers = options.peers
-    this.deliver = options.deliver
     this.random = options.random
     this.schedule = options.schedule ?? realSchedule
     this.authenticator = options.authenticator ?? openPeerAuthenticator
@@ -148,7 +126,16 @@ export class PeerTransport {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
       pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
     }
-    this.batchSchema = z.array(raftMessageSchema).min(1).max(this.limits.maxMessagesPerFrame)
+    this.inbox = new PeerInbox({
+      self: this.self,
+      isPeer: (nodeId) => this.peers.has(nodeId),
+      deliver: options.deliver,
+      authenticator: this.authenticator,
+      logger: this.logger,
+      schedule: this.schedule,
+      handshakeTimeoutMs: this.limits.handshakeTimeoutMs,
+      maxMessagesPerFrame: this.limits.maxMessagesPerFrame,
+    })
   }
 
   /** Dials every peer now rather than on the first message, so the first heartbeats are not lost. */
@@ -172,48 +159,14 @@ export class PeerTransport {
 
   /** Serves a connection a peer dialled to this replica's /peer path. */
   acceptIncoming(socket: WebSocket, remoteAddress: string | null): void {
-    if (this.closed) {
-      socket.terminate()
-      return
-    }
-    this.unauthenticated.add(socket)
-    const nonce = randomBytes(NONCE_BYTES)
-    let peer: NodeId | null = null
-    const cancelTimeout = this.schedule(() => {
-      if (peer === null) this.refuse(socket, PEER_CLOSE.badHandshake, 'no hello within the handshake timeout', remoteAddress)
-    }, this.limits.handshakeTimeoutMs)
-    socket.on('error', (err) => this.logger.warn('peer connection error', { remoteAddress, peer, error: err.message }))
-    socket.on('close', () => {
-      cancelTimeout()
-      this.unauthenticated.delete(socket)
-      if (peer !== null && this.incoming.get(peer) === socket) this.incoming.delete(peer)
-    })
-    socket.on('message', (data, isBinary) => {
-      if (peer !== null) {
-        this.receiveBatch(peer, data, isBinary)
-        return
-      }
-      const hello = this.checkHelloSafely(nonce, data, isBinary)
-      if (!hello.ok) {
-        this.refuse(socket, hello.closeCode, hello.reason, remoteAddress)
-        return
-      }
-      cancelTimeout()
-      peer = hello.frame.nodeId
-      this.unauthenticated.delete(socket)
-      const previous = this.incoming.get(peer)
-      if (previous !== undefined) previous.close(PEER_CLOSE.replaced, 'replaced by a newer connection from the same peer')
-      this.incoming.set(peer, socket)
-      socket.send(encodeFrame({ type: 'welcome', nodeId: this.self.nodeId }))
-    })
-    socket.send(encodeFrame({ type: 'challenge', nonce }))
+    this.inbox.accept(socket, remoteAddress)
   }
 
   /** Membership changed: links to removed peers are closed; new peers are dialled on first use. */
   setPeers(peers: ReadonlyMap<NodeId, string>): void {
     for (const peer of this.peers.keys()) {
       if (!peers.has(peer) || peers.get(peer) !== this.peers.get(peer)) this.dropLink(peer)
-      if (!peers.has(peer)) this.incoming.get(peer)?.close(PEER_CLOSE.wrongPeer, 'no longer a member of this office')
+      if (!peers.has(peer)) this.inbox.disconnect(peer, PEER_CLOSE.wrongPeer, 'no longer a member of this office')
     }
     this.peers = peers
   }
@@ -223,17 +176,14 @@ export class PeerTransport {
   }
 
   stats(): PeerTransportStats {
-    return { ...this.counters }
+    return { ...this.counters, ...this.inbox.stats() }
   }
 
   close(): void {
     this.closed = true
     this.pending.clear()
     for (const peer of [...this.links.keys()]) this.dropLink(peer)
-    for (const socket of this.incoming.values()) socket.terminate()
-    for (const socket of this.unauthenticated) socket.terminate()
-    this.incoming.clear()
-    this.unauthenticated.clear()
+    this.inbox.close()
   }
 
   // --- outgoing ------------------------------------------------------------------------------
@@ -246,7 +196,7 @@ export class PeerTransport {
     for (const [peer, messages] of batches) {
       if (!this.peers.has(peer)) {
         this.counters.droppedUnknownPeer += messages.length
-        this.warnCounted('message for a node that is not a peer of this replica', this.counters.droppedUnknownPeer, { peer })
+        warnSampled(this.logger, 'message for a node that is not a peer of this replica', this.counters.droppedUnknownPeer, { peer })
         continue
       }
       let link = this.links.get(peer)
@@ -415,85 +365,4 @@ export class PeerTransport {
         break
     }
   }
-
-  // --- incoming ------------------------------------------------------------------------------
-
-  /** A failing authenticator refuses the peer rather than taking the node down. */
-  private checkHelloSafely(nonce: Uint8Array, data: RawData, isBinary: boolean): HelloCheck {
-    try {
-      return this.checkHello(nonce, data, isBinary)
-    } catch (err) {
-      return { ok: false, closeCode: PEER_CLOSE.unauthenticated, reason: `authentication failed: ${err instanceof Error ? err.message : String(err)}` }
-    }
-  }
-
-  private checkHello(
-    nonce: Uint8Array,
-    data: RawData,
-    isBinary: boolean,
-  ): HelloCheck {
-    const decoded = isBinary ? decodeFrame(rawBytes(data)) : ({ ok: false, reason: 'text frame' } as const)
-    if (!decoded.ok) return { ok: false, closeCode: PEER_CLOSE.badHandshake, reason: `hello is not valid msgpack: ${decoded.reason}` }
-    const hello = helloFrameSchema.safeParse(decoded.value)
-    if (!hello.success) return { ok: false, closeCode: PEER_CLOSE.badHandshake, reason: `malformed hello: ${explainFailure(helloFrameSchema, decoded.value, 'hello')}` }
-    const frame = hello.data
-    const self = this.self
-    if (frame.clusterId !== self.clusterId) return wrongPeer(`hello from cluster "${frame.clusterId}", this is cluster "${self.clusterId}"`)
-    if (frame.officeId !== self.officeId) return wrongPeer(`hello from office "${frame.officeId}", this replica serves office "${self.officeId}"`)
-    if (frame.to !== self.nodeId) return wrongPeer(`hello meant for "${frame.to}", this is "${self.nodeId}"`)
-    if (!this.peers.has(frame.nodeId)) return wrongPeer(`"${frame.nodeId}" is not a peer of "${self.nodeId}"`)
-    const identity = { clusterId: frame.clusterId, officeId: frame.officeId, nodeId: frame.nodeId }
-    if (!this.authenticator.verify(nonce, identity, frame.proof)) {
-      return { ok: false, closeCode: PEER_CLOSE.unauthenticated, reason: `"${frame.nodeId}" failed authentication` }
-    }
-    return { ok: true, frame }
-  }
-
-  private refuse(socket: WebSocket, code: number, reason: string, remoteAddress: string | null): void {
-    this.logger.warn('refused a peer connection', { remoteAddress, code, reason })
-    // Close reasons are limited to 123 bytes by the protocol.
-    socket.close(code, reason.slice(0, 120))
-  }
-
-  private receiveBatch(peer: NodeId, data: RawData, isBinary: boolean): void {
-    this.counters.framesReceived++
-    const batch = this.validateBatch(peer, data, isBinary)
-    if (typeof batch === 'string') {
-      this.counters.invalidFrames++
-      this.warnCounted('dropped an invalid peer frame', this.counters.invalidFrames, { peer, problem: batch })
-      return
-    }
-    this.counters.messagesReceived += batch.length
-    for (const message of batch) {
-      try {
-        this.deliver(message)
-      } catch (err) {
-        this.logger.warn('the Raft core failed on a peer message', { peer, type: message.type, error: err instanceof Error ? err.message : String(err) })
-      }
-    }
-  }
-
-  /** The frame's messages, or why the frame is refused. */
-  private validateBatch(peer: NodeId, data: RawData, isBinary: boolean): Message[] | string {
-    if (!isBinary) return 'text frame'
-    const decoded = decodeFrame(rawBytes(data))
-    if (!decoded.ok) return `not valid msgpack: ${decoded.reason}`
-    const batch = this.batchSchema.safeParse(decoded.value)
-    if (!batch.success) return explainFailure(this.batchSchema, decoded.value, 'batch')
-    for (const [i, message] of batch.data.entries()) {
-      if (message.to !== this.self.nodeId) return `batch[${i}].to: "${message.to}" is not this replica ("${this.self.nodeId}")`
-      if (message.from !== peer) return `batch[${i}].from: "${message.from}" arrived on the connection of "${peer}"`
-    }
-    return batch.data
-  }
-
-  private warnCounted(message: string, count: number, fields: Record<string, unknown>): void {
-    if (count <= LOG_FIRST || count % LOG_EVERY === 0) this.logger.warn(message, { ...fields, count })
-  }
-}
-
-type HelloCheck = { ok: true; frame: HelloFrame } | { ok: false; closeCode: number; reason: string }
-
-function wrongPeer(reason: string): HelloCheck {
-  return { ok: false, closeCode: PEER_CLOSE.wrongPeer, reason }
 }
