@@ -173,7 +173,8 @@ t.test('property: simulated sequential executions are always linearizable', asyn
       fc.integer({ min: 0, max: 2 ** 31 - 1 }),
       fc.integer({ min: 1, max: 6 }),
       fc.integer({ min: 1, max: 3 }),
-      fc.integer({ min: 0, max: 60 }),
+      // Up to 200 operations, so that histories longer than the first searched prefix (64) occur.
+      fc.integer({ min: 0, max: 200 }),
       (seed, clients, keys, ops) => {
         const history = simulateKvHistory({ clients, keys, ops, indeterminateRate: 0.15, failRate: 0.05 }, new SeededRandom(seed))
         return checkKvHistory(history, options).linearizable === true
@@ -190,7 +191,7 @@ t.test('property: one read changed to a value never written is always caught', a
       fc.integer({ min: 0, max: 2 ** 31 - 1 }),
       fc.integer({ min: 1, max: 6 }),
       fc.integer({ min: 1, max: 3 }),
-      fc.integer({ min: 1, max: 60 }),
+      fc.integer({ min: 1, max: 200 }),
       fc.nat(),
       (seed, clients, keys, ops, which) => {
         const history = simulateKvHistory({ clients, keys, ops, indeterminateRate: 0.15, failRate: 0.05 }, new SeededRandom(seed))
@@ -207,6 +208,22 @@ t.test('property: one read changed to a value never written is always caught', a
     { numRuns: 300 },
   )
   t.pass('300 mutated histories checked')
+})
+
+t.test('a violation early in a long history is found without searching all of it', async (t) => {
+  const history = simulateKvHistory({ clients: 8, keys: 1, ops: 1000, indeterminateRate: 0.05, failRate: 0 }, new SeededRandom(11))
+  const early = history.findIndex((op, index) => index > 20 && op.kind === 'get' && op.outcome.status === 'ok')
+  const read = history[early] as KvHistoryOp & { kind: 'get' }
+  if (read.outcome.status !== 'ok') throw new Error('expected an acknowledged read')
+  history[early] = { ...read, outcome: { ...read.outcome, value: 'never-written' } }
+  const report = checkKvHistory(history, options)
+  const verdict = report.perKey[0]
+  t.equal(verdict?.linearizable, false)
+  t.ok((verdict?.steps ?? Infinity) < 50_000, `decided in ${verdict?.steps} steps`)
+  t.ok(
+    report.violations[0]?.longestLinearizablePrefix.every((op) => op.calledAt <= read.calledAt + 100),
+    'the explanation is about the start of the history',
+  )
 })
 
 t.test('a larger history is decided well inside the default step budget', async (t) => {
@@ -260,7 +277,8 @@ function linearizableByBruteForce(history: readonly KvHistoryOp[]): boolean {
 t.test('property: agrees with brute force on tiny random histories', async (t) => {
   const value = fc.constantFrom('a', 'b')
   const span = fc.tuple(fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 4 }))
-  const outcomeStatus = fc.constantFrom('ok', 'ok', 'ok', 'info', 'fail')
+  // Many timeouts, to exercise the pruning of configurations with optional operations.
+  const outcomeStatus = fc.constantFrom('ok', 'ok', 'info', 'info', 'fail')
   const op = fc.tuple(
     fc.constantFrom('put', 'get', 'cas', 'delete'),
     value,
@@ -271,7 +289,7 @@ t.test('property: agrees with brute force on tiny random histories', async (t) =
   )
   let violations = 0
   fc.assert(
-    fc.property(fc.array(op, { maxLength: 6 }), (ops) => {
+    fc.property(fc.array(op, { maxLength: 7 }), (ops) => {
       const history = ops.map(([kind, v, maybe, flag, [calledAt, length], status], index): KvHistoryOp => {
         const identity = { id: `op${index}`, client: `c${index}`, key: 'x', calledAt }
         const returnedAt = calledAt + length
@@ -291,7 +309,7 @@ t.test('property: agrees with brute force on tiny random histories', async (t) =
       if (!expected) violations++
       return checkKvHistory(history, options).linearizable === expected
     }),
-    { numRuns: 1000 },
+    { numRuns: 2000 },
   )
-  t.ok(violations > 100, `the random histories include non-linearizable ones (${violations} of 1000)`)
+  t.ok(violations > 200, `the random histories include non-linearizable ones (${violations} of 2000)`)
 })

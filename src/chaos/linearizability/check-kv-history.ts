@@ -1,6 +1,7 @@
 import type { KvHistoryOp } from './kv-history.js'
 import { kvRegisterModel, type RegisterOp, type RegisterState } from './kv-register-model.js'
-import { searchLinearization, type SearchOp } from './linearizability-search.js'
+import type { SearchOp } from './linearizability-search.js'
+import { searchGrowingPrefixes } from './prefix-search.js'
 
 /**
  * Linearizability of a KV history. Keys are independent registers, and linearizability is
@@ -82,7 +83,7 @@ export function checkKvHistory(history: readonly KvHistoryOp[], options: KvCheck
   }
   const perKey = [...byKey.keys()].sort().map((key): KeyVerdict => {
     const ops = byKey.get(key) ?? []
-    const result = searchLinearization(
+    const result = searchGrowingPrefixes(
       kvRegisterModel,
       ops.map((op) => op.search),
       budget,
@@ -148,9 +149,13 @@ function toSearchOp(op: KvHistoryOp): SearchOp<RegisterOp> | null {
 function explain(key: string, prefix: IndexedOp[], blocked: IndexedOp, candidates: IndexedOp[]): ViolationExplanation {
   let state: RegisterState = kvRegisterModel.init()
   const longestLinearizablePrefix = prefix.map((op) => {
+    // The search accepted either the operation or, when it was still running at the end of the
+    // prefix searched, its pending form (e.g. a CAS whose answer came later).
+    const pending = kvRegisterModel.pending(op.search.input)
     const stepped = kvRegisterModel.step(state, op.search.input)
-    // The search only ever extends a prefix with steps the model accepted.
+    const steppedPending = pending === null ? stepped : kvRegisterModel.step(state, pending)
     if (stepped.ok) state = stepped.state
+    else if (steppedPending.ok) state = steppedPending.state
     return { ...summarize(op), valueAfter: kvRegisterModel.describeState(state) }
   })
   const shownPrefix = longestLinearizablePrefix.slice(-5).map((op) => `${op.id} ${op.description}`)

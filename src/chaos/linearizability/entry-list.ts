@@ -59,6 +59,11 @@ export class EntryList {
     return (this.returnOf[entry] ?? -1) >= 0
   }
 
+  /** A call entry of an operation that may never have happened. */
+  isOptionalCall(entry: number): boolean {
+    return this.unbounded[this.returnOf[entry] ?? -1] === 1
+  }
+
   /** Unlinks a call entry and its return entry. */
   lift(callEntry: number): void {
     this.unlink(callEntry)

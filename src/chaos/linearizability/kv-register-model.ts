@@ -36,6 +36,19 @@ export const kvRegisterModel: SequentialModel<RegisterState, RegisterOp> = {
     }
   },
 
+  pending(op) {
+    switch (op.kind) {
+      case 'write':
+        return op
+      case 'read':
+        return null
+      case 'cas':
+        return { ...op, swapped: 'unknown' }
+    }
+  },
+
+  isBlindWrite: (op) => op.kind === 'write',
+
   equal: (a, b) => a === b,
 
   hash(state) {

@@ -13,6 +13,11 @@ import type { SequentialModel } from './sequential-model.js'
  * entry means an operation that has returned is still not linearized: the current prefix is a
  * dead end, so the search backtracks. Reaching the return entry of an operation that may never
  * have happened means every operation that must happen has been linearized: success.
+ *
+ * The candidates before the first return entry are tried in two passes: first the operations that
+ * returned, then those that may never have happened. Leaving the optional ones out first means
+ * the configurations that include them later are usually subsumed by ones already explored (see
+ * `ConfigurationMemo`) instead of the other way round.
  */
 
 export interface SearchOp<Op> extends TimedInterval {
@@ -54,16 +59,25 @@ export function searchLinearization<State, Op>(
   budget: SearchBudget,
 ): SearchVerdict {
   const list = new EntryList(ops)
-  const linearized = new LinearizedSet(ops.length)
+  const linearized = new LinearizedSet(ops.map((op) => op.returnedAt === Infinity))
   const memo = new ConfigurationMemo<State>(model)
+  const blindWrite = ops.map((op) => model.isBlindWrite(op.input))
   const stackEntries = new Int32Array(ops.length)
+  const stackPasses = new Uint8Array(ops.length)
   const stackStates: State[] = []
   const deadline = budget.now() + budget.timeLimitMs
   let depth = 0
   let state = model.init()
   let entry = list.next[list.head] ?? list.head
+  let pass: 0 | 1 = 0
   let steps = 0
   let deepest: { prefix: number[]; blockedOp: number; candidates: number[] } | undefined
+  /** Whether the last operation linearized is an optional blind write (a blind write now would hide it unseen). */
+  const overwritesUnobserved = (atDepth: number): boolean => {
+    if (atDepth === 0) return false
+    const top = stackEntries[atDepth - 1] ?? -1
+    return list.isOptionalCall(top) && blindWrite[list.op[top] ?? -1] === true
+  }
 
   while (entry !== list.head && list.unbounded[entry] === 0) {
     steps++
@@ -73,21 +87,32 @@ export function searchLinearization<State, Op>(
     }
     const op = list.op[entry] ?? -1
     if (list.isCall(entry)) {
+      if (list.isOptionalCall(entry) !== (pass === 1) || (blindWrite[op] === true && overwritesUnobserved(depth))) {
+        entry = list.next[entry] ?? list.head
+        continue
+      }
       const result = model.step(state, (ops[op] as SearchOp<Op>).input)
       if (result.ok) {
         linearized.add(op)
         if (memo.addIfNew(linearized, result.state)) {
           stackEntries[depth] = entry
+          stackPasses[depth] = pass
           stackStates[depth] = state
           depth++
           state = result.state
           list.lift(entry)
           entry = list.next[list.head] ?? list.head
+          pass = 0
           continue
         }
         linearized.remove(op)
       }
       entry = list.next[entry] ?? list.head
+      continue
+    }
+    if (pass === 0) {
+      pass = 1
+      entry = list.next[list.head] ?? list.head
       continue
     }
     // A returned operation is not linearized yet: this prefix cannot be extended.
@@ -106,6 +131,7 @@ export function searchLinearization<State, Op>(
     depth--
     const callEntry = stackEntries[depth] ?? -1
     state = stackStates[depth] as State
+    pass = stackPasses[depth] === 1 ? 1 : 0
     linearized.remove(list.op[callEntry] ?? -1)
     list.unlift(callEntry)
     entry = list.next[callEntry] ?? list.head

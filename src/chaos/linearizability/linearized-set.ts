@@ -1,16 +1,26 @@
 /**
- * The set of operations linearized so far, as a bitset over operation indices, with a hash kept
- * up to date on every change (Zobrist style: the xor of a fixed random-looking word per member),
- * so the memo table can look a configuration up without rescanning the words.
+ * The set of operations linearized so far, as a bitset over operation indices.
+ *
+ * Operations are either required (they returned, so they must be linearized) or optional (they
+ * may never have happened). The hash covers only the required members (Zobrist style: the xor of
+ * a fixed well-mixed word per member, kept up to date on every change), so configurations that
+ * differ only in optional members land in the same memo bucket, where `covers` finds the ones
+ * a configuration is subsumed by.
  */
 export class LinearizedSet {
   readonly words: Uint32Array
+  private readonly optionalWords: Uint32Array
   private currentHash = 0
 
-  constructor(size: number) {
-    this.words = new Uint32Array(Math.ceil(size / 32))
+  constructor(optional: readonly boolean[]) {
+    this.words = new Uint32Array(Math.ceil(optional.length / 32))
+    this.optionalWords = new Uint32Array(this.words.length)
+    optional.forEach((isOptional, index) => {
+      if (isOptional) this.optionalWords[index >>> 5] = (this.optionalWords[index >>> 5] ?? 0) | (1 << (index & 31))
+    })
   }
 
+  /** Covers the required members only. */
   get hash(): number {
     return this.currentHash
   }
@@ -18,24 +28,36 @@ export class LinearizedSet {
   add(index: number): void {
     const word = index >>> 5
     this.words[word] = (this.words[word] ?? 0) | (1 << (index & 31))
-    this.currentHash ^= memberHash(index)
+    if (!this.isOptional(index)) this.currentHash ^= memberHash(index)
   }
 
   remove(index: number): void {
     const word = index >>> 5
     this.words[word] = (this.words[word] ?? 0) & ~(1 << (index & 31))
-    this.currentHash ^= memberHash(index)
+    if (!this.isOptional(index)) this.currentHash ^= memberHash(index)
   }
 
-  sameMembers(words: Uint32Array): boolean {
+  /**
+   * True when this set is `other` plus optional members only. From the same model state, `other`
+   * can then do everything this set can (the extra optional operations may simply be left out),
+   * so if `other` was reached before, this one has nothing new to offer.
+   */
+  covers(other: Uint32Array): boolean {
     for (let i = 0; i < this.words.length; i++) {
-      if (this.words[i] !== words[i]) return false
+      const mine = this.words[i] ?? 0
+      const theirs = other[i] ?? 0
+      if ((theirs & ~mine) !== 0) return false
+      if ((mine & ~theirs & ~(this.optionalWords[i] ?? 0)) !== 0) return false
     }
     return true
   }
 
   copyWords(): Uint32Array {
     return this.words.slice()
+  }
+
+  private isOptional(index: number): boolean {
+    return ((this.optionalWords[index >>> 5] ?? 0) & (1 << (index & 31))) !== 0
   }
 }
 
