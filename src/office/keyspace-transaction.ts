@@ -13,6 +13,8 @@ export interface KeyspaceReader {
 export class KeyspaceTransaction implements KeyspaceReader {
   /** null marks a deletion. Insertion order is kept so the batch replays writes in order. */
   private readonly pending = new Map<string, Uint8Array | null>()
+  /** Written keys by each of their '/'-terminated prefixes, so a range looks only at its own. */
+  private readonly pendingUnder = new Map<string, Set<string>>()
 
   constructor(private readonly base: KeyspaceReader) {}
 
@@ -25,11 +27,12 @@ export class KeyspaceTransaction implements KeyspaceReader {
   /** The keys under `prefix`, in key order, as the batch has changed them so far. */
   async range(range: { readonly prefix: string }): Promise<Array<[string, Uint8Array]>> {
     const merged = new Map(await this.base.range(range))
+    const written = range.prefix.endsWith('/') ? (this.pendingUnder.get(range.prefix) ?? []) : [...this.pending.keys()].filter((k) => k.startsWith(range.prefix))
     let changed = false
-    for (const [key, value] of this.pending) {
-      if (!key.startsWith(range.prefix)) continue
+    for (const key of written) {
+      const value = this.pending.get(key)
       changed = true
-      if (value === null) merged.delete(key)
+      if (value === null || value === undefined) merged.delete(key)
       else merged.set(key, value)
     }
     const pairs = [...merged]
@@ -38,13 +41,22 @@ export class KeyspaceTransaction implements KeyspaceReader {
   }
 
   put(key: string, value: Uint8Array): void {
-    this.pending.delete(key)
-    this.pending.set(key, value)
+    this.record(key, value)
   }
 
   del(key: string): void {
+    this.record(key, null)
+  }
+
+  private record(key: string, value: Uint8Array | null): void {
     this.pending.delete(key)
-    this.pending.set(key, null)
+    this.pending.set(key, value)
+    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
+      const prefix = key.slice(0, i + 1)
+      let keys = this.pendingUnder.get(prefix)
+      if (keys === undefined) this.pendingUnder.set(prefix, (keys = new Set()))
+      keys.add(key)
+    }
   }
 
   /** Hands this (nested) transaction's writes to the one it reads through, in order. */

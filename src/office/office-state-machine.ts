@@ -10,6 +10,7 @@ import type { OfficeCalendarSettings } from '../calendar-service/calendar-apply-
 import { CalendarRejectionError } from '../calendar-service/calendar-command.js'
 import { applyKvCommand } from '../kv/kv-apply.js'
 import { DEFAULT_RETENTION_ENTRIES, findAppliedRequest, recordAppliedRequest, sweepExpiredRequests } from './applied-requests.js'
+import { AppliedKeyspaceCache } from './applied-keyspace-cache.js'
 import { KeyspaceTransaction } from './keyspace-transaction.js'
 import { applyMembershipChange } from './office-members.js'
 import { decodeProposal, type OfficeOutcome, type OfficeProposal } from './office-command.js'
@@ -25,12 +26,14 @@ export interface OfficeStateMachineOptions {
 
 export class OfficeStateMachine {
   private readonly retention: number
+  private readonly cache: AppliedKeyspaceCache
 
   constructor(
     readonly store: StateMachineStore,
     private readonly options: OfficeStateMachineOptions,
   ) {
     this.retention = options.requestRetentionEntries ?? DEFAULT_RETENTION_ENTRIES
+    this.cache = new AppliedKeyspaceCache(store)
   }
 
   appliedIndex(): Index {
@@ -42,7 +45,7 @@ export class OfficeStateMachine {
    * entries). Entries at or below the applied index were applied before a restart and are skipped.
    */
   async apply(entries: readonly Entry[]): Promise<Array<OfficeOutcome | null>> {
-    const tx = new KeyspaceTransaction(this.store)
+    const tx = new KeyspaceTransaction(this.cache)
     const outcomes: Array<OfficeOutcome | null> = []
     const notified = new Set<string>()
     let last: { index: Index; term: Term } | null = null
@@ -56,7 +59,11 @@ export class OfficeStateMachine {
       outcomes.push(entry.kind === 'command' ? await this.applyCommand(tx, entry.index, entry.data, notified) : null)
       last = { index: entry.index, term: entry.term }
     }
-    if (last !== null) await this.store.commit(tx.ops(), last)
+    if (last !== null) {
+      const ops = tx.ops()
+      await this.store.commit(ops, last)
+      this.cache.committedOps(ops)
+    }
     if (notified.size > 0) this.options.onNotified?.(notified)
     return outcomes
   }
@@ -66,6 +73,7 @@ export class OfficeStateMachine {
   }
 
   async restore(snapshot: Snapshot): Promise<void> {
+    this.cache.clear()
     await this.store.installSnapshot(snapshot)
   }
 

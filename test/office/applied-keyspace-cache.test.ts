@@ -1,0 +1,66 @@
+import t from 'tap'
+import { AppliedKeyspaceCache } from '../../src/office/applied-keyspace-cache.js'
+import { KeyspaceTransaction } from '../../src/office/keyspace-transaction.js'
+
+/** A committed keyspace in memory that counts how often it is read. */
+function committedStore(initial: Record<string, string>) {
+  const data = new Map(Object.entries(initial).map(([k, v]) => [k, Buffer.from(v)]))
+  const reads = { get: 0, range: 0 }
+  return {
+    data,
+    reads,
+    async get(key: string) {
+      reads.get += 1
+      return data.get(key)
+    },
+    async range({ prefix }: { prefix: string }) {
+      reads.range += 1
+      return [...data].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)) as Array<[string, Uint8Array]>
+    },
+  }
+}
+
+const text = (pairs: Array<[string, Uint8Array]>) => pairs.map(([k, v]) => `${k}=${Buffer.from(v).toString()}`)
+
+t.test('the cache answers repeated reads from memory and follows committed writes', async (t) => {
+  const store = committedStore({ 'a/x/1': 'one', 'a/x/2': 'two', 'a/y/1': 'other' })
+  const cache = new AppliedKeyspaceCache(store)
+  t.same(text(await cache.range({ prefix: 'a/x/' })), ['a/x/1=one', 'a/x/2=two'])
+  t.equal(Buffer.from((await cache.get('a/x/1'))!).toString(), 'one')
+  t.equal(await cache.get('a/x/3'), undefined)
+  await cache.range({ prefix: 'a/x/' })
+  await cache.get('a/x/3')
+  t.same(store.reads, { get: 2, range: 1 }, 'second reads did not reach the store')
+
+  const ops = [
+    { type: 'put' as const, key: 'a/x/3', value: Buffer.from('three') },
+    { type: 'del' as const, key: 'a/x/1' },
+    { type: 'put' as const, key: 'a/x/2', value: Buffer.from('TWO') },
+  ]
+  for (const op of ops) op.type === 'put' ? store.data.set(op.key, op.value) : store.data.delete(op.key)
+  cache.committedOps(ops)
+  t.same(text(await cache.range({ prefix: 'a/x/' })), ['a/x/2=TWO', 'a/x/3=three'])
+  t.equal(Buffer.from((await cache.get('a/x/3'))!).toString(), 'three', 'a remembered absence is replaced')
+  t.equal(await cache.get('a/x/1'), undefined)
+  t.same(store.reads, { get: 2, range: 1 })
+  t.same(text(await cache.range({ prefix: 'a/x' })), ['a/x/2=TWO', 'a/x/3=three'], 'a prefix not ending in "/" goes to the store')
+  cache.clear()
+  await cache.get('a/x/3')
+  t.equal(store.reads.get, 3, 'after clear() everything is read again')
+})
+
+t.test('a transaction range merges its own writes under the prefix, in key order', async (t) => {
+  const store = committedStore({ 'p/u/1': 'a', 'p/u/3': 'c', 'p/v/1': 'z' })
+  const tx = new KeyspaceTransaction(store)
+  tx.put('p/u/2', Buffer.from('b'))
+  tx.del('p/u/3')
+  tx.put('p/v/2', Buffer.from('y'))
+  t.same(text(await tx.range({ prefix: 'p/u/' })), ['p/u/1=a', 'p/u/2=b'])
+  t.same(text(await tx.range({ prefix: 'p/' })), ['p/u/1=a', 'p/u/2=b', 'p/v/1=z', 'p/v/2=y'])
+  t.same(text(await tx.range({ prefix: 'p/u' })), ['p/u/1=a', 'p/u/2=b'])
+  const nested = new KeyspaceTransaction(tx)
+  nested.put('p/u/3', Buffer.from('again'))
+  t.same(text(await nested.range({ prefix: 'p/u/' })), ['p/u/1=a', 'p/u/2=b', 'p/u/3=again'])
+  nested.mergeInto(tx)
+  t.same(tx.ops().map((op) => op.key), ['p/u/2', 'p/v/2', 'p/u/3'], 'merged writes keep their order; a re-put key moves last')
+})
