@@ -2,7 +2,8 @@ import t from 'tap'
 import { join } from 'node:path'
 import { agenda } from '../../src/calendar-service/calendar-queries.js'
 import { notificationsAfter, readUser } from '../../src/calendar-service/calendar-store.js'
-import { calendarResult, EntryLog, event, meeting, openCalendarMachine, user } from './calendar-machine-fixture.js'
+import { calendarKeys, holdCodec } from '../../src/calendar-service/calendar-keyspace.js'
+import { calendarResult, EntryLog, event, local, meeting, openCalendarMachine, user } from './calendar-machine-fixture.js'
 
 const SEED_RULES = ['RRULE:FREQ=MONTHLY;BYDAY=3WE;BYMONTH=1,2,3,4,5,6,7,8,9,10,11', 'RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=-2FR']
 
@@ -147,4 +148,34 @@ t.test('a retried request id is answered, not applied again', async (t) => {
   const out = await machine.apply([log.entry(user('alice')), log.entry(user('bob')), log.entry(meeting('alice', ['bob'], '2026-03-18T10:00'), 'same'), log.entry(meeting('alice', ['bob'], '2026-03-18T10:00'), 'same')])
   t.same(out[3], out[2])
   t.equal((await notificationsAfter(machine.store, 'bob', 0, 10)).length, 1)
+})
+
+t.test('moving a meeting checks the new time, ignores its own old one, and notifies attendees', async (t) => {
+  const { machine } = await openCalendarMachine(t)
+  const log = new EntryLog()
+  await machine.apply([log.entry(user('alice')), log.entry(user('bob')), log.entry(event('bob', '2026-03-18T14:00', 60)), log.entry(meeting('alice', ['bob'], '2026-03-18T10:00'))])
+  const move = (start: string, expectedVersion: number | null) =>
+    log.entry({ kind: 'meeting.update', meetingId: 'mtg-nyc-4', start: local(start), durationMinutes: null, title: 'moved', expectedVersion, override: false })
+  const out = await machine.apply([move('2026-03-18T13:30', 1), move('2026-03-18T10:30', 1), move('2026-03-18T11:00', 1)])
+  t.match(calendarResult(out[0]), { kind: 'booking', outcome: { status: 'conflict', conflicts: [{ user: 'bob', sourceId: 'evt-nyc-3' }] } })
+  t.match(calendarResult(out[1]), { kind: 'booking', outcome: { status: 'booked', meeting: { version: 2, title: 'moved' }, notified: ['bob'] } }, 'overlapping its own old time is fine')
+  t.match(out[2], { ok: false, code: 'STALE_VERSION', currentVersion: 2 })
+  const notes = await notificationsAfter(machine.store, 'bob', 0, 10)
+  t.same(notes.map((n) => n.kind), ['invited', 'updated'])
+  const bob = await agenda(machine.store, (await readUser(machine.store, 'bob'))!, { start: Date.UTC(2026, 2, 18), end: Date.UTC(2026, 2, 19) })
+  t.same(bob.events.map((e) => [e.id, e.start]), [['mtg-nyc-4', '2026-03-18T14:30:00.000Z'], ['evt-nyc-3', '2026-03-18T18:00:00.000Z']])
+})
+
+t.test('live holds block bookings until their lease ends at the entry time', async (t) => {
+  const { machine } = await openCalendarMachine(t)
+  const log = new EntryLog(1, Date.UTC(2026, 0, 5, 12))
+  await machine.apply([log.entry(user('alice')), log.entry(user('bob'))])
+  // Holds come from cross-office prepares (issue 6); written directly here to test the check.
+  const hold = { id: 'hold-1', user: 'bob', meetingId: 'mtg-lon-9', fencingToken: 3, leaseExpiresMs: Date.UTC(2026, 0, 5, 12, 0, 30), intervals: [{ start: Date.UTC(2026, 2, 18, 14), end: Date.UTC(2026, 2, 18, 15) }] }
+  await machine.store.commit([{ type: 'put', key: calendarKeys.hold('bob', 'hold-1'), value: holdCodec.encode(hold) }], { index: 2, term: 1 })
+  const blocked = calendarResult((await machine.apply([log.entry(meeting('alice', ['bob'], '2026-03-18T10:30', 30))]))[0])
+  t.match(blocked, { kind: 'booking', outcome: { status: 'conflict', conflicts: [{ user: 'bob', source: 'hold', sourceId: 'hold-1' }] } })
+  const later = new EntryLog(4, Date.UTC(2026, 0, 5, 12, 1))
+  const free = calendarResult((await machine.apply([later.entry(meeting('alice', ['bob'], '2026-03-18T10:30', 30))]))[0])
+  t.match(free, { kind: 'booking', outcome: { status: 'booked' } }, 'an expired lease no longer blocks')
 })
