@@ -36,6 +36,27 @@ export interface ClusterStatus {
   readonly offices: readonly OfficeStatus[]
 }
 
+/** One replica's own status, or null when it does not answer within `timeoutMs`. */
+export async function queryReplicaStatus(url: string, timeoutMs = 1000): Promise<ReplicaStatus | null> {
+  const connection = new RpcConnection(url)
+  try {
+    return (await connection.request(randomUUID(), 'replica.status', {}, timeoutMs)) as ReplicaStatus
+  } catch {
+    return null
+  } finally {
+    connection.close()
+  }
+}
+
+/** The client URL of a replica of the config. */
+export function replicaClientUrl(config: ClusterConfig, nodeId: string): string {
+  for (const office of config.offices) {
+    const i = office.replicas.findIndex((r) => r.id === nodeId)
+    if (i >= 0) return officeClientUrls(config, office.id)[i] as string
+  }
+  throw new Error(`unknown replica id "${nodeId}"`)
+}
+
 export async function queryClusterStatus(config: ClusterConfig, timeoutMs = 1500): Promise<ClusterStatus> {
   let tzdb: string | null = null
   const offices = await Promise.all(
@@ -44,16 +65,12 @@ export async function queryClusterStatus(config: ClusterConfig, timeoutMs = 1500
       const members = await Promise.all(
         office.replicas.map(async (replica, i): Promise<MemberStatus> => {
           const url = urls[i] as string
-          const connection = new RpcConnection(url)
-          try {
-            const status = (await connection.request(randomUUID(), 'replica.status', {}, timeoutMs)) as ReplicaStatus
-            tzdb ??= status.tzdb
-            return { id: replica.id, url, up: true, role: status.role, term: status.term, commitIndex: status.commitIndex, appliedIndex: status.appliedIndex, error: null }
-          } catch (error) {
-            return { id: replica.id, url, up: false, role: null, term: null, commitIndex: null, appliedIndex: null, error: (error as Error).message }
-          } finally {
-            connection.close()
+          const status = await queryReplicaStatus(url, timeoutMs)
+          if (status === null) {
+            return { id: replica.id, url, up: false, role: null, term: null, commitIndex: null, appliedIndex: null, error: `no answer within ${timeoutMs} ms` }
           }
+          tzdb ??= status.tzdb
+          return { id: replica.id, url, up: true, role: status.role, term: status.term, commitIndex: status.commitIndex, appliedIndex: status.appliedIndex, error: null }
         }),
       )
       const terms = members.flatMap((m) => (m.term === null ? [] : [m.term]))

@@ -9,11 +9,8 @@
 import { parseArgs } from 'node:util'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { randomUUID } from 'node:crypto'
 import { EphemeralCluster } from '../../src/cluster/ephemeral-cluster.js'
-import { RpcConnection } from '../../src/client/rpc-connection.js'
-import { officeClientUrls } from '../../src/config/cluster-topology.js'
-import type { ReplicaStatus } from '../../src/office/office-api.js'
+import { queryReplicaStatus, replicaClientUrl } from '../../src/cluster/cluster-status.js'
 import { percentile } from '../../src/bench/latency-recorder.js'
 
 const { values } = parseArgs({ options: { tries: { type: 'string', default: '10' } } })
@@ -24,18 +21,7 @@ const cluster = await EphemeralCluster.create({
   offices: [{ id: 'nyc', timeZone: 'America/New_York', replicas: 3 }],
 })
 
-async function statusOf(nodeId: string): Promise<ReplicaStatus | null> {
-  const office = cluster.config.offices[0]!
-  const url = officeClientUrls(cluster.config, 'nyc')[office.replicas.findIndex((r) => r.id === nodeId)]!
-  const connection = new RpcConnection(url)
-  try {
-    return (await connection.request(randomUUID(), 'replica.status', {}, 1000)) as ReplicaStatus
-  } catch {
-    return null
-  } finally {
-    connection.close()
-  }
-}
+const statusOf = (nodeId: string) => queryReplicaStatus(replicaClientUrl(cluster.config, nodeId))
 
 const failovers: number[] = []
 const recoveries: number[] = []

@@ -5,26 +5,12 @@
  * lost and nothing is applied twice.
  */
 import t from 'tap'
-import { randomUUID } from 'node:crypto'
-import { RpcConnection } from '../../src/client/rpc-connection.js'
-import { officeClientUrls } from '../../src/config/cluster-topology.js'
-import type { ReplicaStatus } from '../../src/office/office-api.js'
+import { queryReplicaStatus, replicaClientUrl } from '../../src/cluster/cluster-status.js'
 import { startTestCluster, type TestCluster } from './cluster-fixture.js'
 
 t.setTimeout(180_000)
 
-async function replicaStatus(cluster: TestCluster, nodeId: string): Promise<ReplicaStatus | null> {
-  const office = cluster.config.offices.find((o) => o.replicas.some((r) => r.id === nodeId))!
-  const url = officeClientUrls(cluster.config, office.id)[office.replicas.findIndex((r) => r.id === nodeId)]!
-  const connection = new RpcConnection(url)
-  try {
-    return (await connection.request(randomUUID(), 'replica.status', {}, 1000)) as ReplicaStatus
-  } catch {
-    return null
-  } finally {
-    connection.close()
-  }
-}
+const replicaStatus = (cluster: TestCluster, nodeId: string) => queryReplicaStatus(replicaClientUrl(cluster.config, nodeId))
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
