@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { registerRecurCommands } from './recur.js'
 import { registerBenchCommands } from './bench.js'
+import { registerChaosCommand } from './chaos.js'
 import { registerClusterCommands } from './cluster.js'
 import { registerKvCommands } from './kv.js'
 import { registerNodeCommand } from './node.js'
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerOfficeCommands(program)
   registerKvCommands(program)
   registerBenchCommands(program)
+  registerChaosCommand(program)
   registerRecurCommands(program)
   registerUserCommands(program)
   registerEventCommands(program)

@@ -1,0 +1,170 @@
+/**
+ * One chaos run from start to report: boot the cluster under test behind its proxies, wait for
+ * leaders, run the workload while the seeded fault schedule plays, heal everything, wait for the
+ * cluster to quiesce, settle the workload (final reads), run every checker, report. Whatever
+ * happens (an error, an abort), every process and proxy started here is stopped before it returns.
+ */
+import { ClusterClient } from '../../client/cluster-client.js'
+import type { EphemeralOffice } from '../../cluster/ephemeral-cluster.js'
+import type { NodeLauncher } from '../../cluster/replica-process.js'
+import type { OfficeMethods } from '../../office/office-api.js'
+import { ChaosEventLog } from '../chaos-event-log.js'
+import { generateFaultSchedule, type FaultKind } from '../fault-schedule.js'
+import type { OfficeLatency } from '../proxy-network.js'
+import { SeededRandom } from '../seeded-random.js'
+import type { CheckFindings } from './chaos-checks.js'
+import { buildChaosReport, type ChaosReport } from './chaos-report.js'
+import { ClusterUnderTest } from './cluster-under-test.js'
+import { KvWorkload } from './kv-workload.js'
+import { checkLeaderUniqueness } from './leader-uniqueness-check.js'
+import { Nemesis } from './nemesis.js'
+import { waitForQuiescence } from './quiescence.js'
+import { checkReplicaStates, readReplicaStates } from './replica-state-check.js'
+import { StatusSampler } from './status-sampler.js'
+
+/** Fault kinds the harness cannot inject yet, and why. */
+export const UNSUPPORTED_FAULTS: Readonly<Partial<Record<FaultKind, string>>> = {
+  'clock-jump': 'dms node has no clock source the harness can move (its clock is Date.now)',
+  'coordinator-pause': 'cross-office two-phase commit (the coordinator) does not exist yet',
+  'data-loss': 'rejoining a wiped replica as a new member is not driven by the harness yet',
+}
+
+export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'delay', 'duplicate']
+
+export interface ChaosRunOptions {
+  readonly launcher: NodeLauncher
+  readonly offices: readonly EphemeralOffice[]
+  readonly seed: number
+  readonly durationS: number
+  readonly faults: readonly FaultKind[]
+  readonly clientsPerOffice?: number
+  readonly keysPerOffice?: number
+  readonly tickMs?: number
+  readonly latency?: readonly OfficeLatency[]
+  /** Time allowed for the cluster to elect its first leaders. */
+  readonly bootBudgetS?: number
+  /** Time allowed after the run for the cluster to quiesce. */
+  readonly settleBudgetS?: number
+  /** How the report's replay line spells the command. */
+  readonly replay: string
+  readonly onProgress?: (line: string) => void
+  /** Aborting stops everything at once; the run then rejects. */
+  readonly signal?: AbortSignal
+}
+
+export class ChaosRunAborted extends Error {
+  override readonly name = 'ChaosRunAborted'
+}
+
+const CLIENT_CALL_TIMEOUT_MS = 5000
+const CLIENT_ATTEMPT_TIMEOUT_MS = 1000
+
+export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
+  for (const kind of options.faults) {
+    const why = UNSUPPORTED_FAULTS[kind]
+    if (why !== undefined) throw new RangeError(`fault kind "${kind}" is not supported: ${why}`)
+  }
+  const now = () => performance.now()
+  const progress = options.onProgress ?? (() => {})
+  const log = new ChaosEventLog({ now })
+  const random = new SeededRandom(options.seed)
+
+  const crashes: string[] = []
+  progress(`booting ${options.offices.map((o) => `${o.id}×${o.replicas}`).join(' + ')} behind fault proxies`)
+  const cluster = await ClusterUnderTest.start({
+    launcher: options.launcher,
+    offices: options.offices,
+    ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+    ...(options.latency === undefined ? {} : { latency: options.latency }),
+    random,
+    clock: { now },
+    log,
+    onUnexpectedExit: (node, description) => {
+      crashes.push(`replica ${node} exited on its own (${description})`)
+      progress(`replica ${node} exited on its own (${description})`)
+    },
+  })
+  const clients: Array<ClusterClient<OfficeMethods>> = []
+  const config = cluster.cluster.config
+  const sampler = new StatusSampler(config, now)
+  const officeIds = cluster.topology.offices.map((office) => office.id)
+  const workload = new KvWorkload({
+    offices: officeIds,
+    clientFor: (office) => {
+      const client = ClusterClient.forOffice<OfficeMethods>(config, office, { callTimeoutMs: CLIENT_CALL_TIMEOUT_MS, attemptTimeoutMs: CLIENT_ATTEMPT_TIMEOUT_MS })
+      clients.push(client)
+      return client
+    },
+    clientsPerOffice: options.clientsPerOffice ?? 8,
+    keysPerOffice: options.keysPerOffice ?? 200,
+    random: new SeededRandom(options.seed + 1),
+    now,
+    perKeyCheckLimitMs: 5000,
+  })
+  const schedule = generateFaultSchedule({ seed: options.seed, durationS: options.durationS, kinds: options.faults, topology: cluster.topology })
+  let startMs = now()
+  const nemesis = new Nemesis({ cluster, schedule, leaderOf: (office) => sampler.leaderOf(office), elapsedS: () => (now() - startMs) / 1000, onAction: progress })
+
+  let torndown: Promise<void> | null = null
+  const teardown = () =>
+    (torndown ??= (async () => {
+      await nemesis.healAll()
+      for (const client of clients) client.close()
+      await cluster.stop()
+    })())
+  const interrupted = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(new ChaosRunAborted('the chaos run was interrupted'))
+    if (options.signal?.aborted === true) onAbort()
+    else options.signal?.addEventListener('abort', onAbort, { once: true })
+  })
+  interrupted.catch(() => {})
+
+  const run = async (): Promise<ChaosReport> => {
+    for (const office of officeIds) await cluster.cluster.waitForLeader(office, { timeoutMs: (options.bootBudgetS ?? 60) * 1000 })
+    progress(`leaders elected; ${options.durationS}s of workload under ${schedule.length} scheduled fault(s), seed ${options.seed}`)
+    sampler.start()
+    startMs = now()
+    workload.start()
+    nemesis.start()
+    await new Promise((resolve) => setTimeout(resolve, options.durationS * 1000))
+    await nemesis.healAll()
+    await workload.stop()
+    progress('healed; waiting for the cluster to quiesce')
+    const quiescence = await waitForQuiescence(config, (options.settleBudgetS ?? 60) * 1000)
+    if (quiescence.quiesced) await workload.settle()
+    await sampler.stop()
+    await sampler.sampleOnce()
+    progress('checking')
+    const findings: CheckFindings[] = [
+      { quiesced: quiescence.quiesced, problems: quiescence.unsettled.map((part) => `not quiesced: ${part}`) },
+      { replicaCrashes: crashes.length, problems: crashes },
+      checkLeaderUniqueness(sampler.leaderObservations()),
+      quiescence.quiesced ? checkReplicaStates(await readReplicaStates(config)) : {},
+      await workload.check(),
+    ]
+    return buildChaosReport({
+      seed: options.seed,
+      durationS: options.durationS,
+      offices: cluster.topology.offices.map((office) => ({ id: office.id, replicas: office.members })),
+      faultKinds: options.faults,
+      workloads: [workload.name],
+      faults: nemesis.records,
+      ops: workload.counts(),
+      completions: workload.completions(),
+      findings,
+      startMs,
+      replay: options.replay,
+    })
+  }
+
+  try {
+    // On abort the run is abandoned where it stands; the teardown below ends everything it started.
+    return await Promise.race([run(), interrupted])
+  } finally {
+    // Clients stop issuing before the cluster goes, so none spins on a closed connection.
+    const workloadStopped = workload.stop()
+    const samplerStopped = sampler.stop()
+    await teardown()
+    await Promise.all([workloadStopped, samplerStopped])
+  }
+}
