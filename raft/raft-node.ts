@@ -456,7 +456,9 @@ export class RaftNode {
       case 'preVote':
         return true // answered without changing our term
       case 'preVoteResponse':
-        if (msg.granted || (this.role === 'preCandidate' && msg.term === this.term + 1)) return true
+        if (msg.granted) return true // a grant comes in the proposed term, which is not adopted
+        // A refusal carries the refuser's own term: catch up with it, or a replica with the
+        // longest log but an older term could never win a pre-vote against newer-term replicas.
         this.becomeFollower(msg.term, null)
         return false
       case 'vote':
@@ -526,12 +528,12 @@ export class RaftNode {
 
   private handlePreVote(msg: PreVoteRequest): void {
     const granted = msg.term > this.term && !this.inLease() && this.log.isUpToDate(msg.lastLogIndex, msg.lastLogTerm)
-    // Answer in the proposed term, so the pre-candidate counts the answer without adopting it.
-    this.sendAtTerm(msg.term, { type: 'preVoteResponse', to: msg.from, granted })
+    // A grant is sent in the proposed term, a refusal in our own (see acceptHigherTerm).
+    this.sendAtTerm(granted ? msg.term : this.term, { type: 'preVoteResponse', to: msg.from, granted })
   }
 
   private handlePreVoteResponse(msg: PreVoteResponse): void {
-    if (this.role !== 'preCandidate' || msg.term !== this.term + 1) return
+    if (this.role !== 'preCandidate' || msg.term !== (msg.granted ? this.term + 1 : this.term)) return
     this.votes.set(msg.from, msg.granted)
     this.tallyElection()
   }

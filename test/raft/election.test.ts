@@ -1,5 +1,5 @@
 import t from 'tap'
-import { RaftNode, type Message, type VoteRequest } from '../../raft/index.js'
+import { RaftNode, type Entry, type Message, type VoteRequest } from '../../raft/index.js'
 import { InMemoryCluster, testConfig } from './in-memory-cluster.js'
 
 const fresh = { hardState: { term: 0, vote: null, commit: 0 }, snapshot: null, entries: [], applied: 0 }
@@ -174,7 +174,7 @@ t.test('lease on (pre-)votes: refused while the leader was heard from recently, 
   const preVote: Message = { type: 'preVote', from: 'c', to: 'b', term: 2, lastLogIndex: 1, lastLogTerm: 1 }
   b.step(preVote)
   c.process('b')
-  t.match(c.take((m) => m.from === 'b'), [{ type: 'preVoteResponse', granted: false, term: 2 }], 'in lease: refused')
+  t.match(c.take((m) => m.from === 'b'), [{ type: 'preVoteResponse', granted: false, term: 1 }], 'in lease: refused, in its own term')
   c.isolate('a')
   for (let i = 0; i < 10; i++) b.tick()
   b.step(preVote)
@@ -193,4 +193,22 @@ t.test('a transfer vote is granted even inside the lease', async (t) => {
   b.step({ type: 'vote', from: 'c', to: 'b', term: 2, lastLogIndex: 1, lastLogTerm: 1, transfer: true })
   c.process('b')
   t.match(c.take((m) => m.from === 'b' && m.type === 'voteResponse'), [{ granted: true, term: 2 }])
+})
+
+t.test('a pre-candidate refused by a replica in a newer term adopts that term, so its better log can win', async (t) => {
+  // a and b hold the longer log in term 1; c and d moved on to term 2 with a shorter log. Pre-votes
+  // of a or b (proposing term 2) are refused by c and d, which are already in term 2.
+  const long: Entry[] = [1, 2, 3].map((index) => ({ kind: 'noop', term: 1, index }))
+  const conf = { voters: ['a', 'b', 'c', 'd'], learners: [] }
+  const config = { checkQuorum: true, preVote: true }
+  const a = new RaftNode(testConfig('a', config), { ...fresh, hardState: { term: 1, vote: null, commit: 1 }, entries: long, applied: 1, conf })
+  a.step({ type: 'preVoteResponse', from: 'c', to: 'a', term: 1, granted: false }) // not a pre-candidate: ignored
+  for (let i = 0; i < 20 && a.status().role === 'follower'; i++) a.tick()
+  t.equal(a.status().role, 'preCandidate')
+  t.match(a.ready().messages.filter((m) => m.type === 'preVote'), [{ term: 2 }, { term: 2 }, { term: 2 }])
+  a.step({ type: 'preVoteResponse', from: 'c', to: 'a', term: 2, granted: false })
+  t.match(a.status(), { role: 'follower', term: 2 }, 'caught up with the term of the refusal')
+  for (let i = 0; i < 40 && a.status().role === 'follower'; i++) a.tick()
+  const rd = a.ready()
+  t.match(rd.messages.filter((m) => m.type === 'preVote'), [{ term: 3 }, { term: 3 }, { term: 3 }], 'the next pre-vote proposes term 3, which c and d can grant')
 })
