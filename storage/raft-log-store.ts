@@ -32,6 +32,8 @@ type Batch = ReturnType<ReplicaDb['root']['batch']>
 export class RaftLogStore implements RaftStorage {
   private constructor(
     private readonly db: ReplicaDb,
+    /** The hard state last written, to tell a commit-only change from a new term or vote. */
+    private stored: HardState,
     /** Index of the latest snapshot (0 without one); stored entries start right after it. */
     private snapshotIndex: Index,
     /** Index of the last stored entry; equals snapshotIndex when no entry is stored. */
@@ -39,6 +41,9 @@ export class RaftLogStore implements RaftStorage {
   ) {}
 
   static async open(db: ReplicaDb): Promise<RaftLogStore> {
+    const hardStateBytes = await db.raftState.get(HARD_STATE_KEY)
+    const hardState =
+      hardStateBytes === undefined ? INITIAL_HARD_STATE : db.decodeRecord('hard state', () => decodeHardState(hardStateBytes))
     const metaBytes = await db.raftState.get(SNAPSHOT_META_KEY)
     const snapshotIndex = metaBytes === undefined ? 0 : db.decodeRecord('snapshot metadata', () => decodeSnapshotMeta(metaBytes)).index
     let lastIndex = snapshotIndex
@@ -48,7 +53,7 @@ export class RaftLogStore implements RaftStorage {
     if (lastIndex < snapshotIndex) {
       throw new ReplicaDbError(db.directory, `raft log ends at ${lastIndex}, before its snapshot at ${snapshotIndex}`)
     }
-    return new RaftLogStore(db, snapshotIndex, lastIndex)
+    return new RaftLogStore(db, hardState, snapshotIndex, lastIndex)
   }
 
   /**
@@ -57,11 +62,6 @@ export class RaftLogStore implements RaftStorage {
    * it; the driver then installs the stored snapshot first). `conf` is the bootstrap membership.
    */
   async load(bootstrap: { readonly applied: Index; readonly conf: ConfState }): Promise<RestoredState> {
-    const hardStateBytes = await this.db.raftState.get(HARD_STATE_KEY)
-    const hardState =
-      hardStateBytes === undefined
-        ? INITIAL_HARD_STATE
-        : this.db.decodeRecord('hard state', () => decodeHardState(hardStateBytes))
     const snapshot = await this.loadSnapshot()
     const entries: Entry[] = []
     for await (const [key, value] of this.db.raftLog.iterator()) {
@@ -76,13 +76,16 @@ export class RaftLogStore implements RaftStorage {
       }
       entries.push(entry)
     }
-    if (bootstrap.applied > Math.max(hardState.commit, this.snapshotIndex)) {
+    if (bootstrap.applied > this.lastIndex) {
       throw new ReplicaDbError(
         this.db.directory,
-        `state machine applied index ${bootstrap.applied}, beyond the log's commit index ` +
-          `${hardState.commit}: the stores do not belong together`,
+        `state machine applied index ${bootstrap.applied}, beyond the log's last index ` +
+          `${this.lastIndex}: the stores do not belong together`,
       )
     }
+    // Commit-only hard states are written unsynced (see mustSync), so after an OS crash the stored
+    // commit may lag what the state machine applied; whatever was applied had been committed.
+    const hardState = { ...this.stored, commit: Math.max(this.stored.commit, bootstrap.applied) }
     return { hardState, snapshot, entries, applied: bootstrap.applied, conf: bootstrap.conf }
   }
 
@@ -108,9 +111,22 @@ export class RaftLogStore implements RaftStorage {
       await ops.close()
       return
     }
-    await ops.write({ sync: true })
+    await ops.write({ sync: this.mustSync(batch) })
+    if (batch.hardState !== null) this.stored = batch.hardState
     this.snapshotIndex = plan.snapshotIndex
     this.lastIndex = plan.lastIndex
+  }
+
+  /**
+   * A batch that only moves the commit index need not reach the disk before anyone acts on it: a
+   * commit index lost in a crash is learned again from the leader (or recomputed by a new one), and
+   * LevelDB keeps writes in order, so it is never older than the effects applied after it. Entries,
+   * a snapshot, and a new term or vote are promises made to other replicas: those are synced.
+   */
+  private mustSync(batch: PersistBatch): boolean {
+    if (batch.snapshot !== null || batch.entries.length > 0) return true
+    const next = batch.hardState
+    return next !== null && (next.term !== this.stored.term || next.vote !== this.stored.vote)
   }
 
   /** Where the log will start and end after `batch`, checked before anything is written. */

@@ -87,6 +87,11 @@ export class StateMachineStore {
     return this.db.stateMachine.get(key)
   }
 
+  /** Several keys in one LevelDB call: one trip through the thread pool instead of one per key. */
+  async getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    return this.db.stateMachine.getMany([...keys])
+  }
+
   async range(range: KeyRange): Promise<Array<[string, Uint8Array]>> {
     const bounds = rangeBounds(range)
     const found: Array<[string, Uint8Array]> = []

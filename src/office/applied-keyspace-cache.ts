@@ -13,12 +13,29 @@ import type { KeyspaceReader } from './keyspace-transaction.js'
 const MAX_KEYS = 200_000
 const MAX_PREFIXES = 20_000
 
+/** The committed keyspace, with a batched read for prefetching. */
+export interface CommittedKeyspace extends KeyspaceReader {
+  getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>>
+}
+
 export class AppliedKeyspaceCache implements KeyspaceReader {
   /** undefined values remember that a key is absent. */
   private readonly keys = new Map<string, Uint8Array | undefined>()
   private readonly prefixes = new Map<string, Map<string, Uint8Array>>()
 
-  constructor(private readonly committed: KeyspaceReader) {}
+  constructor(private readonly committed: CommittedKeyspace) {}
+
+  /**
+   * Loads the keys a batch is about to read in ONE LevelDB call. Applying reads keys one command
+   * after another, and a miss per command (every new request id is one) would otherwise cost a
+   * thread-pool round trip each: with 64 entries per batch that serialized apply at ~0.8 ms/entry.
+   */
+  async prefetch(keys: Iterable<string>): Promise<void> {
+    const missing = [...new Set(keys)].filter((key) => !this.keys.has(key))
+    if (missing.length === 0) return
+    const values = await this.committed.getMany(missing)
+    missing.forEach((key, i) => remember(this.keys, key, values[i], MAX_KEYS))
+  }
 
   async get(key: string): Promise<Uint8Array | undefined> {
     if (this.keys.has(key)) return this.keys.get(key)

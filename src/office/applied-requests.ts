@@ -25,13 +25,18 @@ export interface ExpiryScanner {
   range(range: { gte: string; lt: string; limit: number }): Promise<Array<[string, Uint8Array]>>
 }
 
+/** Where a request id's outcome is recorded (so a batch can prefetch it). */
+export function appliedRequestKey(requestId: string): string {
+  return REQUEST_PREFIX + requestId
+}
+
 export async function findAppliedRequest(tx: KeyspaceTransaction, requestId: string): Promise<OfficeOutcome | null> {
-  const bytes = await tx.get(REQUEST_PREFIX + requestId)
+  const bytes = await tx.get(appliedRequestKey(requestId))
   return bytes === undefined ? null : ((packr.unpack(bytes) as { outcome: OfficeOutcome }).outcome)
 }
 
 export function recordAppliedRequest(tx: KeyspaceTransaction, requestId: string, index: Index, outcome: OfficeOutcome): void {
-  tx.put(REQUEST_PREFIX + requestId, packr.pack({ index, outcome }))
+  tx.put(appliedRequestKey(requestId), packr.pack({ index, outcome }))
   tx.put(expiryKey(index, requestId), new Uint8Array(0))
 }
 

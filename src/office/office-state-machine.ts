@@ -9,7 +9,8 @@ import { applyCalendarCommand } from '../calendar-service/calendar-apply.js'
 import type { OfficeCalendarSettings } from '../calendar-service/calendar-apply-context.js'
 import { CalendarRejectionError } from '../calendar-service/calendar-command.js'
 import { applyKvCommand } from '../kv/kv-apply.js'
-import { DEFAULT_RETENTION_ENTRIES, findAppliedRequest, recordAppliedRequest, sweepExpiredRequests } from './applied-requests.js'
+import { kvStorageKey } from '../kv/kv-keyspace.js'
+import { appliedRequestKey, DEFAULT_RETENTION_ENTRIES, findAppliedRequest, recordAppliedRequest, sweepExpiredRequests } from './applied-requests.js'
 import { AppliedKeyspaceCache } from './applied-keyspace-cache.js'
 import { KeyspaceTransaction } from './keyspace-transaction.js'
 import { applyMembershipChange } from './office-members.js'
@@ -49,6 +50,9 @@ export class OfficeStateMachine {
     const outcomes: Array<OfficeOutcome | null> = []
     const notified = new Set<string>()
     let last: { index: Index; term: Term } | null = null
+    const fresh = entries.filter((entry) => entry.index > this.store.appliedIndex())
+    const proposals = new Map(fresh.flatMap((entry) => (entry.kind === 'command' ? [[entry.index, decodeProposal(entry.data)] as const] : [])))
+    await this.cache.prefetch(keysRead(proposals.values()))
     for (const entry of entries) {
       if (entry.index <= this.store.appliedIndex()) {
         outcomes.push(null)
@@ -56,7 +60,8 @@ export class OfficeStateMachine {
       }
       await sweepExpiredRequests(tx, this.store, entry.index, this.retention)
       if (entry.kind === 'config') applyMembershipChange(tx, entry.change)
-      outcomes.push(entry.kind === 'command' ? await this.applyCommand(tx, entry.index, entry.data, notified) : null)
+      const proposal = proposals.get(entry.index)
+      outcomes.push(proposal === undefined ? null : await this.applyCommand(tx, entry.index, proposal, notified))
       last = { index: entry.index, term: entry.term }
     }
     if (last !== null) {
@@ -77,8 +82,12 @@ export class OfficeStateMachine {
     await this.store.installSnapshot(snapshot)
   }
 
-  private async applyCommand(tx: KeyspaceTransaction, index: Index, data: Uint8Array, notified: Set<string>): Promise<OfficeOutcome> {
-    const proposal = decodeProposal(data)
+  private async applyCommand(
+    tx: KeyspaceTransaction,
+    index: Index,
+    proposal: ReturnType<typeof decodeProposal>,
+    notified: Set<string>,
+  ): Promise<OfficeOutcome> {
     if ('corrupt' in proposal) return { ok: false, code: 'BAD_COMMAND', message: proposal.corrupt }
     const earlier = await findAppliedRequest(tx, proposal.requestId)
     if (earlier !== null) return earlier
@@ -113,5 +122,14 @@ export class OfficeStateMachine {
         }
       }
     }
+  }
+}
+
+/** The keys applying these proposals will read first: their request ids and KV keys. */
+function* keysRead(proposals: Iterable<ReturnType<typeof decodeProposal>>): Generator<string> {
+  for (const proposal of proposals) {
+    if ('corrupt' in proposal) continue
+    yield appliedRequestKey(proposal.requestId)
+    if (proposal.command.kind === 'kv') yield kvStorageKey(proposal.command.command.key)
   }
 }

@@ -5,13 +5,17 @@ import { KeyspaceTransaction } from '../../src/office/keyspace-transaction.js'
 /** A committed keyspace in memory that counts how often it is read. */
 function committedStore(initial: Record<string, string>) {
   const data = new Map(Object.entries(initial).map(([k, v]) => [k, Buffer.from(v)]))
-  const reads = { get: 0, range: 0 }
+  const reads = { get: 0, range: 0, getMany: 0 }
   return {
     data,
     reads,
     async get(key: string) {
       reads.get += 1
       return data.get(key)
+    },
+    async getMany(keys: readonly string[]) {
+      reads.getMany += 1
+      return keys.map((key) => data.get(key))
     },
     async range({ prefix }: { prefix: string }) {
       reads.range += 1
@@ -30,7 +34,7 @@ t.test('the cache answers repeated reads from memory and follows committed write
   t.equal(await cache.get('a/x/3'), undefined)
   await cache.range({ prefix: 'a/x/' })
   await cache.get('a/x/3')
-  t.same(store.reads, { get: 2, range: 1 }, 'second reads did not reach the store')
+  t.same(store.reads, { get: 2, range: 1, getMany: 0 }, 'second reads did not reach the store')
 
   const ops = [
     { type: 'put' as const, key: 'a/x/3', value: Buffer.from('three') },
@@ -42,11 +46,23 @@ t.test('the cache answers repeated reads from memory and follows committed write
   t.same(text(await cache.range({ prefix: 'a/x/' })), ['a/x/2=TWO', 'a/x/3=three'])
   t.equal(Buffer.from((await cache.get('a/x/3'))!).toString(), 'three', 'a remembered absence is replaced')
   t.equal(await cache.get('a/x/1'), undefined)
-  t.same(store.reads, { get: 2, range: 1 })
+  t.same(store.reads, { get: 2, range: 1, getMany: 0 })
   t.same(text(await cache.range({ prefix: 'a/x' })), ['a/x/2=TWO', 'a/x/3=three'], 'a prefix not ending in "/" goes to the store')
   cache.clear()
   await cache.get('a/x/3')
   t.equal(store.reads.get, 3, 'after clear() everything is read again')
+})
+
+t.test('a prefetch loads the missing keys in one batched read, absences included', async (t) => {
+  const store = committedStore({ 'k/1': 'one', 'k/2': 'two' })
+  const cache = new AppliedKeyspaceCache(store)
+  await cache.get('k/1')
+  await cache.prefetch(['k/1', 'k/2', 'k/3', 'k/2'])
+  t.same(store.reads, { get: 1, range: 0, getMany: 1 })
+  t.equal(Buffer.from((await cache.get('k/2'))!).toString(), 'two')
+  t.equal(await cache.get('k/3'), undefined)
+  await cache.prefetch(['k/3'])
+  t.same(store.reads, { get: 1, range: 0, getMany: 1 }, 'cached keys and absences are not read again')
 })
 
 t.test('a transaction range merges its own writes under the prefix, in key order', async (t) => {

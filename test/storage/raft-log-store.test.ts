@@ -124,9 +124,41 @@ t.test('a state machine ahead of the log is reported, not restored', async (t) =
     store.persist({ snapshot: null, entries: commands(1, 3, 1), hardState: { term: 1, vote: null, commit: 2 } }),
   )
   await t.rejects(
-    withStore(dir, (store) => store.load({ applied: 3, conf })),
-    /applied index 3, beyond the log's commit index 2: the stores do not belong together/,
+    withStore(dir, (store) => store.load({ applied: 4, conf })),
+    /applied index 4, beyond the log's last index 3: the stores do not belong together/,
   )
+})
+
+t.test('a commit index that lags the applied index is raised to it on load', async (t) => {
+  // Commit-only hard states are written unsynced: an OS crash may lose one the state machine passed.
+  const dir = t.testdir()
+  await withStore(dir, (store) =>
+    store.persist({ snapshot: null, entries: commands(1, 3, 1), hardState: { term: 1, vote: 'r2', commit: 1 } }),
+  )
+  const restored = await withStore(dir, (store) => store.load({ applied: 3, conf }))
+  t.same(restored.hardState, { term: 1, vote: 'r2', commit: 3 })
+})
+
+t.test('only entries, snapshots and a new term or vote are synced; a moved commit is not', async (t) => {
+  const db = await ReplicaDb.open(t.testdir(), identity)
+  t.teardown(() => db.close())
+  const syncs: boolean[] = []
+  const batch = db.root.batch.bind(db.root)
+  db.root.batch = ((...args: Parameters<typeof batch>) => {
+    const ops = batch(...args)
+    const write = ops.write.bind(ops)
+    ops.write = ((options: { sync?: boolean }) => (syncs.push(options.sync === true), write(options))) as typeof ops.write
+    return ops
+  }) as typeof db.root.batch
+  const store = await RaftLogStore.open(db)
+  await store.persist({ snapshot: null, entries: [], hardState: { term: 1, vote: 'r1', commit: 0 } })
+  await store.persist({ snapshot: null, entries: commands(1, 2, 1), hardState: null })
+  await store.persist({ snapshot: null, entries: [], hardState: { term: 1, vote: 'r1', commit: 2 } })
+  await store.persist({ snapshot: null, entries: [], hardState: { term: 2, vote: 'r1', commit: 2 } })
+  await store.persist({ snapshot: null, entries: [], hardState: { term: 2, vote: 'r3', commit: 2 } })
+  await store.persist({ snapshot: snapshotAt(5, 2), entries: [], hardState: null })
+  await store.persist({ snapshot: null, entries: commands(6, 6, 2), hardState: { term: 2, vote: 'r3', commit: 6 } })
+  t.same(syncs, [true, true, false, true, true, true, true])
 })
 
 t.test('a damaged stored record is reported with the directory and the record', async (t) => {
