@@ -30,6 +30,8 @@ interface PendingRequest {
 export class RpcConnection {
   private socket: WebSocket | null = null
   private readonly pending = new Map<string, PendingRequest>()
+  /** Frames of requests made while the socket is connecting, sent in order once it opens. */
+  private unsent: Array<{ readonly id: string; readonly frame: Uint8Array }> = []
   private readonly options: RpcConnectionOptions
 
   constructor(
@@ -63,9 +65,7 @@ export class RpcConnection {
       if (socket.readyState === WebSocket.OPEN) {
         corkUntilNextTick(socket)
         socket.send(frame)
-      }
-      // A request that timed out while the socket was still connecting is not sent at all.
-      else socket.once('open', () => this.pending.has(id) && socket.send(frame))
+      } else this.unsent.push({ id, frame })
     })
   }
 
@@ -73,6 +73,7 @@ export class RpcConnection {
   close(): void {
     const socket = this.socket
     this.socket = null
+    this.unsent = []
     socket?.terminate()
     this.failAll((method) => RpcError.of('UNAVAILABLE', `${method} to ${this.url} abandoned: the connection was closed by the client`))
   }
@@ -85,9 +86,18 @@ export class RpcConnection {
     socket.on('error', (err) => {
       lastError = err.message
     })
+    socket.on('open', () => {
+      if (this.socket !== socket) return
+      const unsent = this.unsent
+      this.unsent = []
+      corkUntilNextTick(socket)
+      // A request that timed out while the socket was still connecting is not sent at all.
+      for (const { id, frame } of unsent) if (this.pending.has(id)) socket.send(frame)
+    })
     socket.on('close', (code, reason) => {
       if (this.socket !== socket) return
       this.socket = null
+      this.unsent = []
       const why = lastError ?? `closed with code ${code}${reason.length > 0 ? ` (${reason.toString()})` : ''}`
       this.failAll((method) => RpcError.of('UNAVAILABLE', `${method} to ${this.url} failed: ${why}`, { method, endpoint: this.url }))
     })
