@@ -123,7 +123,7 @@ export class Workload {
       if (must !== null && machine.writeIdAt(must.index) !== must.id) {
         throw new SimulationViolation(
           'linearizable read',
-          `read ${context} issued at t=${read.issuedAt} on ${node} (read index ${read.waitFor}) returned state up to write index ${machine.lastWriteIndex()}, missing ${must.id} at index ${must.index} that was acknowledged or observed before it was issued`,
+          `read ${context} issued at t=${read.issuedAt} on ${node} (read index ${read.waitFor}), served at t=${now}, returned state up to write index ${machine.lastWriteIndex()}, missing ${must.id} at index ${must.index} that was acknowledged or observed before it was issued`,
         )
       }
       this.readsServed++
