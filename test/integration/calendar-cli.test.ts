@@ -66,11 +66,23 @@ t.test('calendar commands through the CLI', async (t) => {
   t.same(none.suggestions, [])
   t.type(none.explanation, 'string', 'a Saturday has no working time: explained')
 
+  t.match(await dms('meeting', 'respond', booked.id, '--user', 'chika', '--response', 'decline'), { id: booked.id, responses: { chika: 'declined', bob: 'needs-action' } })
+  t.match(await dms('meeting', 'show', booked.id), { id: booked.id, status: 'booked', organizer: 'alice', attendees: ['bob', 'chika'], start: '2026-03-18T15:00:00.000Z', version: 2 })
+  const users = (await dms('user', 'list', '--office', 'nyc')) as { users: Array<{ id: string }> }
+  t.same(users.users.map((u) => u.id), ['alice', 'bob', 'chika'])
+  t.match(await dms('user', 'show', 'bob'), { id: 'bob', schedule: { weekly: { 1: [{ start: '08:00', end: '16:00' }], 5: [] }, lunch: { start: '12:00', end: '13:00' } } })
+  const recurring = (await dms('event', 'add', '--user', 'alice', '--start', '2026-03-02T08:00', '--end', '2026-03-02T08:30', '--rule', 'RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=4')) as { id: string }
+  t.match(await dms('event', 'list', '--user', 'alice'), { user: 'alice', events: [{ id: recurring.id, rules: ['RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=4'] }] })
+  t.match(await dms('event', 'delete', recurring.id, '--user', 'alice', '--expected-version', '1'), { id: recurring.id, deleted: true })
+  const stale = await runDms(['event', 'delete', added.id, '--user', 'bob', '--expected-version', '5', '--config', cluster.configPath])
+  t.match(stale.stderr, /is at version 1, not the expected 5/)
   const cancelled = await dms('meeting', 'cancel', booked.id)
-  t.same(cancelled, { id: booked.id, status: 'cancelled', occurrence: null, notified: ['bob', 'chika'], version: 2 })
+  t.same(cancelled, { id: booked.id, status: 'cancelled', occurrence: null, notified: ['bob', 'chika'], version: 3 })
 
   const watch = (await runDms(['watch', '--user', 'chika', '--count', '2', '--config', cluster.configPath, '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; kind: string })
   t.same(watch.map((n) => [n.seq, n.kind]), [[1, 'invited'], [2, 'cancelled']])
+  const alice = (await runDms(['watch', '--user', 'alice', '--count', '1', '--config', cluster.configPath, '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; by: string })
+  t.match(alice, [{ kind: 'responded', by: 'chika' }], 'the organizer hears about answers')
 
   const cross = await runDms(['meeting', 'book', '--organizer', 'alice', '--attendees', 'dave', '--start', '2026-03-19T10:00', '--duration', '30', '--config', cluster.configPath, '--json'])
   t.not(cross.code, 0)
