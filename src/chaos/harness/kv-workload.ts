@@ -18,7 +18,7 @@ import { findLostAcknowledgedWrites } from './lost-writes-check.js'
 export interface KvWorkloadOptions {
   readonly offices: readonly string[]
   /** A client of one office for one workload client (each gets its own, as separate users would). */
-  readonly clientFor: (office: string) => ClusterClient<OfficeMethods>
+  readonly clientFor: (office: string) => KvCaller
   readonly clientsPerOffice: number
   readonly keysPerOffice: number
   readonly random: Random
@@ -32,6 +32,9 @@ export interface KvWorkloadOptions {
 const DEFINITE_FAILURES: ReadonlySet<RpcErrorCode> = new Set(['BAD_REQUEST', 'UNKNOWN_METHOD', 'FORBIDDEN', 'UNAUTHENTICATED', 'NOT_FOUND'])
 const FINAL_READ_ATTEMPTS = 5
 const FINAL_READER = 'final-reader'
+
+/** The part of an office client the workload uses (tests substitute in-memory stores). */
+export type KvCaller = Pick<ClusterClient<OfficeMethods>, 'call'>
 
 type KvRequest =
   | { readonly kind: 'get' }
@@ -183,7 +186,7 @@ export class KvWorkload implements ChaosWorkload {
     id: string,
     key: string,
     request: KvRequest,
-    rpc: ClusterClient<OfficeMethods>,
+    rpc: KvCaller,
   ): Promise<Outcome> {
     const calledAt = this.options.now()
     let outcome: Outcome
