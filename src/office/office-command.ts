@@ -5,10 +5,12 @@
 import { Packr } from 'msgpackr'
 import type { CalendarCommand, CalendarResult } from '../calendar-service/calendar-command.js'
 import type { KvCommand, KvResult } from '../kv/kv-command.js'
+import type { XofficeCommand, XofficeResult } from '../cross-office/xoffice-command.js'
 
 export type OfficeCommand =
   | { readonly kind: 'kv'; readonly command: KvCommand }
   | { readonly kind: 'calendar'; readonly command: CalendarCommand }
+  | { readonly kind: 'xoffice'; readonly command: XofficeCommand }
 
 export interface OfficeProposal {
   /** Chosen by the client and kept across retries: a repeated id is answered, not re-applied. */
@@ -24,6 +26,7 @@ export interface OfficeProposal {
 export type OfficeResult =
   | { readonly kind: 'kv'; readonly result: KvResult }
   | { readonly kind: 'calendar'; readonly result: CalendarResult }
+  | { readonly kind: 'xoffice'; readonly result: XofficeResult }
 
 /** The answer recorded for an applied proposal (and replayed to a retry of the same request id). */
 export type OfficeOutcome =
@@ -31,7 +34,7 @@ export type OfficeOutcome =
   | { readonly ok: false; readonly code: 'BAD_COMMAND' | 'NOT_FOUND' | 'REJECTED'; readonly message: string }
   | { readonly ok: false; readonly code: 'STALE_VERSION'; readonly message: string; readonly currentVersion: number }
 
-const OFFICE_COMMAND_KINDS: ReadonlySet<string> = new Set<OfficeCommand['kind']>(['kv', 'calendar'])
+const OFFICE_COMMAND_KINDS: ReadonlySet<string> = new Set<OfficeCommand['kind']>(['kv', 'calendar', 'xoffice'])
 
 const packr = new Packr({ useRecords: false })
 

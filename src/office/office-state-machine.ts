@@ -6,15 +6,16 @@
 import type { Entry, Index, Snapshot, Term } from '../../raft/types.js'
 import type { StateMachineStore } from '../../storage/state-machine-store.js'
 import { applyCalendarCommand } from '../calendar-service/calendar-apply.js'
-import type { OfficeCalendarSettings } from '../calendar-service/calendar-apply-context.js'
+import type { CalendarApplyContext, OfficeCalendarSettings } from '../calendar-service/calendar-apply-context.js'
 import { CalendarRejectionError } from '../calendar-service/calendar-command.js'
+import { applyXofficeCommand } from '../cross-office/xoffice-apply.js'
 import { applyKvCommand } from '../kv/kv-apply.js'
 import { kvStorageKey } from '../kv/kv-keyspace.js'
 import { appliedRequestKey, DEFAULT_RETENTION_ENTRIES, findAppliedRequest, recordAppliedRequest, sweepExpiredRequests } from './applied-requests.js'
 import { AppliedKeyspaceCache } from './applied-keyspace-cache.js'
 import { KeyspaceTransaction } from './keyspace-transaction.js'
 import { applyMembershipChange } from './office-members.js'
-import { decodeProposal, type OfficeOutcome, type OfficeProposal } from './office-command.js'
+import { decodeProposal, type OfficeOutcome, type OfficeProposal, type OfficeResult } from './office-command.js'
 
 export interface OfficeStateMachineOptions {
   /** The office's calendar defaults (zone, working time, holidays): replicated configuration. */
@@ -105,22 +106,34 @@ export class OfficeStateMachine {
     switch (command.kind) {
       case 'kv':
         return { ok: true, result: { kind: 'kv', result: await applyKvCommand(command.command, tx) } }
-      case 'calendar': {
-        const nested = new KeyspaceTransaction(tx)
-        const touched = new Set<string>()
-        try {
-          const result = await applyCalendarCommand(command.command, nested, { office: this.options.office, atMs: proposal.atMs, index, notifiedUsers: touched })
-          nested.mergeInto(tx)
-          for (const user of touched) notified.add(user)
-          return { ok: true, result: { kind: 'calendar', result } }
-        } catch (error) {
-          if (!(error instanceof CalendarRejectionError)) throw error
-          const { rejection } = error
-          return rejection.code === 'STALE_VERSION'
-            ? { ok: false, code: 'STALE_VERSION', message: rejection.message, currentVersion: rejection.currentVersion }
-            : { ok: false, code: rejection.code, message: rejection.message }
-        }
-      }
+      case 'calendar':
+        return this.applyNested(tx, index, proposal, notified, async (nested, ctx) => ({ kind: 'calendar', result: await applyCalendarCommand(command.command, nested, ctx) }))
+      case 'xoffice':
+        return this.applyNested(tx, index, proposal, notified, async (nested, ctx) => ({ kind: 'xoffice', result: await applyXofficeCommand(command.command, nested, ctx) }))
+    }
+  }
+
+  /** Calendar and cross-office commands see the same context and are refused the same way. */
+  private async applyNested(
+    tx: KeyspaceTransaction,
+    index: Index,
+    proposal: OfficeProposal,
+    notified: Set<string>,
+    run: (nested: KeyspaceTransaction, ctx: CalendarApplyContext) => Promise<OfficeResult>,
+  ): Promise<OfficeOutcome> {
+    const nested = new KeyspaceTransaction(tx)
+    const touched = new Set<string>()
+    try {
+      const result = await run(nested, { office: this.options.office, atMs: proposal.atMs, index, notifiedUsers: touched })
+      nested.mergeInto(tx)
+      for (const user of touched) notified.add(user)
+      return { ok: true, result }
+    } catch (error) {
+      if (!(error instanceof CalendarRejectionError)) throw error
+      const { rejection } = error
+      return rejection.code === 'STALE_VERSION'
+        ? { ok: false, code: 'STALE_VERSION', message: rejection.message, currentVersion: rejection.currentVersion }
+        : { ok: false, code: rejection.code, message: rejection.message }
     }
   }
 }

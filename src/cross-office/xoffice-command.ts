@@ -1,0 +1,97 @@
+/**
+ * The cross-office (two-phase commit) commands as they travel in an office's Raft log, and the
+ * records they keep. The coordinator side (tx.*) runs in the organizer's office; the participant
+ * side (hold.*) in every office with attendees, the organizer's included.
+ */
+import type { MeetingSpec, TimeConflict } from '../calendar-service/calendar-command.js'
+
+/** The attendees one office is responsible for (the organizer counts as required in its office). */
+export interface OfficeAttendance {
+  readonly office: string
+  readonly required: readonly string[]
+  readonly optional: readonly string[]
+}
+
+export type TxDecision =
+  | { readonly kind: 'commit'; readonly tokens: Readonly<Record<string, number>>; readonly leaseExpiresMs: number }
+  | { readonly kind: 'abort'; readonly reason: string; readonly conflicts: readonly TimeConflict[] }
+
+/** The coordinator's replicated transaction record (xo/tx/<id>). */
+export interface CoordinatorTx {
+  /** Also the meeting's id in every office once committed: mtg-<office>-<index of tx.begin>. */
+  readonly id: string
+  readonly office: string
+  readonly meeting: MeetingSpec
+  readonly participants: readonly OfficeAttendance[]
+  readonly override: boolean
+  readonly leaseMs: number
+  readonly beganAtMs: number
+  readonly phase:
+    | { readonly kind: 'preparing' }
+    | { readonly kind: 'decided'; readonly decision: TxDecision; readonly decidedAtMs: number; readonly finished: boolean }
+}
+
+export type PrepareVote =
+  | { readonly vote: 'yes'; readonly token: number; readonly leaseExpiresMs: number; readonly warnings: readonly TimeConflict[] }
+  | { readonly vote: 'no'; readonly reason: string; readonly conflicts: readonly TimeConflict[] }
+
+/** A participant office's record of one transaction (xo/part/<id>). */
+export interface ParticipantTx {
+  readonly id: string
+  /** The highest coordinator term heard from: messages of lower terms are fenced off. */
+  readonly highestTerm: number
+  readonly state: PreparedState | { readonly kind: 'committed'; readonly token: number } | { readonly kind: 'aborted'; readonly token: number | null }
+}
+
+/** Holding time and awaiting the decision; token null in 'aborted' means no hold was ever placed. */
+export interface PreparedState {
+  readonly kind: 'prepared'
+  readonly token: number
+  readonly leaseExpiresMs: number
+  /** Asked for the outcome when the lease runs low. */
+  readonly coordinatorOffice: string
+  readonly meeting: MeetingSpec
+  readonly local: OfficeAttendance
+  readonly heldUsers: readonly string[]
+  readonly warnings: readonly TimeConflict[]
+}
+
+export type DecisionKind = TxDecision['kind']
+
+/** Why a participant refused a message; each is counted in the replicated keyspace. */
+export type FencingRejection = 'staleTerm' | 'staleToken' | 'conflictingDecision' | 'notPrepared'
+
+export type XofficeCommand =
+  | {
+      readonly kind: 'tx.begin'
+      readonly meeting: MeetingSpec
+      readonly participants: readonly OfficeAttendance[]
+      readonly override: boolean
+      readonly leaseMs: number
+    }
+  | { readonly kind: 'tx.decide'; readonly txId: string; readonly decision: TxDecision }
+  | { readonly kind: 'tx.finish'; readonly txId: string }
+  | {
+      readonly kind: 'hold.prepare'
+      readonly txId: string
+      readonly coordinatorOffice: string
+      readonly coordinatorTerm: number
+      readonly meeting: MeetingSpec
+      readonly local: OfficeAttendance
+      readonly override: boolean
+      readonly leaseMs: number
+    }
+  | {
+      readonly kind: 'hold.decide'
+      readonly txId: string
+      readonly coordinatorTerm: number
+      readonly decision: DecisionKind
+      /** The token the participant voted with; null only for an abort from a coordinator that never saw the vote. */
+      readonly token: number | null
+    }
+
+export type XofficeResult =
+  | { readonly kind: 'tx'; readonly tx: CoordinatorTx }
+  | { readonly kind: 'vote'; readonly vote: PrepareVote }
+  | { readonly kind: 'decided'; readonly state: 'committed' | 'aborted'; readonly notified: readonly string[] }
+  | { readonly kind: 'fenced'; readonly rejection: FencingRejection; readonly message: string }
