@@ -1,11 +1,13 @@
 import { assert } from './assert.js'
 import { Inflights } from './inflights.js'
-import type { Index } from './types.js'
+import type { Index, Snapshot } from './types.js'
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot'
 
 /** How far a snapshot transfer to one follower has gone, in bytes of the snapshot's data. */
 export interface SnapshotTransfer {
+  /** The snapshot being sent, kept even if the leader compacts again, so the transfer can finish. */
+  readonly snapshot: Snapshot
   readonly index: Index
   /** The follower has confirmed every byte before this offset. */
   acked: number
@@ -59,11 +61,11 @@ export class Progress {
     this.inflights.reset()
   }
 
-  becomeSnapshot(index: Index): void {
+  becomeSnapshot(snapshot: Snapshot): void {
     this.state = 'snapshot'
     this.probeSent = false
     this.inflights.reset()
-    this.snapshot = { index, acked: 0, sent: 0, doneSent: false, ackedAtLastHeartbeat: -1, rewoundTo: null }
+    this.snapshot = { snapshot, index: snapshot.meta.index, acked: 0, sent: 0, doneSent: false, ackedAtLastHeartbeat: -1, rewoundTo: null }
   }
 
   /** Records a successful acknowledgement; false if it told us nothing new. */

@@ -779,18 +779,18 @@ export class RaftNode {
   private startSnapshot(to: NodeId, pr: Progress): boolean {
     const snapshot = this.log.latestSnapshot()
     assert(snapshot !== null, `follower ${to} needs compacted entries but there is no snapshot`)
-    pr.becomeSnapshot(snapshot.meta.index)
+    pr.becomeSnapshot(snapshot)
     this.sendSnapshotChunks(to, pr)
     return true
   }
 
   /** Sends chunks from the transfer's position, keeping at most a window of bytes unconfirmed. */
   private sendSnapshotChunks(to: NodeId, pr: Progress): void {
-    const snapshot = this.log.latestSnapshot()
-    assert(snapshot !== null && pr.snapshot !== null, 'snapshot transfer without a snapshot')
-    if (pr.snapshot.index !== snapshot.meta.index) pr.becomeSnapshot(snapshot.meta.index) // compacted again: restart
     const transfer = pr.snapshot
-    assert(transfer !== null, 'snapshot transfer lost')
+    assert(transfer !== null, 'snapshot transfer without a snapshot')
+    // A transfer keeps the snapshot it started with: restarting whenever the leader compacts
+    // again could keep a slow follower from ever finishing under a steady write load.
+    const snapshot = transfer.snapshot
     const chunkBytes = this.config.snapshotChunkBytes
     const window = chunkBytes * this.config.maxInflightMessages
     const data = snapshot.data
@@ -812,8 +812,7 @@ export class RaftNode {
       this.sendAppend(msg.from)
       return
     }
-    const size = this.log.latestSnapshot()?.data.byteLength ?? 0
-    if (msg.nextOffset > size) return
+    if (msg.nextOffset > transfer.snapshot.data.byteLength) return
     if (msg.reject) {
       // Every chunk behind a gap is refused with the same offset: rewind once per gap, not per
       // refusal, or the resends would multiply. An offset below what was confirmed means the
