@@ -2,11 +2,14 @@
  * The driver: the small loop that connects the pure Raft core to durable storage, the network and
  * the replicated state machine, honouring the persistence contract written on `Ready`.
  *
- * One Ready at a time: persist it in one synced write, only then send its messages, apply its
- * committed entries, settle the callers waiting on them, and advance. Proposals that arrive while
- * a write is in flight are appended to the core meanwhile and all land in the next write: that is
- * the group commit. Any storage or state-machine failure stops the replica for good, because
- * carrying on would mean acting on state that may not be durable.
+ * One Ready at a time: send the messages that may leave early (a leader's appends and heartbeats,
+ * when the Ready keeps term and vote), persist the Ready in one write, only then send the rest,
+ * apply its committed entries, settle the callers waiting on them, and advance. A leader's write
+ * thus overlaps its followers' (the core counts the leader toward a quorum only once `advance`
+ * says its entries are durable). Proposals that arrive while a write is in flight are appended to
+ * the core meanwhile and all land in the next write: that is the group commit. Any storage or
+ * state-machine failure stops the replica for good, because carrying on would mean acting on
+ * state that may not be durable.
  */
 import { RaftNode } from './raft-node.js'
 import type { RaftStatus } from './status.js'
@@ -176,6 +179,8 @@ export class RaftDriver<Result> {
   /** Makes read contexts unique across restarts of this replica. */
   private readonly incarnation: string
   private counters = { readies: 0, persists: 0, persistedEntries: 0, snapshots: 0 }
+  /** Term and vote as last made durable: messages may leave before a write that keeps them. */
+  private durable: HardState
   private resolveClosed!: (error: Error | null) => void
   /** Settles when the driver stops: with null after stop(), with the error after a fatal failure. */
   readonly closed: Promise<Error | null> = new Promise((resolve) => (this.resolveClosed = resolve))
@@ -188,6 +193,7 @@ export class RaftDriver<Result> {
     this.incarnation = Math.floor(options.config.random() * 2 ** 32).toString(36)
     this.node = new RaftNode(options.config, restored)
     this.applied = restored.applied
+    this.durable = restored.hardState
     this.snapshotIndex = restored.snapshot?.meta.index ?? 0
     const status = this.node.status()
     this.soft = { role: status.role, leader: status.leader, term: status.term }
@@ -338,14 +344,17 @@ export class RaftDriver<Result> {
   private async process(ready: Ready): Promise<void> {
     const { storage, transport, stateMachine } = this.options
     this.counters.readies++
+    const { early, late } = splitByDurability(ready, this.durable)
+    if (early.length > 0) transport.send(early)
     if (ready.snapshot !== null || ready.entries.length > 0 || ready.hardState !== null) {
       await storage.persist({ snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState })
+      if (ready.hardState !== null) this.durable = ready.hardState
       this.counters.persists++
       this.counters.persistedEntries += ready.entries.length
     }
     if (this.phase !== 'running') return
     // Only now are the votes and acknowledgements in these messages backed by durable state.
-    if (ready.messages.length > 0) transport.send(ready.messages)
+    if (late.length > 0) transport.send(late)
     if (ready.snapshot !== null) {
       await stateMachine.restore(ready.snapshot)
       this.applied = ready.snapshot.meta.index
@@ -461,6 +470,22 @@ export class RaftDriver<Result> {
       `entry ${index} was replaced by another leader's entry; the proposal was not applied`,
     )
   }
+}
+
+/**
+ * Which of a Ready's messages may leave before its write (`early`) and which must wait (`late`).
+ * A leader's appends and heartbeats promise nothing about the sender's durable state, except its
+ * term: they may go early when the Ready keeps term and vote, i.e. the term they carry is already
+ * durable (else a crash could let the same term be led twice with different entries). Everything
+ * else (acknowledgements, votes, snapshot answers) waits for the write it vouches for.
+ */
+export function splitByDurability(ready: Ready, durable: HardState): { early: Message[]; late: Message[] } {
+  const keepsTermAndVote = ready.hardState === null || (ready.hardState.term === durable.term && ready.hardState.vote === durable.vote)
+  if (!keepsTermAndVote || ready.snapshot !== null) return { early: [], late: [...ready.messages] }
+  const early: Message[] = []
+  const late: Message[] = []
+  for (const message of ready.messages) (message.type === 'append' || message.type === 'heartbeat' ? early : late).push(message)
+  return { early, late }
 }
 
 function refusal(id: NodeId, result: Exclude<ProposeResult, { ok: true }>): RaftRequestError {

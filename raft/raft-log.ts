@@ -53,6 +53,11 @@ export class RaftLog {
     return this.snapIndex + this.entries.length
   }
 
+  /** Last index the driver has made durable (acknowledged by advance). */
+  stableIndex(): Index {
+    return this.stable
+  }
+
   lastTerm(): Term {
     return this.entries[this.entries.length - 1]?.term ?? this.snapTerm
   }

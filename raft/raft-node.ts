@@ -280,6 +280,9 @@ export class RaftNode {
 
   advance(ready: Ready): void {
     this.log.acknowledge(ready.snapshot, ready.entries, ready.committed)
+    // The leader counts itself only for entries it has made durable (its appends may have left
+    // before its own write finished): those just became durable may complete a quorum.
+    if (this.role === 'leader' && this.maybeCommit()) this.broadcastDue = true
     this.checkInvariants()
   }
 
@@ -742,7 +745,7 @@ export class RaftNode {
   /** Advances commit by the quorum rule; true if it moved. */
   private maybeCommit(): boolean {
     assert(this.role === 'leader', 'only a leader counts replicas')
-    const reached = quorumIndex(this.conf.voters, (id) => (id === this.id ? this.log.lastIndex() : (this.progress.get(id)?.match ?? 0)))
+    const reached = quorumIndex(this.conf.voters, (id) => (id === this.id ? this.log.stableIndex() : (this.progress.get(id)?.match ?? 0)))
     if (reached <= this.log.committed || !this.isCommittableTerm(reached)) return false
     this.log.commitTo(reached)
     this.afterLeaderCommit()

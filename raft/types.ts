@@ -27,7 +27,10 @@ export type Entry =
   | { readonly kind: 'noop'; readonly term: Term; readonly index: Index }
   | { readonly kind: 'config'; readonly term: Term; readonly index: Index; readonly change: ConfChange }
 
-/** Must be durable before any message produced in the same `Ready` leaves the node. */
+/**
+ * Must be durable before any message produced in the same `Ready` leaves the node (but see the
+ * exception for a leader's appends on `Ready`). A change of `commit` alone need not be synced.
+ */
 export interface HardState {
   readonly term: Term
   readonly vote: NodeId | null
@@ -199,7 +202,11 @@ export type MessageType = Message['type']
  * 1. Persist, in ONE synced write: `snapshot` (if any), then `entries` (replacing any stored
  *    entries at or after `entries[0].index`), then `hardState` (if any).
  * 2. Only after that write is durable, send `messages`. Votes, vote grants and append
- *    acknowledgements in them are promises about the state written in step 1.
+ *    acknowledgements in them are promises about the state written in step 1. One exception,
+ *    as in etcd: `append` and `heartbeat` messages may leave BEFORE the write (so a leader's
+ *    write overlaps its followers') when `hardState` is null or keeps the durable term and vote,
+ *    and `snapshot` is null. This is safe because a leader counts itself toward a quorum only
+ *    for entries acknowledged durable by `advance`, never for entries merely handed out.
  * 3. Apply `committed` to the state machine in order (they are durable on a quorum already), and
  *    serve each `readStates` entry once the applied index has reached its `index`.
  *

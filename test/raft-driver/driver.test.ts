@@ -152,6 +152,35 @@ t.test('a caller that stops waiting is detached, and the entry is still applied'
   await t.rejects(leader.driver.read({ signal: aborted }), { message: 'already gone' })
 })
 
+t.test("a leader's appends leave while its own write is in flight; its callers wait for that write", async (t) => {
+  let holding: string | null = null
+  const held: Array<() => void> = []
+  const gated = (id: string, storage: RaftStorage): RaftStorage => ({
+    persist: (batch) =>
+      holding === id && batch.entries.length > 0
+        ? new Promise<void>((resolve, reject) => held.push(() => storage.persist(batch).then(resolve, reject)))
+        : storage.persist(batch),
+    compact: (snapshot) => storage.compact(snapshot),
+  })
+  const group = cluster(t, { wrapStorage: gated })
+  await group.startAll()
+  const leader = await electedLeader(group)
+  const followers = [...group.replicas.values()].filter((r) => r !== leader)
+  holding = leader.id
+  let settled = false
+  const proposal = leader.driver.propose(encodePut('early', 'yes')).finally(() => (settled = true))
+  const index = leader.driver.status().lastIndex
+  for (let i = 0; i < 10_000 && !followers.every((r) => r.driver.status().lastIndex >= index); i++) {
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  t.ok(followers.every((r) => r.driver.status().lastIndex >= index), 'both followers stored the entry')
+  t.equal(held.length, 1, "the leader's own write is still in flight")
+  t.notOk(settled, 'the caller is not answered before the leader has written the entry')
+  holding = null
+  for (const release of held.splice(0)) release()
+  t.equal(await proposal, 'yes')
+})
+
 t.test('a storage failure stops the replica and fails every waiting caller', async (t) => {
   let failWrites = false
   const failing = (id: string, storage: RaftStorage): RaftStorage => ({

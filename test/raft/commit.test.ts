@@ -1,6 +1,6 @@
 import t from 'tap'
-import { RaftNode, type Entry, type Index, type Message, type RaftConfig, type RestoredState } from '../../raft/index.js'
-import { testConfig } from './in-memory-cluster.js'
+import { RaftNode, type AppendRequest, type Entry, type Index, type Message, type RaftConfig, type RestoredState } from '../../raft/index.js'
+import { InMemoryCluster, testConfig, text } from './in-memory-cluster.js'
 
 /** A variant that commits entries of earlier terms by counting (unsafe: Raft paper Figure 8). */
 class CountsOldTerms extends RaftNode {
@@ -62,6 +62,27 @@ t.test('a new leader appends a noop of its term first', async (t) => {
   for (let i = 0; i < 30 && a.status().role !== 'leader'; i++) a.tick()
   const rd = a.ready()
   t.match(rd.entries, [{ kind: 'noop', index: 2, term: 6 }])
-  t.match(rd.committed, [{ index: 1 }, { index: 2, kind: 'noop' }], 'single voter commits both at once')
-  t.match(rd.hardState, { term: 6, vote: 'a', commit: 2 })
+  t.same(rd.committed, [], 'the leader counts itself only once its entries are durable')
+  t.match(rd.hardState, { term: 6, vote: 'a', commit: 0 })
+  a.advance(rd)
+  const next = a.ready()
+  t.match(next.committed, [{ index: 1 }, { index: 2, kind: 'noop' }], 'single voter commits both at once after its write')
+  t.match(next.hardState, { term: 6, vote: 'a', commit: 2 })
 })
+
+t.test('a leader counts itself toward a quorum only once advance says its entries are durable', async (t) => {
+  const c = new InMemoryCluster(['a', 'b', 'c'])
+  c.elect('a')
+  const a = c.node('a')
+  a.propose(text('x'))
+  const rd = a.ready()
+  const index = a.status().lastIndex
+  t.ok(rd.messages.some((m) => m.type === 'append' && m.to === 'b'), 'the append may leave before the write')
+  // b acknowledges before a's own write finished: one of three is not a quorum.
+  a.step({ type: 'appendResponse', from: 'b', to: 'a', term: a.status().term, index, reject: false, hintIndex: 0, hintTerm: 0 })
+  t.ok(a.status().commit < index, 'not committed on b alone')
+  a.advance(rd)
+  t.equal(a.status().commit, index, 'committed once the leader\'s write is durable too')
+  t.match(a.ready().messages.filter((m) => m.type === 'append').map((m) => (m as AppendRequest).commit), [index, index], 'and the new commit index goes out at once')
+})
+

@@ -1,10 +1,12 @@
 /**
  * One simulated replica: the Raft core, its durable storage, its state machine, and the driver
- * loop that processes each Ready in the contract's order (persist, then send, then apply).
+ * loop that processes each Ready in the contract's order (persist, then send, then apply; a
+ * leader's appends may leave before the write, see DriverMode).
  * `crash()` throws away everything but the storage (and the state machine when it is durable,
  * the way a LevelDB-backed machine writes each applied entry with its index in one batch), and
  * `start()` rebuilds the core from what was persisted.
  */
+import { splitByDurability } from '../../raft/driver.js'
 import type { ConfState, Entry, Message, NodeId, RaftConfig, Ready, RestoredState, SnapshotMeta } from '../../raft/types.js'
 import type { Prng } from './prng.js'
 import { RegisterMachine } from './register-machine.js'
@@ -18,11 +20,15 @@ import type { SimulatedCore } from './simulated-core.js'
 export type CoreFactory = (config: RaftConfig, restored: RestoredState) => SimulatedCore
 
 /**
- * How the driver honours the Ready contract. `persistBeforeSend` is the correct driver;
- * `sendBeforePersist` is a deliberately broken one (test-only) that sends at once and only
- * writes to storage at its next tick, so a crash in between loses what it promised.
+ * How the driver honours the Ready contract. `appendsBeforePersist` is the production driver
+ * (raft/driver.ts): a leader's appends and heartbeats leave at once (`splitByDurability`), and the
+ * Ready's write, its other messages, its apply and `advance` complete only after the replica's next
+ * event (a message is stepped into the core first), so acknowledgements can arrive before the
+ * leader's own write, and a crash in between (e.g. the after-send fault) loses it. `persistBeforeSend` writes before sending anything. `sendBeforePersist` is a deliberately
+ * broken one (test-only) that sends everything at once and only writes to storage at its next
+ * tick, so a crash in between loses what it promised.
  */
-export type DriverMode = 'persistBeforeSend' | 'sendBeforePersist'
+export type DriverMode = 'appendsBeforePersist' | 'persistBeforeSend' | 'sendBeforePersist'
 
 export interface ReplicaOptions {
   readonly config: Omit<RaftConfig, 'id' | 'random'>
@@ -60,6 +66,8 @@ export class SimReplica {
   private state: ReplicaState = 'down'
   /** Readys sent but not yet written, for the broken `sendBeforePersist` driver only. */
   private unwritten: Ready[] = []
+  /** For `appendsBeforePersist`: the Ready whose appends left and whose write is in flight. */
+  private writing: { readonly ready: Ready; readonly late: readonly Message[] } | null = null
   /** The log as the running core knows it (persisted plus not yet written), for completeness checks. */
   private knownLog: SimStorage
 
@@ -97,7 +105,7 @@ export class SimReplica {
     if (this.state === 'removed') throw new Error(`replica ${this.id} was removed and cannot restart`)
     this.incarnation++
     // The broken driver defers every write, the state machine's included: it restarts from the snapshot.
-    const machineSurvives = this.options.durableMachine && this.options.driver === 'persistBeforeSend'
+    const machineSurvives = this.options.durableMachine && this.options.driver !== 'sendBeforePersist'
     if (!machineSurvives) {
       const snapshot = this.storage.snapshot()
       this.machine = snapshot === null ? RegisterMachine.empty(this.bootstrapConf) : RegisterMachine.fromSnapshot(snapshot)
@@ -105,7 +113,7 @@ export class SimReplica {
     const restored = this.storage.restoredState(this.machine.appliedIndex())
     const random = this.random.fork(`${this.id}#${this.incarnation}`)
     this.core = this.options.createCore({ ...this.options.config, id: this.id, random: () => random.next() }, restored)
-    this.knownLog = this.options.driver === 'persistBeforeSend' ? this.storage : cloneStorage(this.storage, this.id, this.bootstrapConf)
+    this.knownLog = this.options.driver !== 'sendBeforePersist' ? this.storage : cloneStorage(this.storage, this.id, this.bootstrapConf)
     this.state = 'up'
     this.host.record(`start ${this.id} (incarnation ${this.incarnation}, term ${restored.hardState.term}, log ${this.storage.snapshotIndex()}..${this.storage.lastIndex()}, applied ${restored.applied})`)
     this.afterStep()
@@ -115,6 +123,7 @@ export class SimReplica {
     if (this.state !== 'up') return
     this.core = null
     this.unwritten = []
+    this.writing = null
     this.state = 'down'
     this.host.checker.forget(this.id)
     this.host.workload.replicaDown(this.id)
@@ -131,12 +140,17 @@ export class SimReplica {
   tick(): void {
     const core = this.running()
     this.writeUnwritten()
+    this.finishWriting(core)
     core.tick()
     this.afterStep()
   }
 
   deliver(message: Message): void {
-    this.running().step(message)
+    const core = this.running()
+    core.step(message)
+    // The message was stepped while the write was in flight (as in the real driver, where an
+    // acknowledgement may overtake the leader's own write); the write lands right after.
+    this.finishWriting(core)
     this.afterStep()
   }
 
@@ -144,7 +158,7 @@ export class SimReplica {
   afterStep(): void {
     const core = this.running()
     let readys = 0
-    while (core.hasReady()) {
+    while (this.writing === null && core.hasReady()) {
       // A core whose hasReady() never turns false would hang the run instead of failing it.
       if (++readys > maxReadysPerStep) {
         throw new SimulationViolation('ready livelock', `${this.id}: hasReady() still true after ${maxReadysPerStep} Readys in one step`)
@@ -159,13 +173,39 @@ export class SimReplica {
     if (ready.softState !== null) {
       this.host.record(`${this.id} is ${ready.softState.role} in term ${ready.softState.term} (leader ${ready.softState.leader ?? 'unknown'})`)
     }
-    if (this.options.driver === 'persistBeforeSend') {
-      this.write(ready)
-    } else {
-      if (this.knownLog !== this.storage) this.knownLog.persist(ready)
-      this.unwritten.push(ready)
+    switch (this.options.driver) {
+      case 'appendsBeforePersist': {
+        const { early, late } = splitByDurability(ready, this.storage.hardState())
+        if (early.length === 0) break
+        for (const message of early) this.host.send(message)
+        this.writing = { ready, late }
+        this.host.messagesSent(this.id, core.status().role === 'leader')
+        return
+      }
+      case 'persistBeforeSend':
+        break
+      case 'sendBeforePersist':
+        if (this.knownLog !== this.storage) this.knownLog.persist(ready)
+        this.unwritten.push(ready)
+        this.completeReady(core, ready, ready.messages)
+        return
     }
-    for (const message of ready.messages) this.host.send(message)
+    this.write(ready)
+    this.completeReady(core, ready, ready.messages)
+  }
+
+  /** The in-flight write of `appendsBeforePersist` lands; the rest of its Ready follows. */
+  private finishWriting(core: SimulatedCore): void {
+    const writing = this.writing
+    if (writing === null) return
+    this.writing = null
+    this.write(writing.ready)
+    this.completeReady(core, writing.ready, writing.late)
+  }
+
+  /** Everything after the write: send `messages`, install, apply, serve reads, advance. */
+  private completeReady(core: SimulatedCore, ready: Ready, messages: readonly Message[]): void {
+    for (const message of messages) this.host.send(message)
     if (ready.snapshot !== null) this.install(ready)
     for (const entry of ready.committed) this.apply(entry)
     for (const read of ready.readStates) this.host.workload.readState(this.id, read)
@@ -173,7 +213,7 @@ export class SimReplica {
     core.advance(ready)
     this.maybeCompact(core)
     this.host.workload.serveReads(this.id, this.machine, this.host.now())
-    if (ready.messages.length > 0) this.host.messagesSent(this.id, core.status().role === 'leader')
+    if (messages.length > 0) this.host.messagesSent(this.id, core.status().role === 'leader')
   }
 
   private write(ready: Ready): void {

@@ -1,5 +1,5 @@
 /**
- * `npm run sim -- --seeds N [--seed S] [--steps K] [--profile mixed|churn] [--variant V] [--trace L]`
+ * `npm run sim -- --seeds N [--seed S] [--steps K] [--profile mixed|churn] [--variant V] [--driver D] [--trace L]`
  * Runs seeds S, S+1, ..., S+N-1 of the deterministic Raft simulation; prints each failure with its
  * seed, the property that broke, the seed's profile and the last events, then a summary. Exits
  * non-zero if any seed failed. A failing seed replays exactly with `--seeds 1 --seed <seed>`.
@@ -10,6 +10,7 @@ import { brokenVariants, type BrokenVariantName } from './broken-variants.js'
 import { createRaftNode } from './default-core.js'
 import { defaultSteps, runSeeds, type SeedsSummary } from './seed-runner.js'
 import { profileShapes, type ProfileShape } from './sim-profile.js'
+import type { DriverMode } from './replica.js'
 import type { SimResult } from './simulation.js'
 
 function integerOption(name: string, min: number): (value: string) => number {
@@ -22,6 +23,8 @@ function integerOption(name: string, min: number): (value: string) => number {
   }
 }
 
+const driverModes: readonly DriverMode[] = ['appendsBeforePersist', 'persistBeforeSend']
+
 const program = new Command()
   .name('run-sim')
   .description('Deterministic simulation of the Raft core under crashes, partitions and lossy links')
@@ -31,16 +34,21 @@ const program = new Command()
   .option('--trace <lines>', 'events printed for a failing seed', integerOption('--trace', 0), 80)
   .option('--profile <shape>', `how seeds draw their faults: ${Object.keys(profileShapes).join(', ')}`, 'mixed')
   .option('--variant <name>', `run a deliberately broken variant: ${Object.keys(brokenVariants).join(', ')}`)
+  .option('--driver <mode>', `how Readys are processed: ${driverModes.join(', ')}`, 'appendsBeforePersist')
   .option('--stop-on-failure', 'stop at the first failing seed')
   .parse()
 
-const opts = program.opts<{ seeds: number; seed: number; steps: number; trace: number; profile: string; variant?: string; stopOnFailure?: boolean }>()
+const opts = program.opts<{ seeds: number; seed: number; steps: number; trace: number; profile: string; variant?: string; driver: string; stopOnFailure?: boolean }>()
+if (!driverModes.includes(opts.driver as DriverMode)) {
+  console.error(`run-sim: unknown --driver "${opts.driver}"; known: ${driverModes.join(', ')}`)
+  process.exit(2)
+}
 if (!(opts.profile in profileShapes)) {
   console.error(`run-sim: unknown --profile "${opts.profile}"; known: ${Object.keys(profileShapes).join(', ')}`)
   process.exit(2)
 }
 const profile = opts.profile as ProfileShape
-let setup: { createCore: typeof createRaftNode; driver: 'persistBeforeSend' | 'sendBeforePersist' } = { createCore: createRaftNode, driver: 'persistBeforeSend' }
+let setup: { createCore: typeof createRaftNode; driver: DriverMode } = { createCore: createRaftNode, driver: opts.driver as DriverMode }
 if (opts.variant !== undefined) {
   if (!(opts.variant in brokenVariants)) {
     console.error(`run-sim: unknown --variant "${opts.variant}"; known: ${Object.keys(brokenVariants).join(', ')}`)

@@ -31,7 +31,7 @@ for (const shape of Object.keys(seedsPerShape) as ProfileShape[]) {
       count: seeds,
       steps: defaultSteps,
       createCore: createRaftNode,
-      driver: 'persistBeforeSend',
+      driver: 'appendsBeforePersist',
       profile: shape,
       traceLines: 40,
       stopOnFailure: false,

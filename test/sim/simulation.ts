@@ -220,7 +220,7 @@ class Simulation implements ReplicaHost {
       {
         config: this.profile.raft,
         createCore: this.options.createCore,
-        driver: this.options.driver ?? 'persistBeforeSend',
+        driver: this.options.driver ?? 'appendsBeforePersist',
         durableMachine: this.profile.durableMachine,
         compactEvery: this.profile.compactEvery,
       },
