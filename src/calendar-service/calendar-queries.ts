@@ -16,10 +16,10 @@ import type { KeyspaceReader } from '../office/keyspace-transaction.js'
 import type { OfficeCalendarSettings } from './calendar-apply-context.js'
 import type { AgendaResult, ConflictReportResult, FreeBusyUser, SuggestionView, SuggestResult } from './calendar-api.js'
 import type { UserRecord } from './calendar-records.js'
-import { eventsOverlapping, listEvents, listHolds } from './calendar-store.js'
+import { eventsOverlapping, listEvents, listHolds, type BulkKeyspaceReader } from './calendar-store.js'
 import { occurrenceView } from './calendar-views.js'
 
-export async function agenda(reader: KeyspaceReader, user: UserRecord, window: Interval): Promise<AgendaResult> {
+export async function agenda(reader: BulkKeyspaceReader, user: UserRecord, window: Interval): Promise<AgendaResult> {
   const stored = await eventsOverlapping(reader, user.id, window.start, window.end)
   const events = stored
     .flatMap((s) => expandEvent(s.event, window).map((o) => ({ o, view: occurrenceView(s, o) })))
@@ -29,7 +29,7 @@ export async function agenda(reader: KeyspaceReader, user: UserRecord, window: I
 }
 
 /** Busy time includes live holds; `nowMs` decides which holds are live (a read, so a local clock is fine). */
-export async function freeBusy(reader: KeyspaceReader, user: UserRecord, window: Interval, office: OfficeCalendarSettings, nowMs: number): Promise<FreeBusyUser> {
+export async function freeBusy(reader: BulkKeyspaceReader, user: UserRecord, window: Interval, office: OfficeCalendarSettings, nowMs: number): Promise<FreeBusyUser> {
   const events = (await eventsOverlapping(reader, user.id, window.start, window.end)).map((s) => s.event)
   const { busy, tentative } = busyIntervals(events, window)
   const held = (await listHolds(reader, user.id)).filter((h) => h.leaseExpiresMs > nowMs).flatMap((h) => h.intervals)

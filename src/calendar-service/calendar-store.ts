@@ -31,14 +31,22 @@ export async function listEvents(reader: KeyspaceReader, user: string): Promise<
   return (await reader.range({ prefix: calendarKeys.events(user) })).map(([, bytes]) => eventCodec.decode(bytes))
 }
 
-/** The events of `user` whose span overlaps [startMs, endMs): only these are decoded and expanded. */
-export async function eventsOverlapping(reader: KeyspaceReader, user: string, startMs: number, endMs: number): Promise<StoredEvent[]> {
+/** A reader that can fetch many keys in one storage round trip (the committed store can). */
+export interface BulkKeyspaceReader extends KeyspaceReader {
+  getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>>
+}
+
+/**
+ * The events of `user` whose span overlaps [startMs, endMs): only these are decoded and expanded.
+ * With a bulk reader they are fetched in one round trip instead of one per event.
+ */
+export async function eventsOverlapping(reader: KeyspaceReader | BulkKeyspaceReader, user: string, startMs: number, endMs: number): Promise<StoredEvent[]> {
   const prefix = calendarKeys.spans(user)
   const candidates = (await reader.range({ prefix }))
     .filter(([, bytes]) => spanOverlaps(spanCodec.decode(bytes), startMs, endMs))
-    .map(([key]) => keySuffix(key, prefix))
-  const events = await Promise.all(candidates.map((id) => readEvent(reader, user, id)))
-  return events.filter((e): e is StoredEvent => e !== null)
+    .map(([key]) => calendarKeys.event(user, keySuffix(key, prefix)))
+  const values = 'getMany' in reader ? await reader.getMany(candidates) : await Promise.all(candidates.map((key) => reader.get(key)))
+  return values.filter((bytes): bytes is Uint8Array => bytes !== undefined).map((bytes) => eventCodec.decode(bytes))
 }
 
 function spanOverlaps(span: EventSpan, startMs: number, endMs: number): boolean {

@@ -9,15 +9,14 @@ import type { CalendarCommand, CalendarResult } from '../calendar-service/calend
 import { agenda, attendeeCalendar, freeBusy, reportConflicts, suggest } from '../calendar-service/calendar-queries.js'
 import type { UserRecord } from '../calendar-service/calendar-records.js'
 import { instantOf, resolveEventSpec, resolveMeetingSpec, resolveUserSpec, resolveWindow, wallTimeOf } from '../calendar-service/calendar-request-resolution.js'
-import { listEvents, listUsers, notificationsAfter, readMeeting, readUser } from '../calendar-service/calendar-store.js'
+import { listEvents, listUsers, notificationsAfter, readMeeting, readUser, type BulkKeyspaceReader } from '../calendar-service/calendar-store.js'
 import { bookingResult, meetingView, storedEventView, userView } from '../calendar-service/calendar-views.js'
-import type { KeyspaceReader } from '../office/keyspace-transaction.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
 import type { NotificationWaiters } from './notification-waiters.js'
 
 export interface CalendarMethodDeps {
-  readonly store: KeyspaceReader
+  readonly store: BulkKeyspaceReader
   readonly office: OfficeCalendarSettings
   readonly waiters: NotificationWaiters
   readonly propose: (command: CalendarCommand, ctx: RequestContext) => Promise<CalendarResult>
@@ -33,6 +32,19 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
   const { store, office } = deps
   const user = async (id: string, field = 'user'): Promise<UserRecord> =>
     (await readUser(store, id)) ?? notFound(`${field}: user "${id}" is not in office ${office.officeId}`)
+  /**
+   * A mutation's boundary reads this replica's applied state, which may lag the leader (a follower,
+   * or a leader that has not applied everything yet): before answering "not found", catch up.
+   */
+  const fresh = async <T>(ctx: RequestContext, look: () => Promise<T | null>): Promise<T | null> => {
+    const found = await look()
+    if (found !== null) return found
+    await deps.readBarrier(false, ctx)
+    return look()
+  }
+  const userForWrite = async (id: string, field: string, ctx: RequestContext): Promise<UserRecord> =>
+    (await fresh(ctx, () => readUser(store, id))) ?? notFound(`${field}: user "${id}" is not in office ${office.officeId}`)
+  const meetingForWrite = async (id: string, ctx: RequestContext) => (await fresh(ctx, () => readMeeting(store, id))) ?? notFound(`id: meeting "${id}" does not exist`)
   const calendar = async (command: CalendarCommand, ctx: RequestContext) => deps.propose(command, ctx)
   const read = (stale: boolean | undefined, ctx: RequestContext) => deps.readBarrier(stale === true, ctx)
 
@@ -54,12 +66,12 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       return { users: (await listUsers(store)).map((u) => userView(u, office)) }
     }))
     .method('event.add', s['event.add'], boundary(async (p, ctx) => {
-      const owner = await user(p.user)
+      const owner = await userForWrite(p.user, 'user', ctx)
       const result = expectKind(await calendar({ kind: 'event.add', user: owner.id, event: resolveEventSpec(p, owner.schedule.zone) }, ctx), 'event')
       return { id: result.eventId, user: result.user, version: result.version, calendarVersion: result.calendarVersion }
     }))
     .method('event.update', s['event.update'], boundary(async (p, ctx) => {
-      const owner = await user(p.user)
+      const owner = await userForWrite(p.user, 'user', ctx)
       const command: CalendarCommand = { kind: 'event.update', user: owner.id, eventId: p.eventId, event: resolveEventSpec(p, owner.schedule.zone), expectedVersion: p.expectedVersion ?? null }
       const result = expectKind(await calendar(command, ctx), 'event')
       return { id: result.eventId, user: result.user, version: result.version, calendarVersion: result.calendarVersion }
@@ -74,13 +86,13 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       return { user: owner.id, events: (await listEvents(store, owner.id)).map(storedEventView) }
     }))
     .method('meeting.book', s['meeting.book'], boundary(async (p, ctx) => {
-      const organizer = await user(p.organizer, 'organizer')
-      await requireLocal(store, office, p.attendees, p.optional ?? [])
+      const organizer = await userForWrite(p.organizer, 'organizer', ctx)
+      await requireLocal((id) => fresh(ctx, () => readUser(store, id)), office, p.attendees, p.optional ?? [])
       const command: CalendarCommand = { kind: 'meeting.book', meeting: resolveMeetingSpec(p, organizer.schedule.zone), override: p.override === true }
       return bookingResult(expectKind(await calendar(command, ctx), 'booking').outcome)
     }))
     .method('meeting.update', s['meeting.update'], boundary(async (p, ctx) => {
-      const current = (await readMeeting(store, p.id)) ?? notFound(`id: meeting "${p.id}" does not exist`)
+      const current = await meetingForWrite(p.id, ctx)
       const zone = p.tz ?? current.zone
       const command: CalendarCommand = {
         kind: 'meeting.update',
@@ -98,7 +110,7 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       return bookingResult(expectKind(await calendar(command, ctx), 'booking').outcome)
     }))
     .method('meeting.cancel', s['meeting.cancel'], boundary(async (p, ctx) => {
-      const occurrenceStartMs = p.occurrence === undefined ? null : instantOf(p.occurrence, (await readMeeting(store, p.id))?.zone ?? 'UTC', 'occurrence')
+      const occurrenceStartMs = p.occurrence === undefined ? null : instantOf(p.occurrence, (await meetingForWrite(p.id, ctx)).zone, 'occurrence')
       const result = expectKind(await calendar({ kind: 'meeting.cancel', meetingId: p.id, occurrenceStartMs, expectedVersion: p.expectedVersion ?? null }, ctx), 'meeting')
       return {
         id: result.meeting.id,
@@ -131,7 +143,7 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       await read(false, ctx)
       const optional = p.optional ?? []
       const organizer = await user(p.organizer, 'organizer')
-      await requireLocal(store, office, p.attendees, optional)
+      await requireLocal((id) => readUser(store, id), office, p.attendees, optional)
       const people = [organizer, ...(await Promise.all([...p.attendees, ...optional].map((id) => user(id, 'attendees'))))]
       const calendars = await Promise.all(people.map((u) => attendeeCalendar(store, u, office)))
       const window = resolveWindow(p.from, p.to, p.tz ?? organizer.schedule.zone)
@@ -144,7 +156,7 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       await read(false, ctx)
       const optional = p.optional ?? []
       const organizer = await user(p.organizer, 'organizer')
-      await requireLocal(store, office, p.attendees, optional)
+      await requireLocal((id) => readUser(store, id), office, p.attendees, optional)
       const people = [organizer, ...(await Promise.all([...p.attendees, ...optional].map((id) => user(id, 'attendees'))))]
       const calendars = await Promise.all(people.map((u) => attendeeCalendar(store, u, office)))
       const startMs = instantOf(p.start, p.tz ?? organizer.schedule.zone, 'start')
@@ -168,11 +180,11 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
 }
 
 /** Attendees of other offices need the cross-office protocol; say so instead of "not found". */
-async function requireLocal(store: KeyspaceReader, office: OfficeCalendarSettings, required: readonly string[], optional: readonly string[]): Promise<void> {
+async function requireLocal(lookUp: (id: string) => Promise<UserRecord | null>, office: OfficeCalendarSettings, required: readonly string[], optional: readonly string[]): Promise<void> {
   const lists: Array<[string, readonly string[]]> = [['attendees', required], ['optional', optional]]
   for (const [field, ids] of lists) {
     for (const [i, id] of ids.entries()) {
-      if ((await readUser(store, id)) === null) {
+      if ((await lookUp(id)) === null) {
         throw RpcError.of('NOT_FOUND', `${field}[${i}]: user "${id}" is not in office ${office.officeId}; attendees in other offices need cross-office booking (not yet supported)`)
       }
     }
