@@ -58,6 +58,9 @@ export class ChaosRunAborted extends Error {
 
 const CLIENT_CALL_TIMEOUT_MS = 5000
 const CLIENT_ATTEMPT_TIMEOUT_MS = 1000
+const CRASH_LOG_LINES = 8
+const CHECK_BUDGET_MS = 60_000
+const MIN_KEY_CHECK_MS = 100
 
 export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
   for (const kind of options.faults) {
@@ -70,6 +73,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
   const random = new SeededRandom(options.seed)
 
   const crashes: string[] = []
+  let started: ClusterUnderTest | null = null
   progress(`booting ${options.offices.map((o) => `${o.id}×${o.replicas}`).join(' + ')} behind fault proxies`)
   const cluster = await ClusterUnderTest.start({
     launcher: options.launcher,
@@ -80,14 +84,18 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     clock: { now },
     log,
     onUnexpectedExit: (node, description) => {
-      crashes.push(`replica ${node} exited on its own (${description})`)
+      // The replica's last words say why it died.
+      const lastLines = (started?.cluster.logs ?? []).filter((line) => line.startsWith(`[${node}] `)).slice(-CRASH_LOG_LINES)
+      crashes.push(`replica ${node} exited on its own (${description}); its last log lines: ${lastLines.join(' | ')}`)
       progress(`replica ${node} exited on its own (${description})`)
     },
   })
+  started = cluster
   const clients: Array<ClusterClient<OfficeMethods>> = []
   const config = cluster.cluster.config
   const sampler = new StatusSampler(config, now)
   const officeIds = cluster.topology.offices.map((office) => office.id)
+  const keysPerOffice = options.keysPerOffice ?? 200
   const workload = new KvWorkload({
     offices: officeIds,
     clientFor: (office) => {
@@ -96,10 +104,11 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
       return client
     },
     clientsPerOffice: options.clientsPerOffice ?? 8,
-    keysPerOffice: options.keysPerOffice ?? 200,
+    keysPerOffice,
     random: new SeededRandom(options.seed + 1),
     now,
-    perKeyCheckLimitMs: 5000,
+    // The whole search shares one budget, so the run stays bounded however tangled the histories.
+    perKeyCheckLimitMs: Math.max(MIN_KEY_CHECK_MS, CHECK_BUDGET_MS / (officeIds.length * keysPerOffice)),
   })
   const schedule = generateFaultSchedule({ seed: options.seed, durationS: options.durationS, kinds: options.faults, topology: cluster.topology })
   let startMs = now()

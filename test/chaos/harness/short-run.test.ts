@@ -1,0 +1,36 @@
+/**
+ * A short chaos run through the real CLI: 2 offices × 3 replica processes behind fault proxies,
+ * 60 s of KV workload under a fixed seed's schedule of every supported fault kind (seed 1 draws
+ * all five, eight of them aimed at leaders). The run must pass every check it exercised, have
+ * injected faults and acknowledged work, print the contract's JSON, and leave nothing running.
+ */
+import t from 'tap'
+import { runDms } from '../../integration/run-dms.js'
+
+t.setTimeout(290_000)
+
+t.test('dms chaos --seed 1 --duration 60 passes with faults injected', async (t) => {
+  const run = await runDms(['chaos', '--seed', '1', '--duration', '60', '--faults', 'kill,pause,partition,delay,duplicate', '--json'], 280_000)
+  const stderrTail = run.stderr.split('\n').slice(-30).join('\n')
+  t.equal(run.code, 0, `exit code 0; stderr tail:\n${stderrTail}`)
+  const report = JSON.parse(run.stdout) as {
+    seed: number
+    durationS: number
+    faults: Array<{ kind: string; target: string; atS: number; recoveredAfterS: number | null }>
+    ops: { attempted: number; acknowledged: number; failed: number; indeterminate: number }
+    checks: Record<string, boolean | number>
+    exercised: string[]
+    ok: boolean
+  }
+  t.equal(report.seed, 1)
+  t.equal(report.durationS, 60)
+  t.equal(report.ok, true, `ok; problems: ${JSON.stringify((report as { problems?: unknown }).problems)}`)
+  for (const check of ['linearizable', 'lostAcknowledgedWrites', 'doubleBookings', 'atomicityViolations', 'staleTokenWritesAccepted', 'missedNotifications']) {
+    t.ok(check in report.checks, `contract check ${check} is reported`)
+  }
+  t.same(report.exercised, ['linearizable', 'lostAcknowledgedWrites', 'multipleLeadersInATerm', 'divergentReplicas', 'quiesced', 'replicaCrashes'], 'only checks with evidence are listed as exercised')
+  t.ok(report.faults.length >= 10, `faults were injected (${report.faults.length})`)
+  t.same([...new Set(report.faults.map((fault) => fault.kind))].sort(), ['delay', 'duplicate', 'kill', 'partition', 'pause'], 'every supported fault kind was injected')
+  t.ok(report.ops.acknowledged >= 1000, `operations were acknowledged (${report.ops.acknowledged} of ${report.ops.attempted})`)
+  t.equal(report.ops.attempted, report.ops.acknowledged + report.ops.failed + report.ops.indeterminate, 'every attempt has one outcome')
+})
