@@ -149,3 +149,29 @@ t.test('a burst of refusals for the same gap makes the leader resend once, not o
   const fromGap = [16, 32, 48, 64].filter((offset) => offset < size)
   t.same(resent.map((m) => m.type === 'snapshot' && m.offset), fromGap, 'one resend of the window from the gap')
 })
+
+t.test('a transfer in progress finishes with its snapshot even if the leader compacts again', async (t) => {
+  const c = laggingFollower()
+  c.heal()
+  const chunks: SnapshotChunkRequest[] = []
+  c.afterPersist = (id, rd) => {
+    for (const m of rd.messages) if (m.type === 'snapshot' && m.to === 'c') chunks.push(m)
+  }
+  c.tick('a', 2)
+  for (let round = 0; round < 20 && chunks.length === 0; round++) {
+    c.processAll()
+    for (const m of c.take(() => true)) if (m.to !== 'c' || m.type !== 'snapshot') c.deliver(m)
+  }
+  t.ok(chunks.length > 0, 'the transfer started (its first chunks were lost)')
+  c.propose('a', 'more')
+  c.stabilize()
+  c.compact('a')
+  t.equal(c.store('a').snapshot?.meta.index, 8, 'the leader compacted again')
+  const lost = chunks.length
+  c.tickAll(20)
+  const resent = chunks.slice(lost)
+  const firstDone = resent.findIndex((m) => m.done)
+  t.ok(firstDone >= 0)
+  t.ok(resent.slice(0, firstDone + 1).every((m) => m.meta.index === 7), 'the resends kept snapshot 7 to the end')
+  t.equal(c.node('c').status().applied, c.node('a').status().applied, 'c caught up')
+})
