@@ -83,13 +83,15 @@ export class RaftLogStore implements RaftStorage {
           `${this.lastIndex}: the stores do not belong together`,
       )
     }
-    // Commit-only hard states are written unsynced (see mustSync), so after an OS crash the stored
-    // commit may lag what the state machine applied; whatever was applied had been committed.
-    const hardState = { ...this.stored, commit: Math.max(this.stored.commit, bootstrap.applied) }
+    // Commit-only hard states are not written (see onlyMovesCommit), so the stored commit may lag
+    // what the state machine applied or a snapshot covers; whatever those hold had been committed.
+    const hardState = { ...this.stored, commit: Math.max(this.stored.commit, bootstrap.applied, this.snapshotIndex) }
     return { hardState, snapshot, entries, applied: bootstrap.applied, conf: bootstrap.conf }
   }
 
   async persist(batch: PersistBatch): Promise<void> {
+    // A batch that only moves the commit index is not written at all (see `onlyMovesCommit`).
+    if (this.onlyMovesCommit(batch)) return
     const plan = this.planLayout(batch)
     const ops = this.db.root.batch()
     if (batch.snapshot !== null) {
@@ -111,22 +113,28 @@ export class RaftLogStore implements RaftStorage {
       await ops.close()
       return
     }
-    await ops.write({ sync: this.mustSync(batch) })
+    await ops.write({ sync: true })
     if (batch.hardState !== null) this.stored = batch.hardState
     this.snapshotIndex = plan.snapshotIndex
     this.lastIndex = plan.lastIndex
   }
 
   /**
-   * A batch that only moves the commit index need not reach the disk before anyone acts on it: a
-   * commit index lost in a crash is learned again from the leader (or recomputed by a new one), and
-   * LevelDB keeps writes in order, so it is never older than the effects applied after it. Entries,
-   * a snapshot, and a new term or vote are promises made to other replicas: those are synced.
+   * A batch that only moves the commit index need not be written: Raft does not need the commit
+   * index to be durable (a restarted replica learns it again from the leader, and a new leader
+   * recomputes it), and `load` raises the stored one to what the state machine applied. It is
+   * stored, synced, with the next batch that carries entries, a snapshot, or a new term or vote.
+   * Skipping it saves a trip through LevelDB's thread pool on every commit, the leader's included.
    */
-  private mustSync(batch: PersistBatch): boolean {
-    if (batch.snapshot !== null || batch.entries.length > 0) return true
+  private onlyMovesCommit(batch: PersistBatch): boolean {
     const next = batch.hardState
-    return next !== null && (next.term !== this.stored.term || next.vote !== this.stored.vote)
+    return (
+      batch.snapshot === null &&
+      batch.entries.length === 0 &&
+      next !== null &&
+      next.term === this.stored.term &&
+      next.vote === this.stored.vote
+    )
   }
 
   /** Where the log will start and end after `batch`, checked before anything is written. */
