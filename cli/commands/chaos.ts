@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander'
 import type { EphemeralOffice } from '../../src/cluster/ephemeral-cluster.js'
 import { currentDmsLauncher } from '../../src/cluster/replica-process.js'
 import { parseFaultKinds, type FaultKind } from '../../src/chaos/fault-schedule.js'
-import { ChaosRunAborted, DEFAULT_FAULTS, runChaos } from '../../src/chaos/harness/chaos-run.js'
+import { ChaosRunAborted, DEFAULT_FAULTS, runChaos, WORKLOAD_NAMES, type WorkloadName } from '../../src/chaos/harness/chaos-run.js'
 import type { ChaosReport } from '../../src/chaos/harness/chaos-report.js'
 import type { OfficeLatency } from '../../src/chaos/proxy-network.js'
 import { oneWayDelayMs } from '../../src/config/cluster-topology.js'
@@ -17,6 +17,7 @@ interface ChaosOptions {
   readonly duration: number
   readonly seed?: number
   readonly faults: readonly FaultKind[]
+  readonly workloads: readonly WorkloadName[]
   readonly offices?: number
   readonly replicas: number
   readonly clients: number
@@ -41,6 +42,7 @@ export function registerChaosCommand(program: Command): void {
     .option('--duration <s>', 'seconds of workload under faults', parsePositiveInteger('--duration', 24 * 3600), 60)
     .option('--seed <n>', 'seed of the fault schedule and the workload (default: random, printed in the report)', parseNonNegativeInteger('--seed'))
     .option('--faults <kinds>', `comma-separated fault kinds (default: ${DEFAULT_FAULTS.join(',')})`, parseFaults, DEFAULT_FAULTS)
+    .option('--workloads <names>', `comma-separated workloads: ${WORKLOAD_NAMES.join(', ')}`, parseWorkloads, [...WORKLOAD_NAMES])
     .option('--offices <n>', `offices to boot without --config (default 2, at most ${OFFICE_NAMES.length})`, parsePositiveInteger('--offices', OFFICE_NAMES.length))
     .option('--replicas <n>', 'replicas per office without --config', parsePositiveInteger('--replicas', 9), 3)
     .option('--clients <n>', 'concurrent KV clients per office', parsePositiveInteger('--clients', 256), 8)
@@ -61,6 +63,7 @@ export function registerChaosCommand(program: Command): void {
           seed,
           durationS: options.duration,
           faults: options.faults,
+          workloads: options.workloads,
           clientsPerOffice: options.clients,
           keysPerOffice: options.keys,
           ...(tickMs === undefined ? {} : { tickMs }),
@@ -85,6 +88,16 @@ export function registerChaosCommand(program: Command): void {
         process.off('SIGTERM', interrupt)
       }
     })
+}
+
+function parseWorkloads(text: string): WorkloadName[] {
+  const names = text.split(',').map((name) => name.trim()).filter((name) => name.length > 0)
+  if (names.length === 0) throw new InvalidArgumentError(`--workloads: "${text}" names no workload`)
+  return names.map((name) => {
+    const known = WORKLOAD_NAMES.find((workload) => workload === name)
+    if (known === undefined) throw new InvalidArgumentError(`--workloads: unknown workload "${name}" (known: ${WORKLOAD_NAMES.join(', ')})`)
+    return known
+  })
 }
 
 function parseFaults(text: string): FaultKind[] {
@@ -118,7 +131,7 @@ async function clusterShape(options: ChaosOptions): Promise<{ offices: Ephemeral
 
 function replayCommand(options: ChaosOptions, seed: number): string {
   const shape = options.config !== undefined ? `--config ${options.config}` : `--offices ${options.offices ?? 2} --replicas ${options.replicas}`
-  return `dms chaos ${shape} --duration ${options.duration} --seed ${seed} --faults ${options.faults.join(',')} --clients ${options.clients} --keys ${options.keys}`
+  return `dms chaos ${shape} --duration ${options.duration} --seed ${seed} --faults ${options.faults.join(',')} --workloads ${options.workloads.join(',')} --clients ${options.clients} --keys ${options.keys}`
 }
 
 function readableReport(report: ChaosReport): string {
@@ -141,7 +154,9 @@ function readableReport(report: ChaosReport): string {
   )
   return [
     `chaos run, seed ${report.seed}, ${report.durationS}s, offices ${report.offices.map((o) => `${o.id}(${o.replicas.length})`).join(' ')}, faults ${report.faultKinds.join(',')}`,
-    `ops: ${report.ops.attempted} attempted, ${report.ops.acknowledged} acknowledged, ${report.ops.failed} failed, ${report.ops.indeterminate} indeterminate`,
+    ...Object.entries(report.opsByWorkload).map(
+      ([name, ops]) => `${name} ops: ${ops.attempted} attempted, ${ops.acknowledged} acknowledged, ${ops.failed} failed, ${ops.indeterminate} indeterminate`,
+    ),
     '',
     formatTable(['check', 'value', 'verdict'], checkRows),
     lin === null ? '' : `linearizability: ${lin.keys} keys, ${lin.violatedKeys} violated, ${lin.unknownKeys} unknown (out of search budget)`,

@@ -26,6 +26,8 @@ export interface ChaosReport {
   /** Scheduled faults not injected, and why (e.g. the leader they targeted was already down). */
   readonly skippedFaults: ReadonlyArray<{ readonly kind: string; readonly target: string; readonly atS: number; readonly reason: string }>
   readonly ops: OpCounts
+  /** The same counts per workload. */
+  readonly opsByWorkload: Readonly<Record<string, OpCounts>>
   readonly checks: CheckResults
   /** The checks some workload produced evidence for; the others report neutral values only. */
   readonly exercised: readonly CheckName[]
@@ -45,6 +47,7 @@ export interface ReportInputs {
   readonly workloads: readonly string[]
   readonly faults: readonly FaultRecord[]
   readonly ops: OpCounts
+  readonly opsByWorkload: Readonly<Record<string, OpCounts>>
   readonly completions: ReadonlyArray<AcknowledgedWrite & { readonly write: boolean }>
   readonly findings: readonly CheckFindings[]
   /** Clock reading (ms) when the workload and the fault schedule started. */
@@ -79,6 +82,7 @@ export function buildChaosReport(inputs: ReportInputs): ChaosReport {
       })),
     skippedFaults: inputs.faults.flatMap((fault) => (fault.skipped === null ? [] : [{ kind: fault.kind, target: fault.target, atS: fault.atS, reason: fault.skipped }])),
     ops: inputs.ops,
+    opsByWorkload: inputs.opsByWorkload,
     checks,
     exercised,
     linearizability,

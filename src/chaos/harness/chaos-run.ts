@@ -16,6 +16,8 @@ import type { CheckFindings } from './chaos-checks.js'
 import { buildChaosReport, type ChaosReport } from './chaos-report.js'
 import { ClusterUnderTest } from './cluster-under-test.js'
 import { KvWorkload } from './kv-workload.js'
+import { BookingWorkload } from './booking-workload.js'
+import type { ChaosWorkload, OpCounts } from './chaos-workload.js'
 import { checkLeaderUniqueness } from './leader-uniqueness-check.js'
 import { Nemesis } from './nemesis.js'
 import { waitForQuiescence } from './quiescence.js'
@@ -29,6 +31,9 @@ export const UNSUPPORTED_FAULTS: Readonly<Partial<Record<FaultKind, string>>> = 
   'data-loss': 'rejoining a wiped replica as a new member is not driven by the harness yet',
 }
 
+export const WORKLOAD_NAMES = ['kv', 'bookings'] as const
+export type WorkloadName = (typeof WORKLOAD_NAMES)[number]
+
 export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'delay', 'duplicate']
 
 export interface ChaosRunOptions {
@@ -37,6 +42,7 @@ export interface ChaosRunOptions {
   readonly seed: number
   readonly durationS: number
   readonly faults: readonly FaultKind[]
+  readonly workloads: readonly WorkloadName[]
   readonly clientsPerOffice?: number
   readonly keysPerOffice?: number
   readonly tickMs?: number
@@ -96,20 +102,34 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
   const sampler = new StatusSampler(config, now)
   const officeIds = cluster.topology.offices.map((office) => office.id)
   const keysPerOffice = options.keysPerOffice ?? 200
-  const workload = new KvWorkload({
+  const clientFor = (office: string) => {
+    const client = ClusterClient.forOffice<OfficeMethods>(config, office, { callTimeoutMs: CLIENT_CALL_TIMEOUT_MS, attemptTimeoutMs: CLIENT_ATTEMPT_TIMEOUT_MS })
+    clients.push(client)
+    return client
+  }
+  const workloads: ChaosWorkload[] = []
+  if (options.workloads.includes('kv')) workloads.push(new KvWorkload({
     offices: officeIds,
-    clientFor: (office) => {
-      const client = ClusterClient.forOffice<OfficeMethods>(config, office, { callTimeoutMs: CLIENT_CALL_TIMEOUT_MS, attemptTimeoutMs: CLIENT_ATTEMPT_TIMEOUT_MS })
-      clients.push(client)
-      return client
-    },
+    clientFor,
     clientsPerOffice: options.clientsPerOffice ?? 8,
     keysPerOffice,
     random: new SeededRandom(options.seed + 1),
     now,
     // The whole search shares one budget, so the run stays bounded however tangled the histories.
     perKeyCheckLimitMs: Math.max(MIN_KEY_CHECK_MS, CHECK_BUDGET_MS / (officeIds.length * keysPerOffice)),
-  })
+  }))
+  const bookings = options.workloads.includes('bookings')
+    ? new BookingWorkload({
+        offices: options.offices.map((office) => ({ id: office.id, timeZone: office.timeZone })),
+        clientFor,
+        organizersPerOffice: 2,
+        peoplePerOffice: 6,
+        random: new SeededRandom(options.seed + 2),
+        now,
+      })
+    : null
+  if (bookings !== null) workloads.push(bookings)
+  const forEachWorkload = (action: (workload: ChaosWorkload) => Promise<void>) => Promise.all(workloads.map(action))
   const schedule = generateFaultSchedule({ seed: options.seed, durationS: options.durationS, kinds: options.faults, topology: cluster.topology })
   let startMs = now()
   const nemesis = new Nemesis({ cluster, schedule, leaderOf: (office) => sampler.leaderOf(office), elapsedS: () => (now() - startMs) / 1000, onAction: progress })
@@ -130,17 +150,18 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
 
   const run = async (): Promise<ChaosReport> => {
     for (const office of officeIds) await cluster.cluster.waitForLeader(office, { timeoutMs: (options.bootBudgetS ?? 60) * 1000 })
+    await bookings?.prepare()
     progress(`leaders elected; ${options.durationS}s of workload under ${schedule.length} scheduled fault(s), seed ${options.seed}`)
     sampler.start()
     startMs = now()
-    workload.start()
+    for (const workload of workloads) workload.start()
     nemesis.start()
     await new Promise((resolve) => setTimeout(resolve, options.durationS * 1000))
     await nemesis.healAll()
-    await workload.stop()
+    await forEachWorkload((workload) => workload.stop())
     progress('healed; waiting for the cluster to quiesce')
     const quiescence = await waitForQuiescence(config, (options.settleBudgetS ?? 60) * 1000)
-    if (quiescence.quiesced) await workload.settle()
+    if (quiescence.quiesced) await forEachWorkload((workload) => workload.settle())
     await sampler.stop()
     await sampler.sampleOnce()
     progress('checking')
@@ -149,17 +170,18 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
       { replicaCrashes: crashes.length, problems: crashes },
       checkLeaderUniqueness(sampler.leaderObservations()),
       quiescence.quiesced ? checkReplicaStates(await readReplicaStates(config)) : {},
-      await workload.check(),
+      ...(await Promise.all(workloads.map((workload) => workload.check()))),
     ]
     return buildChaosReport({
       seed: options.seed,
       durationS: options.durationS,
       offices: cluster.topology.offices.map((office) => ({ id: office.id, replicas: office.members })),
       faultKinds: options.faults,
-      workloads: [workload.name],
+      workloads: workloads.map((workload) => workload.name),
       faults: nemesis.records,
-      ops: workload.counts(),
-      completions: workload.completions(),
+      ops: sumCounts(workloads.map((workload) => workload.counts())),
+      opsByWorkload: Object.fromEntries(workloads.map((workload) => [workload.name, workload.counts()])),
+      completions: workloads.flatMap((workload) => workload.completions()),
       findings,
       startMs,
       replay: options.replay,
@@ -171,9 +193,21 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     return await Promise.race([run(), interrupted])
   } finally {
     // Clients stop issuing before the cluster goes, so none spins on a closed connection.
-    const workloadStopped = workload.stop()
+    const workloadStopped = forEachWorkload((workload) => workload.stop())
     const samplerStopped = sampler.stop()
     await teardown()
     await Promise.all([workloadStopped, samplerStopped])
   }
+}
+
+function sumCounts(all: readonly OpCounts[]): OpCounts {
+  return all.reduce(
+    (sum, counts) => ({
+      attempted: sum.attempted + counts.attempted,
+      acknowledged: sum.acknowledged + counts.acknowledged,
+      failed: sum.failed + counts.failed,
+      indeterminate: sum.indeterminate + counts.indeterminate,
+    }),
+    { attempted: 0, acknowledged: 0, failed: 0, indeterminate: 0 },
+  )
 }

@@ -8,6 +8,7 @@
 import t from 'tap'
 import type { KvHistoryOp } from '../../../src/chaos/linearizability/kv-history.js'
 import { SeededRandom } from '../../../src/chaos/seeded-random.js'
+import { checkBookings } from '../../../src/chaos/harness/booking-checks.js'
 import { checksPass, combineFindings } from '../../../src/chaos/harness/chaos-checks.js'
 import { buildChaosReport } from '../../../src/chaos/harness/chaos-report.js'
 import { checkOfficeHistories } from '../../../src/chaos/harness/kv-linearizability-check.js'
@@ -103,6 +104,25 @@ t.test('replicas must hold identical state', async (t) => {
   t.equal(checkReplicaStates([state('nyc-1', 'A'), state('nyc-2', null), state('nyc-3', 'A')]).divergentReplicas, 1, 'an unreadable replica counts')
 })
 
+t.test('bookings: overlapping confirmed meetings and lost bookings are caught', async (t) => {
+  const hour = 3_600_000
+  const meeting = (meetingId: string, startH: number, hours = 1) => ({ meetingId, startMs: startH * hour, endMs: (startH + hours) * hour })
+  const booked = [
+    { id: 'mtg-nyc-1', participants: ['ann', 'bob'] },
+    { id: 'mtg-nyc-2', participants: ['ann'] },
+  ]
+  const clean = checkBookings(new Map([['ann', [meeting('mtg-nyc-1', 9), meeting('mtg-nyc-2', 10)]], ['bob', [meeting('mtg-nyc-1', 9)]]]), booked)
+  t.equal(clean.doubleBookings, 0, 'back-to-back meetings do not overlap')
+  t.equal(clean.lostAcknowledgedWrites, 0)
+  const overlapping = checkBookings(new Map([['ann', [meeting('mtg-nyc-1', 9), meeting('mtg-nyc-2', 9.5)]], ['bob', [meeting('mtg-nyc-1', 9)]]]), booked)
+  t.equal(overlapping.doubleBookings, 1)
+  t.match(overlapping.problems?.[0], /ann is double-booked: mtg-nyc-1 and mtg-nyc-2/)
+  const twice = checkBookings(new Map([['ann', [meeting('mtg-nyc-1', 9), meeting('mtg-nyc-1', 9), meeting('mtg-nyc-2', 10)]], ['bob', [meeting('mtg-nyc-1', 9)]]]), booked)
+  t.equal(twice.doubleBookings, 1, 'a meeting applied twice shows as an overlap with itself')
+  const lost = checkBookings(new Map([['ann', [meeting('mtg-nyc-1', 9)]], ['bob', []]]), booked)
+  t.equal(lost.lostAcknowledgedWrites, 2, "mtg-nyc-1 missing from bob's agenda, mtg-nyc-2 from ann's")
+})
+
 t.test('unexercised checks report neutral values and stay out of "exercised"; any failure fails the run', async (t) => {
   const clean = combineFindings([{ linearizable: true, lostAcknowledgedWrites: 0 }, { quiesced: true }])
   t.same(clean.exercised, ['linearizable', 'lostAcknowledgedWrites', 'quiesced'])
@@ -127,6 +147,7 @@ t.test('report: recovery is measured from the heal to the first later write in e
       { kind: 'pause', target: 'nyc-1', atS: 7, endS: null, offices: ['nyc'], skipped: 'the replica is already down' },
     ],
     ops: { attempted: 3, acknowledged: 3, failed: 0, indeterminate: 0 },
+    opsByWorkload: { kv: { attempted: 3, acknowledged: 3, failed: 0, indeterminate: 0 } },
     completions: [
       { office: 'nyc', returnedAtMs: 1000 + 3900, write: true },
       { office: 'nyc', returnedAtMs: 1000 + 4500, write: false },

@@ -28,7 +28,7 @@ t.test('dms chaos --seed 1 --duration 60 passes with faults injected', async (t)
   for (const check of ['linearizable', 'lostAcknowledgedWrites', 'doubleBookings', 'atomicityViolations', 'staleTokenWritesAccepted', 'missedNotifications']) {
     t.ok(check in report.checks, `contract check ${check} is reported`)
   }
-  t.same(report.exercised, ['linearizable', 'lostAcknowledgedWrites', 'multipleLeadersInATerm', 'divergentReplicas', 'quiesced', 'replicaCrashes'], 'only checks with evidence are listed as exercised')
+  t.same(report.exercised, ['linearizable', 'lostAcknowledgedWrites', 'doubleBookings', 'multipleLeadersInATerm', 'divergentReplicas', 'quiesced', 'replicaCrashes'], 'only checks with evidence are listed as exercised')
   t.ok(report.faults.length >= 10, `faults were injected (${report.faults.length})`)
   t.same([...new Set(report.faults.map((fault) => fault.kind))].sort(), ['delay', 'duplicate', 'kill', 'partition', 'pause'], 'every supported fault kind was injected')
   t.ok(report.ops.acknowledged >= 1000, `operations were acknowledged (${report.ops.acknowledged} of ${report.ops.attempted})`)
