@@ -13,7 +13,13 @@ export interface OfficeAttendance {
 }
 
 export type TxDecision =
-  | { readonly kind: 'commit'; readonly tokens: Readonly<Record<string, number>>; readonly leaseExpiresMs: number }
+  | {
+      readonly kind: 'commit'
+      readonly tokens: Readonly<Record<string, number>>
+      readonly leaseExpiresMs: number
+      /** What the yes votes reported anyway: optional attendees' conflicts, overridden ones. */
+      readonly warnings: readonly TimeConflict[]
+    }
   | { readonly kind: 'abort'; readonly reason: string; readonly conflicts: readonly TimeConflict[] }
 
 /** The coordinator's replicated transaction record (xo/tx/<id>). */

@@ -19,6 +19,11 @@ import { encodeMemberAddress, readMemberAddresses } from '../office/office-membe
 import { OfficeStateMachine } from '../office/office-state-machine.js'
 import { officeCalendarSettings } from '../calendar-service/office-calendar-settings.js'
 import { registerCalendarMethods } from './calendar-methods.js'
+import { ClusterClient } from '../client/cluster-client.js'
+import { officeClientUrls } from '../config/cluster-topology.js'
+import { DEFAULT_CROSS_OFFICE_TIMING, type CrossOfficeTiming } from '../cross-office/cross-office-deps.js'
+import { CrossOfficeService } from '../cross-office/cross-office-service.js'
+import type { CrossOfficeMethods } from '../cross-office/xoffice-api.js'
 import { NotificationWaiters } from './notification-waiters.js'
 import { clientUrl, peerUrl } from '../rpc/endpoint-urls.js'
 import { PeerTransport } from '../rpc/peer-transport.js'
@@ -45,6 +50,8 @@ export interface OfficeReplicaOptions {
    * the leader (which added it with `dms office add-replica`) to send it the log or a snapshot.
    */
   readonly join?: boolean
+  /** Cross-office (2PC) timeouts and lease; tests shorten them. */
+  readonly crossOffice?: Partial<CrossOfficeTiming>
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 10_000
@@ -58,6 +65,7 @@ export class OfficeReplica {
   private peerSignature = ''
   /** Where each current member listens, as of the last membership refresh. */
   private memberAddresses = new Map<string, { readonly host: string; readonly port: number }>()
+  private crossOffice: { readonly service: CrossOfficeService; readonly clients: Map<string, ClusterClient<CrossOfficeMethods>> } | null = null
 
   private constructor(
     readonly office: OfficeConfig,
@@ -129,6 +137,7 @@ export class OfficeReplica {
         readBarrier: (stale, ctx) => node.readBarrier(stale, ctx),
         now,
       })
+      node.startCrossOffice(options, now, logger)
       try {
         await listener.listen(replica.port, replica.host)
       } catch (error) {
@@ -176,6 +185,8 @@ export class OfficeReplica {
 
   async stop(): Promise<void> {
     if (this.peerRefresh !== null) clearInterval(this.peerRefresh)
+    this.crossOffice?.service.stop()
+    for (const client of this.crossOffice?.clients.values() ?? []) client.close()
     this.rpc.closeAll()
     await this.listener.close()
     this.transport.close()
@@ -208,6 +219,39 @@ export class OfficeReplica {
     this.peerSignature = signature
     this.transport.setPeers(peers)
     this.transport.start()
+  }
+
+  /** The 2PC coordinator and participant of this office, with clients to every office's group. */
+  private startCrossOffice(options: OfficeReplicaOptions, now: () => number, logger: RpcLogger): void {
+    const clients = new Map<string, ClusterClient<CrossOfficeMethods>>()
+    const service = new CrossOfficeService({
+      officeId: this.office.id,
+      offices: this.config.offices.map((o) => o.id),
+      store: this.machine.store,
+      propose: async (command, requestId, signal) => {
+        const ctx: RequestContext = { requestId, method: `xoffice/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
+        const result = await this.propose({ kind: 'xoffice', command }, ctx)
+        if (result.kind !== 'xoffice') throw RpcError.of('INTERNAL', `${ctx.method}: expected a cross-office result`)
+        return result.result
+      },
+      leaderTerm: () => {
+        const raft = this.driver.status()
+        return raft.role === 'leader' ? raft.term : null
+      },
+      office: (officeId) => {
+        let client = clients.get(officeId)
+        if (client === undefined) clients.set(officeId, (client = new ClusterClient<CrossOfficeMethods>({ endpoints: officeClientUrls(this.config, officeId) })))
+        return client
+      },
+      readBarrier: (ctx) => this.readBarrier(false, ctx),
+      timing: { ...DEFAULT_CROSS_OFFICE_TIMING, ...options.crossOffice },
+      now,
+      random: options.random ?? Math.random,
+      logger,
+    })
+    service.register(this.rpc)
+    service.start()
+    this.crossOffice = { service, clients }
   }
 
   private registerMethods(): void {

@@ -122,12 +122,12 @@ t.test('coordinator: begin names the transaction, the first decision wins, a lat
   const begin = (): XofficeCommand => ({ kind: 'tx.begin', meeting: { ...spec, required: ['lena'] }, participants, override: false, leaseMs: LEASE })
   const out = await machine.apply([
     x.entry(begin()),
-    x.entry({ kind: 'tx.decide', txId: 'mtg-nyc-1', decision: { kind: 'commit', tokens: { nyc: 5 }, leaseExpiresMs: AT + LEASE } }),
+    x.entry({ kind: 'tx.decide', txId: 'mtg-nyc-1', decision: { kind: 'commit', tokens: { nyc: 5 }, leaseExpiresMs: AT + LEASE, warnings: [] } }),
     x.entry(begin()),
-    x.entry({ kind: 'tx.decide', txId: 'mtg-nyc-3', decision: { kind: 'commit', tokens: { nyc: 5, lon: 8 }, leaseExpiresMs: AT + LEASE } }),
+    x.entry({ kind: 'tx.decide', txId: 'mtg-nyc-3', decision: { kind: 'commit', tokens: { nyc: 5, lon: 8 }, leaseExpiresMs: AT + LEASE, warnings: [] } }),
     x.entry({ kind: 'tx.decide', txId: 'mtg-nyc-3', decision: { kind: 'abort', reason: 'late', conflicts: [] } }),
     x.entry(begin()),
-    x.entry({ kind: 'tx.decide', txId: 'mtg-nyc-6', decision: { kind: 'commit', tokens: { nyc: 5, lon: 8 }, leaseExpiresMs: AT + 500 } }),
+    x.entry({ kind: 'tx.decide', txId: 'mtg-nyc-6', decision: { kind: 'commit', tokens: { nyc: 5, lon: 8 }, leaseExpiresMs: AT + 500, warnings: [] } }),
     x.entry({ kind: 'tx.finish', txId: 'mtg-nyc-3' }),
   ])
   t.match(xresult(out[0]), { kind: 'tx', tx: { id: 'mtg-nyc-1', phase: { kind: 'preparing' } } })

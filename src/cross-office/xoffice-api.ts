@@ -1,0 +1,99 @@
+/**
+ * The cross-office RPC methods of an office replica: the client's entry (xoffice.book, on the
+ * organizer's office) and the messages office leaders exchange during two-phase commit. Every
+ * message is checked here, at the boundary: another office is a peer, not a trusted caller.
+ */
+import { z } from 'zod'
+import { CALENDAR_PARAM_SCHEMAS, personId, type ConflictView } from '../calendar-service/calendar-api.js'
+import { makeLocalDateTime } from '../calendar/time/local-date-time.js'
+import { requireZone } from '../calendar/time/time-zone.js'
+import type { MeetingSpec } from '../calendar-service/calendar-command.js'
+import type { CoordinatorTx, FencingRejection, PrepareVote, XofficeResult } from './xoffice-command.js'
+
+const txId = z.string({ error: 'expected a transaction id' }).regex(/^mtg-[a-z][a-z0-9]{0,15}-\d+$/, { error: 'expected a transaction id such as "mtg-nyc-42"' })
+const officeId = z.string().regex(/^[a-z][a-z0-9]{0,15}$/, { error: 'expected an office id' })
+const term = z.int({ error: 'expected a coordinator term (integer)' }).min(1)
+const people = z.array(personId).max(200)
+
+const localDateTime = z
+  .strictObject({ year: z.int(), month: z.int(), day: z.int(), hour: z.int(), minute: z.int(), second: z.int() })
+  .transform((t, ctx) => {
+    try {
+      return makeLocalDateTime(t, 'meeting.start', JSON.stringify(t))
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message })
+      return z.NEVER
+    }
+  })
+
+const zone = z.string().transform((name, ctx) => {
+  try {
+    return requireZone(name, 'meeting.zone')
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message })
+    return z.NEVER
+  }
+})
+
+const meetingSpec: z.ZodType<MeetingSpec> = z.strictObject({
+  organizer: personId,
+  required: people,
+  optional: people,
+  title: z.string().max(500),
+  zone,
+  start: localDateTime,
+  durationMinutes: z.int().min(1).max(527_040),
+  lines: z.array(z.string().min(1).max(2000)).max(50),
+})
+
+export const XOFFICE_PARAM_SCHEMAS = {
+  'xoffice.book': CALENDAR_PARAM_SCHEMAS['meeting.book'],
+  'xoffice.locate': z.strictObject({ users: z.array(personId).min(1).max(500) }),
+  'xoffice.prepare': z.strictObject({
+    txId,
+    coordinatorOffice: officeId,
+    coordinatorTerm: term,
+    meeting: meetingSpec,
+    required: people,
+    optional: people,
+    override: z.boolean(),
+    leaseMs: z.int().min(100).max(600_000),
+  }),
+  'xoffice.decide': z.strictObject({ txId, coordinatorTerm: term, decision: z.enum(['commit', 'abort']), token: z.int().min(1).nullable() }),
+  'xoffice.outcome': z.strictObject({ txId, office: officeId }),
+  'xoffice.transaction': z.strictObject({ txId }),
+  'xoffice.stats': z.strictObject({}),
+} as const
+
+type Params<K extends keyof typeof XOFFICE_PARAM_SCHEMAS> = z.input<(typeof XOFFICE_PARAM_SCHEMAS)[K]>
+
+export type CrossOfficeBookingResult =
+  | { readonly id: string; readonly status: 'booked'; readonly warnings: readonly string[]; readonly conflicts: readonly ConflictView[] }
+  | { readonly id: null; readonly transaction: string; readonly status: 'conflict'; readonly reason: string; readonly conflicts: readonly ConflictView[] }
+  | { readonly id: null; readonly transaction: string; readonly status: 'aborted'; readonly reason: string; readonly conflicts: readonly [] }
+
+export interface TransactionOutcome {
+  readonly txId: string
+  readonly decision: 'commit' | 'abort'
+  /** The coordinator leader's term when it answered: the participant applies the outcome with it. */
+  readonly coordinatorTerm: number
+  /** The participant's token recorded in a commit decision (null for an abort). */
+  readonly token: number | null
+}
+
+export interface CrossOfficeStats {
+  readonly office: string
+  readonly fenced: Readonly<Record<FencingRejection, number>>
+  readonly openTransactions: number
+  readonly preparedHolds: number
+}
+
+export type CrossOfficeMethods = {
+  readonly 'xoffice.book': { readonly params: Params<'xoffice.book'>; readonly result: CrossOfficeBookingResult }
+  readonly 'xoffice.locate': { readonly params: Params<'xoffice.locate'>; readonly result: { readonly office: string; readonly users: readonly string[] } }
+  readonly 'xoffice.prepare': { readonly params: Params<'xoffice.prepare'>; readonly result: PrepareVote | Extract<XofficeResult, { kind: 'fenced' }> }
+  readonly 'xoffice.decide': { readonly params: Params<'xoffice.decide'>; readonly result: Extract<XofficeResult, { kind: 'decided' | 'fenced' }> }
+  readonly 'xoffice.outcome': { readonly params: Params<'xoffice.outcome'>; readonly result: TransactionOutcome }
+  readonly 'xoffice.transaction': { readonly params: Params<'xoffice.transaction'>; readonly result: CoordinatorTx }
+  readonly 'xoffice.stats': { readonly params: Params<'xoffice.stats'>; readonly result: CrossOfficeStats }
+}
