@@ -11,8 +11,8 @@ t.setTimeout(290_000)
 
 t.test('dms chaos --seed 1 --duration 60 passes with faults injected', async (t) => {
   const run = await runDms(['chaos', '--seed', '1', '--duration', '60', '--faults', 'kill,pause,partition,delay,duplicate', '--json'], 280_000)
-  const stderrTail = run.stderr.split('\n').slice(-30).join('\n')
-  t.equal(run.code, 0, `exit code 0; stderr tail:\n${stderrTail}`)
+  if (run.code !== 0) t.comment(`stderr tail:\n${run.stderr.split('\n').slice(-30).join('\n')}`)
+  t.equal(run.code, 0, 'exit code 0')
   const report = JSON.parse(run.stdout) as {
     seed: number
     durationS: number
