@@ -5,9 +5,12 @@
  * that reproduce with the current test/sim/ are listed; earlier finds are described in
  * docs/DESIGN.md (2.8) with the simulator commit that reproduces them.
  */
+import type { DriverMode } from './replica.js'
+
 export interface KnownFailingSeed {
   readonly seed: number
   readonly steps: number
+  readonly driver: DriverMode
   /** test/sim/ as of this commit reproduced the failure against the core of that time. */
   readonly simulatorCommit: string
   readonly found: string
@@ -17,6 +20,7 @@ export const knownFailingSeeds: readonly KnownFailingSeed[] = [
   {
     seed: 5613,
     steps: 5000,
+    driver: 'persistBeforeSend',
     simulatorCommit: '9cce3e0',
     found:
       'liveness, no leader after healing (core 251548c): a replica refused pre-votes for a term it had already reached but answered in the proposed term, so pre-candidates never caught up with it; replicas stayed at different terms, each refused by another (one for its term, one for its log)',

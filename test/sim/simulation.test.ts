@@ -8,37 +8,44 @@ import t from 'tap'
 import { createRaftNode } from './default-core.js'
 import { knownFailingSeeds } from './known-failing-seeds.js'
 import { defaultSteps, runSeeds } from './seed-runner.js'
+import type { DriverMode } from './replica.js'
 import type { ProfileShape } from './sim-profile.js'
 import { runSimulation, type SimResult } from './simulation.js'
 
-/** Seeds per profile shape; together they take well under a minute on the project machine. */
-const seedsPerShape: Record<ProfileShape, number> = { mixed: 300, churn: 100 }
+/**
+ * Runs of seeds: the production driver on both profile shapes, and the strict driver (every
+ * message after the write) on fewer seeds. Together well under a minute on the project machine.
+ */
+const runs: ReadonlyArray<{ readonly shape: ProfileShape; readonly driver: DriverMode; readonly seeds: number }> = [
+  { shape: 'mixed', driver: 'appendsBeforePersist', seeds: 300 },
+  { shape: 'churn', driver: 'appendsBeforePersist', seeds: 100 },
+  { shape: 'mixed', driver: 'persistBeforeSend', seeds: 100 },
+]
 
-function report(failure: Extract<SimResult, { ok: false }>, steps: number, shape: ProfileShape): string {
+function report(failure: Extract<SimResult, { ok: false }>, steps: number, shape: ProfileShape, driver: DriverMode): string {
   return [
     `seed ${failure.seed}: ${failure.check}: ${failure.detail}`,
     `profile: ${failure.profile}`,
-    `replay: npm run sim -- --seeds 1 --seed ${failure.seed} --steps ${steps} --profile ${shape}`,
+    `replay: npm run sim -- --seeds 1 --seed ${failure.seed} --steps ${steps} --profile ${shape} --driver ${driver}`,
     ...failure.trace.map((line) => `  ${line}`),
   ].join('\n')
 }
 
-for (const shape of Object.keys(seedsPerShape) as ProfileShape[]) {
-  const seeds = seedsPerShape[shape]
-  t.test(`${seeds} ${shape} seeds keep every safety property and converge after healing`, async (t) => {
+for (const { shape, driver, seeds } of runs) {
+  t.test(`${seeds} ${shape} seeds (${driver} driver) keep every safety property and converge after healing`, async (t) => {
     const summary = runSeeds({
       firstSeed: 1,
       count: seeds,
       steps: defaultSteps,
       createCore: createRaftNode,
-      driver: 'appendsBeforePersist',
+      driver,
       profile: shape,
       traceLines: 40,
       stopOnFailure: false,
     })
     t.equal(summary.run, seeds)
     const first = summary.failures[0]
-    if (first !== undefined) t.comment(report(first, defaultSteps, shape))
+    if (first !== undefined) t.comment(report(first, defaultSteps, shape, driver))
     t.same(
       summary.failures.map((f) => `seed ${f.seed}: ${f.check}`),
       [],
@@ -68,8 +75,8 @@ t.test('a seed replays the identical run', async (t) => {
 
 t.test('seeds that once found core bugs pass', async (t) => {
   for (const known of knownFailingSeeds) {
-    const result = runSimulation({ seed: known.seed, steps: known.steps, createCore: createRaftNode, traceLines: 40 })
-    if (!result.ok) t.comment(report(result, known.steps, 'mixed'))
+    const result = runSimulation({ seed: known.seed, steps: known.steps, createCore: createRaftNode, driver: known.driver, traceLines: 40 })
+    if (!result.ok) t.comment(report(result, known.steps, 'mixed', known.driver))
     t.ok(result.ok, `seed ${known.seed} (found: ${known.found})`)
   }
 })
