@@ -5,6 +5,7 @@
  * happens (an error, an abort), every process and proxy started here is stopped before it returns.
  */
 import { ClusterClient } from '../../client/cluster-client.js'
+import { officeClientUrls } from '../../config/cluster-topology.js'
 import type { EphemeralOffice } from '../../cluster/ephemeral-cluster.js'
 import type { NodeLauncher } from '../../cluster/replica-process.js'
 import type { OfficeMethods } from '../../office/office-api.js'
@@ -102,8 +103,11 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
   const sampler = new StatusSampler(config, now)
   const officeIds = cluster.topology.offices.map((office) => office.id)
   const keysPerOffice = options.keysPerOffice ?? 200
-  const clientFor = (office: string) => {
-    const client = ClusterClient.forOffice<OfficeMethods>(config, office, { callTimeoutMs: CLIENT_CALL_TIMEOUT_MS, attemptTimeoutMs: CLIENT_ATTEMPT_TIMEOUT_MS })
+  /** A client of the office that tries its replicas starting from the `firstReplica`-th (mod their number). */
+  const clientFor = (office: string, firstReplica = 0) => {
+    const urls = officeClientUrls(config, office)
+    const endpoints = urls.map((_, index) => urls[(index + firstReplica) % urls.length] as string)
+    const client = new ClusterClient<OfficeMethods>({ endpoints, callTimeoutMs: CLIENT_CALL_TIMEOUT_MS, attemptTimeoutMs: CLIENT_ATTEMPT_TIMEOUT_MS })
     clients.push(client)
     return client
   }

@@ -17,8 +17,13 @@ import { findLostAcknowledgedWrites } from './lost-writes-check.js'
 
 export interface KvWorkloadOptions {
   readonly offices: readonly string[]
-  /** A client of one office for one workload client (each gets its own, as separate users would). */
-  readonly clientFor: (office: string) => KvCaller
+  /**
+   * A new client of one office that first tries its `firstReplica`-th replica. Each workload
+   * client reads through a client starting at a different replica: replicas serve linearizable
+   * reads wherever they are asked (followers through ReadIndex), and reads only go to the leader
+   * after a failure, so reads are spread over followers too. Writes are redirected to the leader.
+   */
+  readonly clientFor: (office: string, firstReplica: number) => KvCaller
   readonly clientsPerOffice: number
   readonly keysPerOffice: number
   readonly random: Random
@@ -81,7 +86,7 @@ export class KvWorkload implements ChaosWorkload {
   start(): void {
     this.running = true
     this.clients = this.options.offices.flatMap((office) =>
-      Array.from({ length: this.options.clientsPerOffice }, (_, index) => this.runClient(office, `${office}.c${index}`)),
+      Array.from({ length: this.options.clientsPerOffice }, (_, index) => this.runClient(office, index)),
     )
   }
 
@@ -94,7 +99,7 @@ export class KvWorkload implements ChaosWorkload {
     for (const office of this.options.offices) {
       const history = this.history(office)
       const keys = [...new Set(history.map((op) => op.key))].sort()
-      const client = this.options.clientFor(office)
+      const client = this.options.clientFor(office, 0)
       const values = new Map<string, string | null>()
       for (const key of keys) {
         for (let attempt = 1; attempt <= FINAL_READ_ATTEMPTS; attempt++) {
@@ -162,9 +167,11 @@ export class KvWorkload implements ChaosWorkload {
     return history
   }
 
-  private async runClient(office: string, name: string): Promise<void> {
+  private async runClient(office: string, index: number): Promise<void> {
+    const name = `${office}.c${index}`
     const { random, keysPerOffice } = this.options
-    const client = this.options.clientFor(office)
+    const writer = this.options.clientFor(office, 0)
+    const reader = this.options.clientFor(office, index)
     const history = this.history(office)
     // The value this client last saw or wrote per key: what its compare-and-sets expect.
     const seen = new Map<string, string | null>()
@@ -174,7 +181,7 @@ export class KvWorkload implements ChaosWorkload {
       const roll = random.next()
       const request: KvRequest =
         roll < 0.4 ? { kind: 'get' } : roll < 0.75 ? { kind: 'put', value } : { kind: 'cas', expected: seen.get(key) ?? null, value }
-      const outcome = await this.record(history, name, `${name}.${n}`, key, request, client)
+      const outcome = await this.record(history, name, `${name}.${n}`, key, request, request.kind === 'get' ? reader : writer)
       if (outcome.status === 'ok') seen.set(key, outcome.result.value)
     }
   }

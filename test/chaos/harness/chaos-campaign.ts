@@ -2,8 +2,12 @@
  * `npm run chaos:long`: many seeded chaos runs in a row, each a `dms chaos --json` child process,
  * then one summary table. Exits 1 if any run failed; its replay command is in the table's notes.
  *
- *   tsx test/chaos/harness/chaos-campaign.ts [--seeds 20] [--duration 180] [--first-seed 1] [--faults LIST]
+ *   tsx test/chaos/harness/chaos-campaign.ts [--seeds 20] [--duration 180] [--first-seed 1] [--faults LIST] [--reports DIR]
+ *
+ * With --reports, each run's JSON report and stderr are kept there as seed-N.json / seed-N.log.
  */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runDms } from '../../integration/run-dms.js'
 
@@ -13,6 +17,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '180' },
     'first-seed': { type: 'string', default: '1' },
     faults: { type: 'string', default: 'kill,pause,partition,delay,duplicate' },
+    reports: { type: 'string' },
   },
 })
 
@@ -45,6 +50,11 @@ for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
   const started = Date.now()
   const run = await runDms(['chaos', '--seed', String(seed), '--duration', String(durationS), '--faults', values.faults, '--json'], childTimeoutMs)
   const wallS = Math.round((Date.now() - started) / 1000)
+  if (values.reports !== undefined) {
+    await mkdir(values.reports, { recursive: true })
+    await writeFile(join(values.reports, `seed-${seed}.json`), run.stdout)
+    await writeFile(join(values.reports, `seed-${seed}.log`), run.stderr)
+  }
   let report: RunSummary | null = null
   try {
     const parsed = JSON.parse(run.stdout) as Omit<RunSummary, 'faults' | 'faultsList'> & { faults: RunSummary['faultsList'] }
