@@ -13,7 +13,8 @@ export function registerNodeCommand(program: Command): void {
     .option('--data <dir>', 'data directory (the replica uses <dir>/<id>)', './data')
     .option('--snapshot-every <n>', 'snapshot the state machine and compact the log every n applied entries', parsePositiveInteger('--snapshot-every'), 10_000)
     .option('--join', 'join a running office as a new member (after `dms office add-replica`) instead of bootstrapping')
-    .action(async (options: { config: string; id: string; data: string; snapshotEvery: number; join?: boolean }) => {
+    .option('--hold-lease-ms <ms>', 'lease of the holds a cross-office booking places (default 10000)', parsePositiveInteger('--hold-lease-ms'))
+    .action(async (options: { config: string; id: string; data: string; snapshotEvery: number; join?: boolean; holdLeaseMs?: number }) => {
       const config = await loadConfigForCli(options.config)
       const log = (message: string, fields?: Readonly<Record<string, unknown>>): void => {
         process.stderr.write(`${new Date().toISOString()} ${message}${fields === undefined ? '' : ' ' + JSON.stringify(fields)}\n`)
@@ -24,6 +25,7 @@ export function registerNodeCommand(program: Command): void {
         dataDir: options.data,
         snapshotEvery: options.snapshotEvery,
         join: options.join === true,
+        ...(options.holdLeaseMs === undefined ? {} : { crossOffice: { leaseMs: options.holdLeaseMs } }),
         logger: { warn: log },
       })
       log(`replica ${replica.id} of office ${replica.office.id} listening on ${replica.replica.host}:${replica.replica.port}`)

@@ -7,6 +7,7 @@ import { readUser } from '../calendar-service/calendar-store.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
 import type { CrossOfficeDeps } from './cross-office-deps.js'
+import { LEASE_SKEW_MARGIN_MS } from './coordinator-apply.js'
 import { CrossOfficeCoordinator } from './coordinator.js'
 import { HoldInquiry } from './hold-inquiry.js'
 import { XOFFICE_PARAM_SCHEMAS } from './xoffice-api.js'
@@ -25,6 +26,8 @@ export class CrossOfficeService {
   private passing = false
 
   constructor(private readonly deps: CrossOfficeServiceDeps) {
+    const shortest = 2 * LEASE_SKEW_MARGIN_MS
+    if (deps.timing.leaseMs <= shortest) throw new RangeError(`cross-office hold lease of ${deps.timing.leaseMs} ms is too short: it must exceed ${shortest} ms (twice the clock-skew margin), or no booking could commit`)
     this.coordinator = new CrossOfficeCoordinator(deps)
     this.inquiry = new HoldInquiry(deps)
   }
