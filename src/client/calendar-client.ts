@@ -11,6 +11,7 @@ import { officeClientUrls } from '../config/cluster-topology.js'
 import { isRetryable, RpcError } from '../rpc/rpc-error.js'
 import type { OfficeMethods } from '../office/office-api.js'
 import { ClusterClient, type CallOptions } from './cluster-client.js'
+import { asBookingResult } from '../cross-office/cross-office-booking-result.js'
 
 type Params<K extends keyof CalendarMethods> = CalendarMethods[K]['params']
 type Result<K extends keyof CalendarMethods> = CalendarMethods[K]['result']
@@ -136,8 +137,11 @@ export class CalendarClient {
     return this.office(await this.localOffice(params.organizer, params.attendees, params.optional ?? [])).call('calendar.conflicts', params)
   }
 
+  /** Attendees all in the organizer's office: one Raft command; otherwise two-phase commit across offices. */
   async book(params: Params<'meeting.book'>, options?: CallOptions): Promise<Result<'meeting.book'>> {
-    return this.office(await this.localOffice(params.organizer, params.attendees, params.optional ?? [])).call('meeting.book', params, options)
+    const { home, away } = await this.placeAttendees(params.organizer, params.attendees, params.optional ?? [])
+    if (away.length === 0) return this.office(home).call('meeting.book', params, options)
+    return asBookingResult(await this.office(home).call('xoffice.book', params, options), params)
   }
 
   async updateMeeting(params: Params<'meeting.update'>, options?: CallOptions): Promise<Result<'meeting.update'>> {
@@ -198,14 +202,19 @@ export class CalendarClient {
 
   /** The one office of organizer and attendees; attendees elsewhere need the cross-office protocol. */
   private async localOffice(organizer: string, required: readonly string[], optional: readonly string[]): Promise<string> {
+    const { home, away } = await this.placeAttendees(organizer, required, optional)
+    if (away.length > 0) {
+      throw RpcError.of('BAD_REQUEST', `attendees: ${away.join(', ')} ${away.length === 1 ? 'is' : 'are'} not in office ${home}; suggestions and conflict reports across offices are not supported yet (booking is)`)
+    }
+    return home
+  }
+
+  /** The organizer's office, and the attendees who live in other offices. */
+  private async placeAttendees(organizer: string, required: readonly string[], optional: readonly string[]): Promise<{ home: string; away: string[] }> {
     const home = await this.officeOf(organizer, 'organizer')
     const others = [...required, ...optional]
     const offices = await Promise.all(others.map((u, i) => this.officeOf(u, i < required.length ? `attendees[${i}]` : `optional[${i - required.length}]`)))
-    const away = others.filter((_, i) => offices[i] !== home)
-    if (away.length > 0) {
-      throw RpcError.of('BAD_REQUEST', `attendees: ${away.join(', ')} ${away.length === 1 ? 'is' : 'are'} not in office ${home}; attendees in other offices need cross-office booking (not yet supported)`)
-    }
-    return home
+    return { home, away: others.filter((_, i) => offices[i] !== home) }
   }
 }
 

@@ -185,7 +185,7 @@ async function requireLocal(lookUp: (id: string) => Promise<UserRecord | null>, 
   for (const [field, ids] of lists) {
     for (const [i, id] of ids.entries()) {
       if ((await lookUp(id)) === null) {
-        throw RpcError.of('NOT_FOUND', `${field}[${i}]: user "${id}" is not in office ${office.officeId}; attendees in other offices need cross-office booking (not yet supported)`)
+        throw RpcError.of('NOT_FOUND', `${field}[${i}]: user "${id}" is not in office ${office.officeId}; attendees in other offices are booked with xoffice.book (the client library does this)`)
       }
     }
   }

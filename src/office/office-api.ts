@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { kvCasParams, kvDeleteParams, kvGetParams, kvPutParams, kvRangeParams, type KvResult } from '../kv/kv-command.js'
 import type { KvRangeResult } from '../kv/kv-read.js'
 import { CALENDAR_PARAM_SCHEMAS, type CalendarMethods } from '../calendar-service/calendar-api.js'
+import type { CrossOfficeMethods } from '../cross-office/xoffice-api.js'
 
 export interface ReplicaStatus {
   readonly id: string
@@ -47,7 +48,7 @@ export const OFFICE_PARAM_SCHEMAS = {
 
 type Params<K extends keyof typeof OFFICE_PARAM_SCHEMAS> = z.input<(typeof OFFICE_PARAM_SCHEMAS)[K]>
 
-export type OfficeMethods = CalendarMethods & {
+export type OfficeMethods = CalendarMethods & CrossOfficeMethods & {
   readonly 'kv.put': { readonly params: Params<'kv.put'>; readonly result: KvResult }
   readonly 'kv.delete': { readonly params: Params<'kv.delete'>; readonly result: KvResult }
   readonly 'kv.cas': { readonly params: Params<'kv.cas'>; readonly result: KvResult }

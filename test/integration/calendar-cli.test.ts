@@ -85,8 +85,8 @@ t.test('calendar commands through the CLI', async (t) => {
   t.match(alice, [{ kind: 'responded', by: 'chika' }], 'the organizer hears about answers')
 
   const cross = await runDms(['meeting', 'book', '--organizer', 'alice', '--attendees', 'dave', '--start', '2026-03-19T10:00', '--duration', '30', '--config', cluster.configPath, '--json'])
-  t.not(cross.code, 0)
-  t.match(cross.stderr, /dave is not in office nyc; attendees in other offices need cross-office booking \(not yet supported\)/)
+  t.equal(cross.code, 0, cross.stderr)
+  t.match(JSON.parse(cross.stdout), { id: /^mtg-nyc-\d+$/, status: 'booked' }, 'an attendee in another office is booked through two-phase commit')
   const bad = await runDms(['event', 'add', '--user', 'bob', '--start', '2026-02-30T10:00', '--end', '2026-03-01T10:00', '--config', cluster.configPath])
   t.not(bad.code, 0)
   t.match(bad.stderr, /start: "2026-02-30T10:00"/)
