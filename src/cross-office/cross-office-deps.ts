@@ -5,6 +5,9 @@ import type { RpcLogger } from '../rpc/rpc-logger.js'
 import type { CrossOfficeMethods } from './xoffice-api.js'
 import type { XofficeCommand, XofficeResult } from './xoffice-command.js'
 
+/** The part of a ClusterClient the protocol uses: calls with stable request ids and timeouts. */
+export type CrossOfficeCaller = Pick<ClusterClient<CrossOfficeMethods>, 'call'>
+
 export interface CrossOfficeTiming {
   /** How long the coordinator waits for one office's vote before deciding abort. */
   readonly prepareTimeoutMs: number
@@ -28,7 +31,7 @@ export interface CrossOfficeDeps {
   /** The term this replica leads its office in, or null when it does not lead. */
   readonly leaderTerm: () => number | null
   /** A client for the cross-office methods of an office's Raft group (this office's included). */
-  readonly office: (officeId: string) => ClusterClient<CrossOfficeMethods>
+  readonly office: (officeId: string) => CrossOfficeCaller
   readonly timing: CrossOfficeTiming
   readonly now: () => number
   /** Uniform in [0, 1): the jitter between attempts that lost to another transaction's hold. */
