@@ -35,7 +35,7 @@ t.test('property: every generated schedule is admissible and uses only the kinds
   fc.assert(
     fc.property(
       fc.integer({ min: 0, max: 2 ** 40 }),
-      fc.integer({ min: 10, max: 600 }),
+      fc.integer({ min: 10, max: 240 }),
       kindsArb,
       fc.constantFrom(threeByThree, twoByFive),
       (seed, durationS, kinds, topology) => {
