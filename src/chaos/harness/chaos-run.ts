@@ -65,7 +65,6 @@ export class ChaosRunAborted extends Error {
 
 const CLIENT_CALL_TIMEOUT_MS = 5000
 const CLIENT_ATTEMPT_TIMEOUT_MS = 1000
-const CRASH_LOG_LINES = 8
 const CHECK_BUDGET_MS = 60_000
 const MIN_KEY_CHECK_MS = 100
 
@@ -80,6 +79,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
   const random = new SeededRandom(options.seed)
 
   const crashes: string[] = []
+  let startMs = now()
   let started: ClusterUnderTest | null = null
   progress(`booting ${options.offices.map((o) => `${o.id}×${o.replicas}`).join(' + ')} behind fault proxies`)
   const cluster = await ClusterUnderTest.start({
@@ -92,9 +92,10 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     log,
     onUnexpectedExit: (node, description) => {
       // The replica's last words say why it died.
-      const lastLines = (started?.cluster.logs ?? []).filter((line) => line.startsWith(`[${node}] `)).slice(-CRASH_LOG_LINES)
-      crashes.push(`replica ${node} exited on its own (${description}); its last log lines: ${lastLines.join(' | ')}`)
-      progress(`replica ${node} exited on its own (${description})`)
+      const lastLines = started?.lastLines(node) ?? []
+      const atS = Math.round((now() - startMs) / 100) / 10
+      crashes.push(`replica ${node} exited on its own (${description}) at ${atS}s; its last log lines: ${lastLines.join(' | ')}`)
+      progress(`replica ${node} exited on its own (${description}) at ${atS}s`)
     },
   })
   started = cluster
@@ -135,7 +136,6 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
   if (bookings !== null) workloads.push(bookings)
   const forEachWorkload = (action: (workload: ChaosWorkload) => Promise<void>) => Promise.all(workloads.map(action))
   const schedule = generateFaultSchedule({ seed: options.seed, durationS: options.durationS, kinds: options.faults, topology: cluster.topology })
-  let startMs = now()
   const nemesis = new Nemesis({ cluster, schedule, leaderOf: (office) => sampler.leaderOf(office), elapsedS: () => (now() - startMs) / 1000, onAction: progress })
 
   let torndown: Promise<void> | null = null

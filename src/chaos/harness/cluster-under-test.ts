@@ -33,22 +33,31 @@ interface NodeConfigView {
  * (they need the replicas' real ports, which the cluster picks); replaced before any replica starts.
  */
 const UNROUTED_PORT = 1
+/** Stderr lines kept per replica, to quote when one dies unexpectedly. */
+const KEPT_LINES = 10
 
 export class ClusterUnderTest {
   private constructor(
     readonly cluster: EphemeralCluster,
     readonly network: ProxyNetwork,
     readonly topology: ChaosTopology,
+    private readonly recentLines: ReadonlyMap<string, readonly string[]>,
   ) {}
 
   static async start(options: ClusterUnderTestOptions): Promise<ClusterUnderTest> {
+    const recentLines = new Map<string, string[]>()
     const cluster = await EphemeralCluster.create({
       launcher: options.launcher,
       offices: options.offices,
       peerPort: () => UNROUTED_PORT,
       onUnexpectedExit: options.onUnexpectedExit,
-      // Replica logs are kept by the cluster for diagnosis, not relayed: the harness owns stderr.
-      onLine: () => {},
+      // Replica logs are kept for diagnosis, not relayed: the harness owns stderr.
+      onLine: (nodeId, line) => {
+        const lines = recentLines.get(nodeId) ?? []
+        lines.push(line)
+        if (lines.length > KEPT_LINES) lines.shift()
+        recentLines.set(nodeId, lines)
+      },
       ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
     })
     let network: ProxyNetwork | null = null
@@ -61,7 +70,7 @@ export class ClusterUnderTest {
       if (options.latency !== undefined && options.latency.length > 0) network.setLatency(options.latency)
       await routePeersThroughProxies(cluster, network, topology)
       cluster.startAll()
-      return new ClusterUnderTest(cluster, network, topology)
+      return new ClusterUnderTest(cluster, network, topology, recentLines)
     } catch (error) {
       await network?.close()
       await cluster.stop()
@@ -73,6 +82,11 @@ export class ClusterUnderTest {
     const replica = this.cluster.replicas.get(nodeId)
     if (replica === undefined) throw new RangeError(`no replica "${nodeId}" in the cluster under test`)
     return replica
+  }
+
+  /** The replica's last few stderr lines (of all its incarnations). */
+  lastLines(nodeId: string): readonly string[] {
+    return this.recentLines.get(nodeId) ?? []
   }
 
   /** Stops every replica and proxy; safe to call more than once. */

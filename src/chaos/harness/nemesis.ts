@@ -40,6 +40,8 @@ export class Nemesis {
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly active = new Map<FaultRecord, Heal>()
   private readonly down = new Set<string>()
+  /** Injections and heals under way. */
+  private readonly running = new Set<Promise<void>>()
   private stopped = false
 
   constructor(private readonly options: NemesisOptions) {}
@@ -52,18 +54,23 @@ export class Nemesis {
     }
   }
 
-  /** Cancels faults not yet started and heals every active one. */
+  /** Cancels faults not yet started, lets any fault being injected finish, and heals every active one. */
   async healAll(): Promise<void> {
     this.stopped = true
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
+    // A kill being injected now must be restarted here too, never after the cluster is stopped.
+    await Promise.all(this.running)
     await Promise.all([...this.active.keys()].map((record) => this.heal(record)))
   }
 
   private after(seconds: number, action: () => Promise<void>): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer)
-      if (!this.stopped) void action().catch((error: unknown) => this.options.onAction?.(`nemesis error: ${(error as Error).message}`))
+      if (this.stopped) return
+      const running = action().catch((error: unknown) => this.options.onAction?.(`nemesis error: ${(error as Error).message}`))
+      this.running.add(running)
+      void running.finally(() => this.running.delete(running))
     }, Math.max(0, seconds * 1000))
     this.timers.add(timer)
   }

@@ -20,7 +20,6 @@ export class StatusSampler {
   private readonly leaders = new Map<string, string>()
   private running = false
   private loop: Promise<void> = Promise.resolve()
-  samples = 0
 
   constructor(
     private readonly config: ClusterConfig,
@@ -52,7 +51,6 @@ export class StatusSampler {
   async sampleOnce(): Promise<void> {
     const status = await queryClusterStatus(this.config, 1000)
     const atMs = this.now()
-    this.samples++
     for (const office of status.offices) {
       if (office.leader !== null) this.leaders.set(office.id, office.leader)
       for (const member of office.members) {
