@@ -135,7 +135,9 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     : null
   if (bookings !== null) workloads.push(bookings)
   const forEachWorkload = (action: (workload: ChaosWorkload) => Promise<void>) => Promise.all(workloads.map(action))
-  const schedule = generateFaultSchedule({ seed: options.seed, durationS: options.durationS, kinds: options.faults, topology: cluster.topology })
+  const schedule = await stopOnError(cluster, () =>
+    generateFaultSchedule({ seed: options.seed, durationS: options.durationS, kinds: options.faults, topology: cluster.topology }),
+  )
   const nemesis = new Nemesis({ cluster, schedule, leaderOf: (office) => sampler.leaderOf(office), elapsedS: () => (now() - startMs) / 1000, onAction: progress })
 
   let torndown: Promise<void> | null = null
@@ -214,4 +216,14 @@ function sumCounts(all: readonly OpCounts[]): OpCounts {
     }),
     { attempted: 0, acknowledged: 0, failed: 0, indeterminate: 0 },
   )
+}
+
+/** Runs a setup step after the cluster is up; if it throws, the cluster is stopped before the error goes on. */
+async function stopOnError<T>(cluster: ClusterUnderTest, step: () => T): Promise<T> {
+  try {
+    return step()
+  } catch (error) {
+    await cluster.stop()
+    throw error
+  }
 }
