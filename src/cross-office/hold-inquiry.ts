@@ -1,8 +1,9 @@
 /**
- * The participant's side of recovery, on each office's leader: a prepared hold whose lease has
- * run out is not simply dropped (its yes vote is a promise). The office asks the coordinator's
- * office for the outcome, which decides abort first if nothing was decided, and applies the answer
- * with the coordinator's term and token like any delivered decision.
+ * The participant's side of recovery, on each office's leader: a prepared hold whose lease runs
+ * low is not simply dropped (its yes vote is a promise). The office renews the lease, so the time
+ * stays blocked, and asks the coordinator's office for the outcome, which decides abort first if
+ * nothing was decided; the answer is applied with the coordinator's term and token like any
+ * delivered decision.
  */
 import type { CrossOfficeDeps } from './cross-office-deps.js'
 import { preparedTransactionIds, readParticipantTx } from './xoffice-store.js'
@@ -19,15 +20,17 @@ export class HoldInquiry {
     const now = this.deps.now()
     for (const id of await preparedTransactionIds(this.deps.store)) {
       const record = await readParticipantTx(this.deps.store, id)
-      if (record?.state.kind !== 'prepared' || record.state.leaseExpiresMs > now || this.asking.has(id)) continue
-      const coordinatorOffice = record.state.coordinatorOffice
+      const state = record?.state
+      if (state?.kind !== 'prepared' || state.leaseExpiresMs - now > state.leaseMs / 3 || this.asking.has(id)) continue
       this.asking.add(id)
-      this.ask(id, coordinatorOffice).finally(() => this.asking.delete(id))
+      this.ask(id, state.coordinatorOffice, state.token).finally(() => this.asking.delete(id))
     }
   }
 
-  private async ask(txId: string, coordinatorOffice: string): Promise<void> {
+  private async ask(txId: string, coordinatorOffice: string, token: number): Promise<void> {
     try {
+      // Renewed first, so the hold keeps blocking even if the answer is slow or never comes.
+      await this.deps.propose({ kind: 'hold.renew', txId, token }, `${txId}.renew.${this.deps.now()}`, AbortSignal.timeout(this.deps.timing.prepareTimeoutMs))
       const outcome = await this.deps
         .office(coordinatorOffice)
         .call('xoffice.outcome', { txId, office: this.deps.officeId }, { timeoutMs: this.deps.timing.prepareTimeoutMs })

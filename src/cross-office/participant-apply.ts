@@ -22,6 +22,7 @@ import { readCounter, readParticipantTx } from './xoffice-store.js'
 
 type PrepareCommand = Extract<XofficeCommand, { kind: 'hold.prepare' }>
 type DecideCommand = Extract<XofficeCommand, { kind: 'hold.decide' }>
+type RenewCommand = Extract<XofficeCommand, { kind: 'hold.renew' }>
 
 export async function applyPrepare(command: PrepareCommand, tx: KeyspaceTransaction, ctx: CalendarApplyContext): Promise<XofficeResult> {
   const existing = await readParticipantTx(tx, command.txId)
@@ -55,7 +56,7 @@ export async function applyPrepare(command: PrepareCommand, tx: KeyspaceTransact
   }
   const warnings = [...conflicts, ...optionalConflicts]
   const { coordinatorOffice, meeting, local } = command
-  writeRecord(tx, { ...base, state: { kind: 'prepared', token, leaseExpiresMs, coordinatorOffice, meeting, local, heldUsers, warnings } })
+  writeRecord(tx, { ...base, state: { kind: 'prepared', token, leaseExpiresMs, leaseMs: command.leaseMs, coordinatorOffice, meeting, local, heldUsers, warnings } })
   tx.put(xofficeKeys.prepared(command.txId), MARKER)
   return { kind: 'vote', vote: { vote: 'yes', token, leaseExpiresMs, warnings } }
 }
@@ -117,6 +118,21 @@ export async function applyDecide(command: DecideCommand, tx: KeyspaceTransactio
       return { kind: 'decided', state: 'committed', notified }
     }
   }
+}
+
+/** Extends a prepared hold's lease from this entry's time; a decided transaction has nothing to renew. */
+export async function applyRenew(command: RenewCommand, tx: KeyspaceTransaction, ctx: CalendarApplyContext): Promise<XofficeResult> {
+  const record = await readParticipantTx(tx, command.txId)
+  const state = record?.state
+  if (record === null || state?.kind !== 'prepared' || state.token !== command.token) return { kind: 'renewed', leaseExpiresMs: null }
+  const leaseExpiresMs = Math.max(state.leaseExpiresMs, ctx.atMs + state.leaseMs)
+  for (const user of state.heldUsers) {
+    const key = calendarKeys.hold(user, holdId(ctx, state.token))
+    const hold = await tx.get(key)
+    if (hold !== undefined) tx.put(key, holdCodec.encode({ ...holdCodec.decode(hold), leaseExpiresMs }))
+  }
+  writeRecord(tx, { ...record, state: { ...state, leaseExpiresMs } })
+  return { kind: 'renewed', leaseExpiresMs }
 }
 
 /** The meeting as this office keeps it: the full record, events for its own attendees only. */

@@ -54,6 +54,8 @@ export interface PreparedState {
   readonly kind: 'prepared'
   readonly token: number
   readonly leaseExpiresMs: number
+  /** What a renewal extends the lease by, counted from the renewal entry's atMs. */
+  readonly leaseMs: number
   /** Asked for the outcome when the lease runs low. */
   readonly coordinatorOffice: string
   readonly meeting: MeetingSpec
@@ -87,6 +89,8 @@ export type XofficeCommand =
       readonly override: boolean
       readonly leaseMs: number
     }
+  /** Keeps a prepared hold blocking while its office waits to learn the outcome: a yes vote is a promise. */
+  | { readonly kind: 'hold.renew'; readonly txId: string; readonly token: number }
   | {
       readonly kind: 'hold.decide'
       readonly txId: string
@@ -100,4 +104,6 @@ export type XofficeResult =
   | { readonly kind: 'tx'; readonly tx: CoordinatorTx }
   | { readonly kind: 'vote'; readonly vote: PrepareVote }
   | { readonly kind: 'decided'; readonly state: 'committed' | 'aborted'; readonly notified: readonly string[] }
+  /** leaseExpiresMs null: the hold was decided meanwhile, nothing to renew. */
+  | { readonly kind: 'renewed'; readonly leaseExpiresMs: number | null }
   | { readonly kind: 'fenced'; readonly rejection: FencingRejection; readonly message: string }

@@ -5,6 +5,7 @@
  * coordinator and applies the recorded outcome (abort, or commit with its token).
  */
 import t, { type Test } from 'tap'
+import { join } from 'node:path'
 import { listHolds, readMeeting } from '../../src/calendar-service/calendar-store.js'
 import type { MeetingSpec } from '../../src/calendar-service/calendar-command.js'
 import { CrossOfficeCoordinator } from '../../src/cross-office/coordinator.js'
@@ -49,8 +50,8 @@ const spec: MeetingSpec = { organizer: 'olga', required: ['lena'], optional: [],
 
 async function setup(t: Test) {
   const clock = { now: T0 }
-  const nyc = new FakeOffice((await openCalendarMachine(t, t.testdir() + '-nyc')).machine, clock)
-  const lon = new FakeOffice((await openCalendarMachine(t, t.testdir() + '-lon')).machine, clock)
+  const nyc = new FakeOffice((await openCalendarMachine(t, join(t.testdir(), 'nyc'))).machine, clock)
+  const lon = new FakeOffice((await openCalendarMachine(t, join(t.testdir(), 'lon'))).machine, clock)
   await nyc.addUser('olga')
   await lon.addUser('lena')
   const offices = new Map([['nyc', nyc], ['lon', lon]])

@@ -140,3 +140,26 @@ t.test('coordinator: begin names the transaction, the first decision wins, a lat
   const [unknown] = await machine.apply([x.entry({ kind: 'tx.finish', txId: 'mtg-nyc-99' })])
   t.match(unknown, { ok: false, code: 'NOT_FOUND', message: 'transaction "mtg-nyc-99" does not exist in this office' })
 })
+
+t.test('a renewal keeps a prepared hold blocking past its first lease; decided or foreign tokens renew nothing', async (t) => {
+  const { machine } = await openCalendarMachine(t)
+  const log = new EntryLog()
+  const x = new XLog(log)
+  await machine.apply([log.entry(user('bob'))])
+  await machine.apply([x.entry(prepare('mtg-lon-1', 1))])
+  const out = await machine.apply([
+    x.entry({ kind: 'hold.renew', txId: 'mtg-lon-1', token: 2 }, AT + 8000),
+    x.entry({ kind: 'hold.renew', txId: 'mtg-lon-1', token: 7 }, AT + 8000),
+    x.entry(prepare('mtg-tok-1', 1), AT + 12_000),
+  ])
+  t.same(xresult(out[0]), { kind: 'renewed', leaseExpiresMs: AT + 8000 + LEASE })
+  t.same(xresult(out[1]), { kind: 'renewed', leaseExpiresMs: null })
+  t.match(xresult(out[2]), { vote: { vote: 'no', conflicts: [{ user: 'bob', source: 'hold', sourceId: 'hold-nyc-2' }] } }, 'still blocking after the first lease')
+  t.same((await listHolds(machine.store, 'bob')).map((h) => h.leaseExpiresMs), [AT + 8000 + LEASE])
+  const after = await machine.apply([
+    x.entry({ kind: 'hold.decide', txId: 'mtg-lon-1', coordinatorTerm: 1, decision: 'abort', token: null }),
+    x.entry({ kind: 'hold.renew', txId: 'mtg-lon-1', token: 2 }, AT + 9000),
+  ])
+  t.same(xresult(after[1]), { kind: 'renewed', leaseExpiresMs: null })
+  t.same(await listHolds(machine.store, 'bob'), [])
+})
