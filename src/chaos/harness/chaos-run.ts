@@ -10,6 +10,7 @@ import type { EphemeralOffice } from '../../cluster/ephemeral-cluster.js'
 import type { NodeLauncher } from '../../cluster/replica-process.js'
 import type { OfficeMethods } from '../../office/office-api.js'
 import { ChaosEventLog } from '../chaos-event-log.js'
+import { allNodes } from '../chaos-topology.js'
 import { generateFaultSchedule, type FaultKind } from '../fault-schedule.js'
 import type { OfficeLatency } from '../proxy-network.js'
 import { SeededRandom } from '../seeded-random.js'
@@ -172,7 +173,13 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     await sampler.sampleOnce()
     progress('checking')
     const findings: CheckFindings[] = [
-      { quiesced: quiescence.quiesced, problems: quiescence.unsettled.map((part) => `not quiesced: ${part}`) },
+      {
+        quiesced: quiescence.quiesced,
+        problems: [
+          ...quiescence.unsettled.map((part) => `not quiesced: ${part}`),
+          ...(quiescence.quiesced ? [] : allNodes(cluster.topology).map((node) => `${node}'s last log lines: ${cluster.lastLines(node).join(' | ')}`)),
+        ],
+      },
       { replicaCrashes: crashes.length, problems: crashes },
       checkLeaderUniqueness(sampler.leaderObservations()),
       quiescence.quiesced ? checkReplicaStates(await readReplicaStates(config)) : {},

@@ -27,7 +27,7 @@ function unsettledParts(status: ClusterStatus): string[] {
     if (leader === undefined || leader.commitIndex === null) return [`office ${office.id} has no leader`]
     return office.members.flatMap((member) =>
       !member.up
-        ? [`replica ${member.id} is not answering`]
+        ? [`replica ${member.id} is not answering (${member.error ?? 'no answer'})`]
         : member.appliedIndex !== leader.commitIndex
           ? [`replica ${member.id} applied ${member.appliedIndex} of the leader's ${leader.commitIndex}`]
           : [],

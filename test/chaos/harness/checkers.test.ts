@@ -121,6 +121,7 @@ t.test('bookings: overlapping confirmed meetings and lost bookings are caught', 
   t.equal(twice.doubleBookings, 1, 'a meeting applied twice shows as an overlap with itself')
   const lost = checkBookings(new Map([['ann', [meeting('mtg-nyc-1', 9)]], ['bob', []]]), booked)
   t.equal(lost.lostAcknowledgedWrites, 2, "mtg-nyc-1 missing from bob's agenda, mtg-nyc-2 from ann's")
+  t.equal(checkBookings(new Map([['ann', [meeting('mtg-nyc-1', 9), meeting('mtg-nyc-2', 10)]]]), booked).lostAcknowledgedWrites, 0, 'an unread agenda is not judged')
 })
 
 t.test('unexercised checks report neutral values and stay out of "exercised"; any failure fails the run', async (t) => {
