@@ -1,6 +1,6 @@
 /** `dms chaos`: a seeded chaos run against a throwaway cluster, with a JSON or readable report. */
 import { randomInt } from 'node:crypto'
-import { InvalidArgumentError, type Command } from 'commander'
+import { InvalidArgumentError, Option, type Command } from 'commander'
 import type { EphemeralOffice } from '../../src/cluster/ephemeral-cluster.js'
 import { currentDmsLauncher } from '../../src/cluster/replica-process.js'
 import { parseFaultKinds, type FaultKind } from '../../src/chaos/fault-schedule.js'
@@ -41,8 +41,8 @@ export function registerChaosCommand(program: Command): void {
     .option('--config <file>', 'take the offices (ids, zones, replica counts), Raft timing and inter-office delays from this cluster config')
     .option('--duration <s>', 'seconds of workload under faults', parsePositiveInteger('--duration', 24 * 3600), 60)
     .option('--seed <n>', 'seed of the fault schedule and the workload (default: random, printed in the report)', parseNonNegativeInteger('--seed'))
-    .option('--faults <kinds>', `comma-separated fault kinds (default: ${DEFAULT_FAULTS.join(',')})`, parseFaults, DEFAULT_FAULTS)
-    .option('--workloads <names>', `comma-separated workloads: ${WORKLOAD_NAMES.join(', ')}`, parseWorkloads, [...WORKLOAD_NAMES])
+    .addOption(new Option('--faults <kinds>', 'comma-separated fault kinds').argParser(parseFaults).default(DEFAULT_FAULTS, DEFAULT_FAULTS.join(',')))
+    .addOption(new Option('--workloads <names>', 'comma-separated workloads').argParser(parseWorkloads).default([...WORKLOAD_NAMES], WORKLOAD_NAMES.join(',')))
     .option('--offices <n>', `offices to boot without --config (default 2, at most ${OFFICE_NAMES.length})`, parsePositiveInteger('--offices', OFFICE_NAMES.length))
     .option('--replicas <n>', 'replicas per office without --config', parsePositiveInteger('--replicas', 9), 3)
     .option('--clients <n>', 'concurrent KV clients per office', parsePositiveInteger('--clients', 256), 8)
