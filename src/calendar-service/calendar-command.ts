@@ -28,6 +28,7 @@ export interface MeetingSpec {
   readonly zone: string
   readonly start: LocalDateTime
   readonly durationMinutes: number
+  /** RFC 5545 lines of the series; empty for a single meeting. */
   readonly lines: readonly string[]
 }
 

@@ -7,6 +7,7 @@ import type { CalendarEvent } from '../calendar/availability/calendar-event.js'
 import type { WorkScheduleOverride } from '../calendar/availability/work-schedule.js'
 import type { Interval } from '../calendar/intervals/interval-set.js'
 import type { LocalDateTime } from '../calendar/time/local-date-time.js'
+import type { MeetingSpec } from './calendar-command.js'
 
 export interface UserRecord {
   readonly id: string
@@ -26,17 +27,9 @@ export interface StoredEvent {
 
 export type InvitationResponse = 'needs-action' | 'accepted' | 'declined' | 'tentative'
 
-export interface MeetingRecord {
+/** A booked meeting: what was asked for (its spec, with the series' RFC 5545 lines), and its state. */
+export interface MeetingRecord extends MeetingSpec {
   readonly id: string
-  readonly organizer: string
-  readonly required: readonly string[]
-  readonly optional: readonly string[]
-  readonly title: string
-  readonly zone: string
-  readonly start: LocalDateTime
-  readonly durationMinutes: number
-  /** RFC 5545 lines of the series; empty for a single meeting. */
-  readonly lines: readonly string[]
   /** Wall-clock starts (in `zone`) of occurrences cancelled on their own. */
   readonly cancelledOccurrences: readonly LocalDateTime[]
   readonly status: 'booked' | 'cancelled'
