@@ -48,6 +48,14 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
   const calendar = async (command: CalendarCommand, ctx: RequestContext) => deps.propose(command, ctx)
   const read = (stale: boolean | undefined, ctx: RequestContext) => deps.readBarrier(stale === true, ctx)
 
+  /** The organizer's record and the calendars of everyone attending, all people of this office. */
+  const meetingCalendars = async (organizerId: string, attendees: readonly string[], optional: readonly string[]) => {
+    const organizer = await user(organizerId, 'organizer')
+    await requireLocal((id) => readUser(store, id), office, attendees, optional)
+    const people = [organizer, ...(await Promise.all([...attendees, ...optional].map((id) => user(id, 'attendees'))))]
+    return { organizer, calendars: await Promise.all(people.map((u) => attendeeCalendar(store, u, office))) }
+  }
+
   rpc
     .method('user.add', s['user.add'], boundary(async (p, ctx) => {
       if (p.office !== office.officeId) throw RpcError.of('BAD_REQUEST', `office: user "${p.id}" is for office ${p.office}; this is office ${office.officeId}`)
@@ -142,10 +150,7 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
     .method('calendar.suggest', s['calendar.suggest'], boundary(async (p, ctx) => {
       await read(false, ctx)
       const optional = p.optional ?? []
-      const organizer = await user(p.organizer, 'organizer')
-      await requireLocal((id) => readUser(store, id), office, p.attendees, optional)
-      const people = [organizer, ...(await Promise.all([...p.attendees, ...optional].map((id) => user(id, 'attendees'))))]
-      const calendars = await Promise.all(people.map((u) => attendeeCalendar(store, u, office)))
+      const { organizer, calendars } = await meetingCalendars(p.organizer, p.attendees, optional)
       const window = resolveWindow(p.from, p.to, p.tz ?? organizer.schedule.zone)
       return suggest(
         { organizer: p.organizer, required: p.attendees, optional, durationMinutes: p.durationMinutes, window, granularityMinutes: p.granularityMinutes, minAttendees: p.minAttendees, lines: p.rules ?? [], limit: p.limit },
@@ -155,10 +160,7 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
     .method('calendar.conflicts', s['calendar.conflicts'], boundary(async (p, ctx) => {
       await read(false, ctx)
       const optional = p.optional ?? []
-      const organizer = await user(p.organizer, 'organizer')
-      await requireLocal((id) => readUser(store, id), office, p.attendees, optional)
-      const people = [organizer, ...(await Promise.all([...p.attendees, ...optional].map((id) => user(id, 'attendees'))))]
-      const calendars = await Promise.all(people.map((u) => attendeeCalendar(store, u, office)))
+      const { organizer, calendars } = await meetingCalendars(p.organizer, p.attendees, optional)
       const startMs = instantOf(p.start, p.tz ?? organizer.schedule.zone, 'start')
       return reportConflicts({ organizer: p.organizer, required: p.attendees, optional, startMs, durationMinutes: p.durationMinutes, lines: p.rules ?? [] }, calendars)
     }))

@@ -1,7 +1,7 @@
 /** Runs a range of seeds and sums what they covered; shared by the CLI and the tests. */
 import type { CoreFactory, DriverMode } from './replica.js'
 import { profileShapes, type ProfileShape } from './sim-profile.js'
-import { runSimulation, type SimResult, type SimStats } from './simulation.js'
+import { runSimulation, zeroStats, type SimResult, type SimStats } from './simulation.js'
 
 /** Fault-phase events per seed unless told otherwise. */
 export const defaultSteps = 5000
@@ -27,21 +27,7 @@ export interface SeedsSummary {
 
 export function runSeeds(request: SeedsRequest): SeedsSummary {
   const failures: Array<Extract<SimResult, { ok: false }>> = []
-  const totals: SimStats = {
-    events: 0,
-    delivered: 0,
-    snapshotChunks: 0,
-    crashes: 0,
-    partitions: 0,
-    confChanges: 0,
-    transfers: 0,
-    leaderTerms: 0,
-    snapshotsInstalled: 0,
-    compactions: 0,
-    writesAcked: 0,
-    readsServed: 0,
-    convergeTicks: 0,
-  }
+  const totals: SimStats = zeroStats()
   let maxConvergeTicks = 0
   let run = 0
   for (let seed = request.firstSeed; seed < request.firstSeed + request.count; seed++) {

@@ -57,6 +57,25 @@ export interface SimStats {
   convergeTicks: number
 }
 
+/** Every counter at zero: a fresh run's stats, or the start of a sum over runs. */
+export function zeroStats(): SimStats {
+  return {
+    events: 0,
+    delivered: 0,
+    snapshotChunks: 0,
+    crashes: 0,
+    partitions: 0,
+    confChanges: 0,
+    transfers: 0,
+    leaderTerms: 0,
+    snapshotsInstalled: 0,
+    compactions: 0,
+    writesAcked: 0,
+    readsServed: 0,
+    convergeTicks: 0,
+  }
+}
+
 export type SimResult =
   | { readonly ok: true; readonly seed: number; readonly digest: string; readonly stats: SimStats }
   | {
@@ -103,21 +122,7 @@ class Simulation implements ReplicaHost {
   private faultsOn = true
   private replicaSeq = 0
   private bootstrapConf: ConfState = { voters: [], learners: [] }
-  private readonly stats: SimStats = {
-    events: 0,
-    delivered: 0,
-    snapshotChunks: 0,
-    crashes: 0,
-    partitions: 0,
-    confChanges: 0,
-    transfers: 0,
-    leaderTerms: 0,
-    snapshotsInstalled: 0,
-    compactions: 0,
-    writesAcked: 0,
-    readsServed: 0,
-    convergeTicks: 0,
-  }
+  private readonly stats: SimStats = zeroStats()
 
   constructor(private readonly options: SimOptions) {
     const root = new Prng(options.seed)
