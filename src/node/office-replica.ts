@@ -32,6 +32,8 @@ import { RpcError } from '../rpc/rpc-error.js'
 import type { RpcLogger } from '../rpc/rpc-logger.js'
 import { RpcServer, type RequestContext } from '../rpc/rpc-server.js'
 import { toRpcError } from './raft-request-errors.js'
+import { loadClusterSecret } from '../security/cluster-secret.js'
+import { hmacPeerAuthenticator } from '../security/hmac-peer-authenticator.js'
 
 export interface OfficeReplicaOptions {
   readonly config: ClusterConfig
@@ -96,12 +98,14 @@ export class OfficeReplica {
 
       // The transport delivers into the driver, which is created with the transport: bind late.
       let deliver: (message: Message) => void = () => {}
+      const secret = await loadClusterSecret(config.security.peerSecretFile)
       const transport = new PeerTransport({
         self: { clusterId: config.clusterId, officeId: office.id, nodeId },
         peers: peerUrlsOf(config, nodeId),
         deliver: (message) => deliver(message),
         random,
         logger,
+        ...(secret === null ? {} : { authenticator: hmacPeerAuthenticator(secret) }),
       })
       const driver = await RaftDriver.start<OfficeOutcome | null>({
         config: raftConfig(config, nodeId, random),

@@ -1,9 +1,10 @@
 /**
  * How two replicas recognise each other on /peer. The accepting side speaks first with a random
- * challenge; the dialer answers with who it is and a proof over that challenge; the acceptor checks
- * cluster, office, node and proof, then welcomes it. Only after `welcome` does the dialer send Raft
- * batches (arrays of messages). Authentication itself is the `PeerAuthenticator`'s job: today the
- * open one; the cluster-secret challenge-response (issue 8) plugs in here without a protocol change.
+ * challenge; the dialer answers with who it is, its own nonce and a proof over both nonces; the
+ * acceptor checks cluster, office, node and proof, then welcomes it with its own proof, which the
+ * dialer checks in turn (so neither side talks Raft to an impostor). Only after `welcome` does the
+ * dialer send Raft batches (arrays of messages). What a proof is belongs to the `PeerAuthenticator`:
+ * the open one for loopback development, the cluster-secret HMAC (src/security) otherwise.
  */
 import { z } from 'zod'
 
@@ -13,10 +14,22 @@ export interface PeerIdentity {
   readonly nodeId: string
 }
 
+/** What both proofs are bound to: the cluster, the two ends, and a fresh nonce from each end. */
+export interface HandshakeTranscript {
+  readonly clusterId: string
+  readonly officeId: string
+  readonly dialer: string
+  readonly acceptor: string
+  readonly acceptorNonce: Uint8Array
+  readonly dialerNonce: Uint8Array
+}
+
+/** Which end a proof speaks for, so a proof one end made can never be replayed as the other's. */
+export type HandshakeRole = 'dialer' | 'acceptor'
+
 export interface PeerAuthenticator {
-  /** The dialer's proof that it holds the cluster's credentials, bound to the acceptor's nonce. */
-  prove(nonce: Uint8Array, dialer: PeerIdentity): Uint8Array
-  verify(nonce: Uint8Array, dialer: PeerIdentity, proof: Uint8Array): boolean
+  prove(role: HandshakeRole, transcript: HandshakeTranscript): Uint8Array
+  verify(role: HandshakeRole, transcript: HandshakeTranscript, proof: Uint8Array): boolean
 }
 
 /** Accepts any peer that names the right cluster, office and node: loopback development only. */
@@ -31,7 +44,9 @@ const bytes = (max: number) => z.instanceof(Uint8Array).refine((b) => b.length <
 
 export const NONCE_BYTES = 32
 
-export const challengeFrameSchema = z.strictObject({ type: z.literal('challenge'), nonce: bytes(NONCE_BYTES) })
+const nonce = z.instanceof(Uint8Array).refine((b) => b.length === NONCE_BYTES, { error: `expected a ${NONCE_BYTES}-byte nonce` })
+
+export const challengeFrameSchema = z.strictObject({ type: z.literal('challenge'), nonce })
 export const helloFrameSchema = z.strictObject({
   type: z.literal('hello'),
   clusterId: id,
@@ -39,9 +54,11 @@ export const helloFrameSchema = z.strictObject({
   nodeId: id,
   /** Which replica the dialer meant to reach, so a mis-wired address is refused, not joined. */
   to: id,
+  /** The dialer's own challenge: the acceptor's proof in `welcome` covers it. */
+  nonce,
   proof: bytes(1024),
 })
-export const welcomeFrameSchema = z.strictObject({ type: z.literal('welcome'), nodeId: id })
+export const welcomeFrameSchema = z.strictObject({ type: z.literal('welcome'), nodeId: id, proof: bytes(1024) })
 
 export type ChallengeFrame = z.output<typeof challengeFrameSchema>
 export type HelloFrame = z.output<typeof helloFrameSchema>

@@ -10,7 +10,7 @@ import type { RawData, WebSocket } from 'ws'
 import { z } from 'zod'
 import type { Message, NodeId } from '../../raft/types.js'
 import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
-import { helloFrameSchema, NONCE_BYTES, PEER_CLOSE, type HelloFrame, type PeerAuthenticator, type PeerIdentity } from './peer-handshake.js'
+import { helloFrameSchema, NONCE_BYTES, PEER_CLOSE, type HandshakeTranscript, type PeerAuthenticator, type PeerIdentity } from './peer-handshake.js'
 import { raftMessageSchema } from './raft-message-schema.js'
 import { warnSampled, type RpcLogger } from './rpc-logger.js'
 import type { Schedule } from './schedule.js'
@@ -73,13 +73,20 @@ export class PeerInbox {
         this.refuse(socket, hello.closeCode, hello.reason, remoteAddress)
         return
       }
+      let proof: Uint8Array
+      try {
+        proof = this.options.authenticator.prove('acceptor', hello.transcript)
+      } catch (err) {
+        this.refuse(socket, PEER_CLOSE.unauthenticated, `cannot prove this replica's identity: ${err instanceof Error ? err.message : String(err)}`, remoteAddress)
+        return
+      }
       cancelTimeout()
-      peer = hello.frame.nodeId
+      peer = hello.transcript.dialer
       this.unauthenticated.delete(socket)
       const previous = this.incoming.get(peer)
       if (previous !== undefined) previous.close(PEER_CLOSE.replaced, 'replaced by a newer connection from the same peer')
       this.incoming.set(peer, socket)
-      socket.send(encodeFrame({ type: 'welcome', nodeId: this.options.self.nodeId }))
+      socket.send(encodeFrame({ type: 'welcome', nodeId: this.options.self.nodeId, proof }))
     })
     socket.send(encodeFrame({ type: 'challenge', nonce }))
   }
@@ -125,11 +132,18 @@ export class PeerInbox {
     if (frame.officeId !== self.officeId) return wrongPeer(`hello from office "${frame.officeId}", this replica serves office "${self.officeId}"`)
     if (frame.to !== self.nodeId) return wrongPeer(`hello meant for "${frame.to}", this is "${self.nodeId}"`)
     if (!this.options.isPeer(frame.nodeId)) return wrongPeer(`"${frame.nodeId}" is not a peer of "${self.nodeId}"`)
-    const identity = { clusterId: frame.clusterId, officeId: frame.officeId, nodeId: frame.nodeId }
-    if (!this.options.authenticator.verify(nonce, identity, frame.proof)) {
-      return { ok: false, closeCode: PEER_CLOSE.unauthenticated, reason: `"${frame.nodeId}" failed authentication` }
+    const transcript: HandshakeTranscript = {
+      clusterId: frame.clusterId,
+      officeId: frame.officeId,
+      dialer: frame.nodeId,
+      acceptor: self.nodeId,
+      acceptorNonce: nonce,
+      dialerNonce: frame.nonce,
     }
-    return { ok: true, frame }
+    if (!this.options.authenticator.verify('dialer', transcript, frame.proof)) {
+      return { ok: false, closeCode: PEER_CLOSE.unauthenticated, reason: `"${frame.nodeId}" failed authentication (wrong cluster secret?)` }
+    }
+    return { ok: true, transcript }
   }
 
   private refuse(socket: WebSocket, code: number, reason: string, remoteAddress: string | null): void {
@@ -172,7 +186,7 @@ export class PeerInbox {
 }
 
 
-type HelloCheck = { ok: true; frame: HelloFrame } | { ok: false; closeCode: number; reason: string }
+type HelloCheck = { ok: true; transcript: HandshakeTranscript } | { ok: false; closeCode: number; reason: string }
 
 function wrongPeer(reason: string): HelloCheck {
   return { ok: false, closeCode: PEER_CLOSE.wrongPeer, reason }

@@ -8,15 +8,18 @@
  *
  * Incoming: connections dialled by the peers, served and validated by the `PeerInbox`.
  */
+import { randomBytes } from 'node:crypto'
 import { WebSocket } from 'ws'
 import type { Message, NodeId } from '../../raft/types.js'
 import { backoffDelay, type BackoffPolicy } from './backoff.js'
 import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
 import {
   challengeFrameSchema,
+  NONCE_BYTES,
   openPeerAuthenticator,
   PEER_CLOSE,
   welcomeFrameSchema,
+  type HandshakeTranscript,
   type PeerAuthenticator,
   type PeerIdentity,
 } from './peer-handshake.js'
@@ -262,7 +265,7 @@ export class PeerTransport {
     }, this.limits.handshakeTimeoutMs)
     const link: OutgoingLink = { state: 'connecting', socket, queue: [], cancelTimeout }
     this.links.set(peer, link)
-    let challenged = false
+    let transcript: HandshakeTranscript | null = null
     socket.on('error', (err) => {
       // Every retry against a down peer fails the same way: report only the first failure in a row.
       if ((this.failures.get(peer) ?? 0) === 0) this.logger.warn('peer link failed', { peer, url, error: err.message })
@@ -272,22 +275,30 @@ export class PeerTransport {
       if (current === undefined || !('socket' in current) || current.socket !== socket || current.state !== 'connecting') return
       const decoded = isBinary ? decodeFrame(rawBytes(data)) : ({ ok: false, reason: 'text frame' } as const)
       const value = decoded.ok ? decoded.value : undefined
-      if (!challenged) {
+      if (transcript === null) {
         const challenge = challengeFrameSchema.safeParse(value)
         if (!challenge.success) return this.abandon(peer, socket, 'peer sent no valid challenge')
-        challenged = true
-        const identity = { clusterId: this.self.clusterId, officeId: this.self.officeId, nodeId: this.self.nodeId }
+        transcript = {
+          clusterId: this.self.clusterId,
+          officeId: this.self.officeId,
+          dialer: this.self.nodeId,
+          acceptor: peer,
+          acceptorNonce: challenge.data.nonce,
+          dialerNonce: randomBytes(NONCE_BYTES),
+        }
         let proof: Uint8Array
         try {
-          proof = this.authenticator.prove(challenge.data.nonce, identity)
+          proof = this.authenticator.prove('dialer', transcript)
         } catch (err) {
           return this.abandon(peer, socket, `could not prove our identity: ${err instanceof Error ? err.message : String(err)}`)
         }
-        socket.send(encodeFrame({ type: 'hello', ...identity, to: peer, proof }))
+        const { clusterId, officeId, nodeId } = this.self
+        socket.send(encodeFrame({ type: 'hello', clusterId, officeId, nodeId, to: peer, nonce: transcript.dialerNonce, proof }))
         return
       }
       const welcome = welcomeFrameSchema.safeParse(value)
       if (!welcome.success || welcome.data.nodeId !== peer) return this.abandon(peer, socket, `peer did not welcome us as expected (is ${url} really ${peer}?)`)
+      if (!this.verifyAcceptor(transcript, welcome.data.proof)) return this.abandon(peer, socket, `${peer} at ${url} failed authentication (wrong cluster secret?)`)
       current.cancelTimeout()
       const open: OutgoingLink = { state: 'open', socket, cancelPing: () => {}, awaitingPong: false }
       this.links.set(peer, open)
@@ -322,6 +333,15 @@ export class PeerTransport {
       link.socket.ping()
       this.keepAlive(peer, link)
     }, this.limits.pingIntervalMs)
+  }
+
+  /** The acceptor's proof in `welcome`; an authenticator that throws counts as a refusal. */
+  private verifyAcceptor(transcript: HandshakeTranscript, proof: Uint8Array): boolean {
+    try {
+      return this.authenticator.verify('acceptor', transcript, proof)
+    } catch {
+      return false
+    }
   }
 
   private abandon(peer: NodeId, socket: WebSocket, reason: string): void {

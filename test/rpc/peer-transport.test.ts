@@ -166,7 +166,7 @@ async function handshake(node: Node, hello: Record<string, unknown>): Promise<Ra
   const socket = await RawSocket.open(`ws://127.0.0.1:${node.listener.port}/peer`)
   const challenge = (await socket.next()) as { type: string; nonce: Uint8Array }
   if (challenge.type !== 'challenge') throw new Error('expected a challenge first')
-  socket.send(encodeFrame({ type: 'hello', clusterId: CLUSTER, officeId: OFFICE, to: node.id, proof: new Uint8Array(0), ...hello }))
+  socket.send(encodeFrame({ type: 'hello', clusterId: CLUSTER, officeId: OFFICE, to: node.id, nonce: new Uint8Array(32), proof: new Uint8Array(0), ...hello }))
   return socket
 }
 
@@ -194,7 +194,7 @@ t.test('the authenticator decides: a refused proof closes with 4401, a failing p
   const proofs: string[] = []
   const a = await startNode(t, 'nyc-1', {}, {
     authenticator: {
-      prove: (nonce) => Buffer.from(`proof-of-${Buffer.from(nonce).toString('hex').slice(0, 4)}`),
+      prove: (_role, transcript) => Buffer.from(`proof-of-${Buffer.from(transcript.acceptorNonce).toString('hex').slice(0, 4)}`),
       verify: () => false,
     },
   })
@@ -208,8 +208,8 @@ t.test('the authenticator decides: a refused proof closes with 4401, a failing p
       prove: () => {
         throw new Error('no secret configured')
       },
-      verify: (_nonce, dialer, proof) => {
-        proofs.push(`${dialer.nodeId}:${Buffer.from(proof).toString()}`)
+      verify: (role, transcript, proof) => {
+        proofs.push(`${role}:${transcript.dialer}:${Buffer.from(proof).toString()}`)
         return false
       },
     },
@@ -220,7 +220,7 @@ t.test('the authenticator decides: a refused proof closes with 4401, a failing p
   a.transport.setPeers(new Map([['nyc-2', `ws://127.0.0.1:${listener.port}/peer`]]))
   a.transport.start()
   await eventually(() => a.warnings.some((w) => w.includes('peer refused our link') && w.includes('4401')), 'the refusal')
-  t.match(proofs[0], /^nyc-1:proof-of-[0-9a-f]{4}$/, 'the verifier saw the dialer and its nonce-bound proof')
+  t.match(proofs[0], /^dialer:nyc-1:proof-of-[0-9a-f]{4}$/, 'the verifier saw the dialer and its nonce-bound proof')
   t.same(a.transport.connectedPeers(), [])
   strict.start()
   await eventually(() => strict.stats().reconnects >= 1, 'the failing prover to give up and back off')
@@ -231,7 +231,7 @@ t.test('invalid peer frames are counted and logged and never reach the core', as
   const b = await startNode(t, 'nyc-2', { 'nyc-1': 1 })
   const socket = await handshake(b, { nodeId: 'nyc-1' })
   t.teardown(() => socket.close())
-  t.same(await socket.next(), { type: 'welcome', nodeId: 'nyc-2' })
+  t.match(await socket.next(), { type: 'welcome', nodeId: 'nyc-2' })
   const good = heartbeat('nyc-1', 'nyc-2', 4)
   const invalid: Array<[string, Uint8Array | string]> = [
     ['garbage', Buffer.from([0xc1, 0x00, 0xff])],
