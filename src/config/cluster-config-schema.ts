@@ -45,7 +45,7 @@ const replicaSchema = z.strictObject({
   port,
 })
 
-const officeSchema = z
+export const officeSchema = z
   .strictObject({
     id: officeId,
     name: z.string({ error: 'expected the office name' }).min(1, { error: 'expected a non-empty office name' }).max(100),

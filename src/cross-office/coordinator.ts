@@ -14,6 +14,7 @@ import type { CrossOfficeDeps } from './cross-office-deps.js'
 import type { CrossOfficeBookingResult, CrossOfficeMethods, TransactionOutcome } from './xoffice-api.js'
 import type { CoordinatorTx, OfficeAttendance, PrepareVote, TxDecision, XofficeResult } from './xoffice-command.js'
 import { openTransactionIds, readCoordinatorTx } from './xoffice-store.js'
+import { readEntry } from '../directory/directory-store.js'
 
 type BookParams = CrossOfficeMethods['xoffice.book']['params']
 
@@ -29,8 +30,6 @@ export class CrossOfficeCoordinator {
   /** tx.begin proposals not answered yet: their transactions are about to be driven here. */
   private beginsInFlight = 0
   private leadership: { readonly term: number; readonly sinceMs: number } | null = null
-  /** Which office each attendee lives in, as offices answered: users do not move between offices yet. */
-  private readonly homes = new Map<string, string>()
   private stopped = false
 
   constructor(private readonly deps: CrossOfficeDeps) {}
@@ -101,9 +100,17 @@ export class CrossOfficeCoordinator {
     }
   }
 
-  /** Where each attendee lives: every office is asked at once about the people not known yet. */
+  /**
+   * Where each attendee lives: this office's replicated directory answers; only people it does not
+   * know yet (added elsewhere a moment ago, not published here yet) are asked of every office.
+   */
   private async locate(meeting: MeetingSpec): Promise<OfficeAttendance[]> {
-    const unknown = [meeting.organizer, ...meeting.required, ...meeting.optional].filter((user) => !this.homes.has(user))
+    const home = new Map<string, string>()
+    for (const user of [meeting.organizer, ...meeting.required, ...meeting.optional]) {
+      const entry = await readEntry(this.deps.store, user)
+      if (entry !== null) home.set(user, entry.office)
+    }
+    const unknown = [meeting.organizer, ...meeting.required, ...meeting.optional].filter((user) => !home.has(user))
     const answers = await Promise.all(
       this.deps.offices.map(async (office) => {
         if (unknown.length === 0) return { office, users: [], error: null }
@@ -115,7 +122,6 @@ export class CrossOfficeCoordinator {
         }
       }),
     )
-    const home = this.homes
     for (const answer of answers) for (const user of answer.users) home.set(user, answer.office)
     const silent = answers.filter((a) => a.error !== null)
     const place = (user: string, field: string): string => {

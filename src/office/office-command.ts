@@ -6,11 +6,13 @@ import { Packr } from 'msgpackr'
 import type { CalendarCommand, CalendarResult } from '../calendar-service/calendar-command.js'
 import type { KvCommand, KvResult } from '../kv/kv-command.js'
 import type { XofficeCommand, XofficeResult } from '../cross-office/xoffice-command.js'
+import type { DirectoryCommand, DirectoryResult } from '../directory/directory-command.js'
 
 export type OfficeCommand =
   | { readonly kind: 'kv'; readonly command: KvCommand }
   | { readonly kind: 'calendar'; readonly command: CalendarCommand }
   | { readonly kind: 'xoffice'; readonly command: XofficeCommand }
+  | { readonly kind: 'directory'; readonly command: DirectoryCommand }
 
 export interface OfficeProposal {
   /** Chosen by the client and kept across retries: a repeated id is answered, not re-applied. */
@@ -27,6 +29,7 @@ export type OfficeResult =
   | { readonly kind: 'kv'; readonly result: KvResult }
   | { readonly kind: 'calendar'; readonly result: CalendarResult }
   | { readonly kind: 'xoffice'; readonly result: XofficeResult }
+  | { readonly kind: 'directory'; readonly result: DirectoryResult }
 
 /** The answer recorded for an applied proposal (and replayed to a retry of the same request id). */
 export type OfficeOutcome =
@@ -34,7 +37,7 @@ export type OfficeOutcome =
   | { readonly ok: false; readonly code: 'BAD_COMMAND' | 'NOT_FOUND' | 'REJECTED'; readonly message: string }
   | { readonly ok: false; readonly code: 'STALE_VERSION'; readonly message: string; readonly currentVersion: number }
 
-const OFFICE_COMMAND_KINDS: ReadonlySet<string> = new Set<OfficeCommand['kind']>(['kv', 'calendar', 'xoffice'])
+const OFFICE_COMMAND_KINDS: ReadonlySet<string> = new Set<OfficeCommand['kind']>(['kv', 'calendar', 'xoffice', 'directory'])
 
 const packr = new Packr({ useRecords: false })
 

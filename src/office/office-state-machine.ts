@@ -9,6 +9,7 @@ import { applyCalendarCommand } from '../calendar-service/calendar-apply.js'
 import type { CalendarApplyContext, OfficeCalendarSettings } from '../calendar-service/calendar-apply-context.js'
 import { CalendarRejectionError } from '../calendar-service/calendar-command.js'
 import { applyXofficeCommand } from '../cross-office/xoffice-apply.js'
+import { applyDirectoryCommand, recordLocalUser } from '../directory/directory-apply.js'
 import { applyKvCommand } from '../kv/kv-apply.js'
 import { kvStorageKey } from '../kv/kv-keyspace.js'
 import { appliedRequestKey, DEFAULT_RETENTION_ENTRIES, findAppliedRequest, recordAppliedRequest, sweepExpiredRequests } from './applied-requests.js'
@@ -107,9 +108,16 @@ export class OfficeStateMachine {
       case 'kv':
         return { ok: true, result: { kind: 'kv', result: await applyKvCommand(command.command, tx) } }
       case 'calendar':
-        return this.applyNested(tx, index, proposal, notified, async (nested, ctx) => ({ kind: 'calendar', result: await applyCalendarCommand(command.command, nested, ctx) }))
+        return this.applyNested(tx, index, proposal, notified, async (nested, ctx) => {
+          const result = await applyCalendarCommand(command.command, nested, ctx)
+          // A person added here is published to every other office's directory.
+          if (result.kind === 'user' && command.command.kind === 'user.add') await recordLocalUser(nested, result.user.id, ctx.office.officeId)
+          return { kind: 'calendar', result }
+        })
       case 'xoffice':
         return this.applyNested(tx, index, proposal, notified, async (nested, ctx) => ({ kind: 'xoffice', result: await applyXofficeCommand(command.command, nested, ctx) }))
+      case 'directory':
+        return this.applyNested(tx, index, proposal, notified, async (nested, ctx) => ({ kind: 'directory', result: await applyDirectoryCommand(command.command, nested, ctx) }))
     }
   }
 
