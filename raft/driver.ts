@@ -130,6 +130,8 @@ export interface RaftDriverOptions<Result> {
   readonly snapshotEvery: number
   /** Called once if the replica stops itself because storage or the state machine failed. */
   readonly onFatal?: (error: Error) => void
+  /** Called when this replica's role, known leader or term changes (for logs and metrics). */
+  readonly onSoftState?: (soft: SoftState) => void
 }
 
 export interface DriverCounters {
@@ -404,6 +406,7 @@ export class RaftDriver<Result> {
   /** A leader that lost its role or moved to a new term no longer vouches for its proposals. */
   private noteSoftState(soft: SoftState): void {
     this.soft = soft
+    this.options.onSoftState?.(soft)
     for (const [index, pending] of this.proposals) {
       if (soft.role === 'leader' && pending.term === soft.term) continue
       this.proposals.delete(index)

@@ -30,6 +30,10 @@ import { PeerTransport } from '../rpc/peer-transport.js'
 import { ReplicaListener } from '../rpc/replica-listener.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { RpcLogger } from '../rpc/rpc-logger.js'
+import type { EventLogger } from '../logging/event-logger.js'
+import { METRICS_CONTENT_TYPE, NodeMetrics } from '../metrics/node-metrics.js'
+import { timeSyncedWrites } from '../metrics/timed-raft-storage.js'
+import { fencingCounters } from '../cross-office/xoffice-store.js'
 import { RpcServer, type RequestContext } from '../rpc/rpc-server.js'
 import { toRpcError } from './raft-request-errors.js'
 import { loadClusterSecret } from '../security/cluster-secret.js'
@@ -40,7 +44,10 @@ export interface OfficeReplicaOptions {
   readonly nodeId: string
   /** Parent directory; the replica keeps its LevelDB in `<dataDir>/<nodeId>`. */
   readonly dataDir: string
-  readonly logger: RpcLogger
+  /** The replica binds its node and office ids to every line it logs through this. */
+  readonly logger: EventLogger
+  /** Also export Node.js process metrics (CPU, memory, event loop) on /metrics; one replica per process only. */
+  readonly processMetrics?: boolean
   /** Uniform in [0, 1): election timeouts and backoff jitter. */
   readonly random?: () => number
   readonly ticker?: Ticker
@@ -81,11 +88,13 @@ export class OfficeReplica {
     private readonly listener: ReplicaListener,
     private readonly startedAt: number,
     private readonly now: () => number,
+    private readonly metrics: NodeMetrics,
   ) {}
 
   static async start(options: OfficeReplicaOptions): Promise<OfficeReplica> {
-    const { config, nodeId, logger } = options
+    const { config, nodeId } = options
     const { office, replica } = findReplica(config, nodeId)
+    const logger = options.logger.child({ node: nodeId, office: office.id })
     const random = options.random ?? Math.random
     const now = options.now ?? Date.now
     const db = await ReplicaDb.open(join(options.dataDir, nodeId), { clusterId: config.clusterId, replicaId: nodeId })
@@ -98,6 +107,13 @@ export class OfficeReplica {
 
       // The transport delivers into the driver, which is created with the transport: bind late.
       let deliver: (message: Message) => void = () => {}
+      // Scrapes read the driver and RPC server, which are built with the metrics: bound late too.
+      let scraped: { readonly driver: RaftDriver<OfficeOutcome | null>; readonly rpc: RpcServer } | null = null
+      const running = (): NonNullable<typeof scraped> => scraped ?? failNotStarted(nodeId)
+      const metrics = new NodeMetrics(
+        { nodeId, officeId: office.id, processMetrics: options.processMetrics === true },
+        { raft: () => running().driver.status(), driver: () => running().driver.stats(), rpc: () => running().rpc.stats(), fencing: () => fencingCounters(machine.store) },
+      )
       const secret = await loadClusterSecret(config.security.peerSecretFile)
       const transport = new PeerTransport({
         self: { clusterId: config.clusterId, officeId: office.id, nodeId },
@@ -110,24 +126,30 @@ export class OfficeReplica {
       const driver = await RaftDriver.start<OfficeOutcome | null>({
         config: raftConfig(config, nodeId, random),
         restored,
-        storage: logStore,
+        storage: timeSyncedWrites(logStore, (seconds) => metrics.observeSyncWrite(seconds)),
         transport,
         stateMachine: machine,
         ticker: options.ticker ?? intervalTicker(config.timing.tickMs),
         snapshotEvery: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
-        onFatal: (error) => logger.warn('replica stopped after a storage or state machine failure', { nodeId, error: error.message }),
+        onFatal: (error) => logger.error('replica stopped after a storage or state machine failure', { error: error.message }),
+        onSoftState: (soft) => {
+          metrics.softState(soft)
+          logger.info(soft.role === 'leader' ? `became leader of term ${soft.term}` : `${soft.role} in term ${soft.term}`, { role: soft.role, term: soft.term, leader: soft.leader })
+        },
       })
       deliver = (message) => driver.step(message)
 
-      const rpc = new RpcServer({ logger, maxFrameBytes: MAX_CLIENT_FRAME_BYTES })
+      const rpc = new RpcServer({ logger, maxFrameBytes: MAX_CLIENT_FRAME_BYTES, observer: metrics })
+      scraped = { driver, rpc }
       const listener = new ReplicaListener({
         onClient: (socket, remote) => rpc.accept(socket, remote),
         onPeer: (socket, remote) => transport.acceptIncoming(socket, remote),
         maxClientFrameBytes: MAX_CLIENT_FRAME_BYTES,
         maxPeerFrameBytes: MAX_PEER_FRAME_BYTES,
         tls: null,
+        metrics: { contentType: METRICS_CONTENT_TYPE, render: () => metrics.exposition() },
       })
-      const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now)
+      const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now, metrics)
       node.registerMethods()
       registerCalendarMethods(rpc, {
         store: machine.store,
@@ -236,6 +258,7 @@ export class OfficeReplica {
         const ctx: RequestContext = { requestId, method: `xoffice/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
         const result = await this.propose({ kind: 'xoffice', command }, ctx)
         if (result.kind !== 'xoffice') throw RpcError.of('INTERNAL', `${ctx.method}: expected a cross-office result`)
+        if (command.kind === 'tx.decide') this.metrics.decision(command.decision.kind)
         return result.result
       },
       leaderTerm: () => {
@@ -302,7 +325,11 @@ export class OfficeReplica {
   /** Stamps the proposal with this (leader's) clock: the state machine's only notion of now. */
   private async propose(command: OfficeCommand, ctx: RequestContext): Promise<OfficeResult> {
     const proposal = encodeProposal({ requestId: ctx.requestId, command, atMs: this.now() })
-    const outcome = await this.guard(() => this.driver.propose(proposal, { signal: ctx.signal }))
+    const outcome = await this.guard(() => this.driver.propose(proposal, { signal: ctx.signal })).catch((error: unknown) => {
+      this.metrics.proposal(command.kind, true)
+      throw error
+    })
+    this.metrics.proposal(command.kind, false)
     if (outcome === null) throw RpcError.of('INTERNAL', `${ctx.method}: the entry was applied without an outcome`)
     if (outcome.ok) return outcome.result
     switch (outcome.code) {
@@ -371,4 +398,8 @@ function raftConfig(config: ClusterConfig, nodeId: string, random: () => number)
     maxClockDriftTicks: 2,
     random,
   }
+}
+
+function failNotStarted(nodeId: string): never {
+  throw new Error(`replica ${nodeId} is still starting: no metrics yet`)
 }

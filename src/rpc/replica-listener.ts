@@ -1,6 +1,7 @@
 /**
  * The one port a replica listens on. HTTP upgrades are routed by path: /client to the RPC server,
- * /peer to the peer transport; anything else is refused before a WebSocket exists. Each path has
+ * /peer to the peer transport; anything else is refused before a WebSocket exists. A plain GET of
+ * /metrics gets the replica's Prometheus metrics, when it serves them. Each path has
  * its own WebSocketServer so each gets its own frame limit.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -18,7 +19,16 @@ export interface ReplicaListenerOptions {
   readonly maxPeerFrameBytes: number
   /** PEM certificate and key for wss://; null serves plain ws://. */
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null
+  /** Served to plain HTTP GETs of /metrics (Prometheus text exposition); absent: no such path. */
+  readonly metrics?: MetricsEndpoint
 }
+
+export interface MetricsEndpoint {
+  readonly contentType: string
+  readonly render: () => Promise<string>
+}
+
+export const METRICS_PATH = '/metrics'
 
 export class ReplicaListener {
   private readonly server: Server
@@ -26,11 +36,16 @@ export class ReplicaListener {
   private readonly peerWss: WebSocketServer
 
   constructor(private readonly options: ReplicaListenerOptions) {
-    const refuse = (_req: IncomingMessage, res: ServerResponse): void => {
+    const onHttp = (req: IncomingMessage, res: ServerResponse): void => {
+      const metrics = options.metrics
+      if (metrics !== undefined && req.method === 'GET' && (req.url ?? '').split('?')[0] === METRICS_PATH) {
+        serveMetrics(metrics, res)
+        return
+      }
       res.writeHead(426, { 'content-type': 'text/plain' })
       res.end(`this port speaks WebSocket only, on ${CLIENT_PATH} and ${PEER_PATH}\n`)
     }
-    this.server = options.tls === null ? createHttpServer(refuse) : createHttpsServer(options.tls, refuse)
+    this.server = options.tls === null ? createHttpServer(onHttp) : createHttpsServer(options.tls, onHttp)
     // maxPayload makes ws itself drop an oversized frame (close 1009) before buffering all of it.
     this.clientWss = new WebSocketServer({ noServer: true, maxPayload: options.maxClientFrameBytes })
     this.peerWss = new WebSocketServer({ noServer: true, maxPayload: options.maxPeerFrameBytes })
@@ -78,4 +93,17 @@ export class ReplicaListener {
     const remoteAddress = req.socket.remoteAddress ?? null
     target.wss.handleUpgrade(req, socket, head, (ws) => target.handler(ws, remoteAddress))
   }
+}
+
+function serveMetrics(metrics: MetricsEndpoint, res: ServerResponse): void {
+  metrics.render().then(
+    (body) => {
+      res.writeHead(200, { 'content-type': metrics.contentType })
+      res.end(body)
+    },
+    (error: Error) => {
+      res.writeHead(500, { 'content-type': 'text/plain' })
+      res.end(`metrics could not be collected: ${error.message}\n`)
+    },
+  )
 }

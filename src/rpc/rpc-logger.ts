@@ -1,13 +1,10 @@
 /** Where the RPC layer reports what it refused or lost; injected so tests can read it and nodes can route it. */
-export interface RpcLogger {
-  warn(message: string, fields?: Readonly<Record<string, unknown>>): void
-}
+import { createEventLogger, type EventLogger, type LogFields } from '../logging/event-logger.js'
 
-export const stderrLogger: RpcLogger = {
-  warn(message, fields) {
-    process.stderr.write(`[rpc] ${message}${fields === undefined ? '' : ` ${JSON.stringify(fields)}`}\n`)
-  },
-}
+export type RpcLogger = Pick<EventLogger, 'warn'>
+
+/** For servers and transports built without a logger: JSON lines on stderr, tagged as the RPC layer's. */
+export const stderrLogger: RpcLogger = createEventLogger({ level: 'info', bindings: { component: 'rpc' } })
 
 export const silentLogger: RpcLogger = { warn() {} }
 
@@ -15,6 +12,6 @@ export const silentLogger: RpcLogger = { warn() {} }
 const LOG_FIRST = 20
 const LOG_EVERY = 1000
 
-export function warnSampled(logger: RpcLogger, message: string, count: number, fields: Readonly<Record<string, unknown>>): void {
+export function warnSampled(logger: RpcLogger, message: string, count: number, fields: LogFields): void {
   if (count <= LOG_FIRST || count % LOG_EVERY === 0) logger.warn(message, { ...fields, count })
 }

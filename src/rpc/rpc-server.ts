@@ -27,6 +27,15 @@ export type MethodHandler<P> = (params: P, context: RequestContext) => unknown
 interface RegisteredMethod {
   readonly schema: z.ZodType
   readonly handler: MethodHandler<unknown>
+  readonly observe: MethodObserver | null
+}
+
+/** Records one handled request: how long the handler took and whether it answered an error. */
+export type MethodObserver = (seconds: number, failed: boolean) => void
+
+/** Per-method request timing (metrics); asked once per method at registration, so requests only call it. */
+export interface RpcObserver {
+  forMethod(name: string): MethodObserver
 }
 
 export interface RpcServerOptions {
@@ -37,6 +46,7 @@ export interface RpcServerOptions {
   /** Unsent response bytes a connection may hold; a client that stops reading is disconnected. */
   readonly maxBufferedBytes: number
   readonly logger: RpcLogger
+  readonly observer: RpcObserver | null
 }
 
 export const DEFAULT_RPC_SERVER_OPTIONS: RpcServerOptions = {
@@ -44,6 +54,7 @@ export const DEFAULT_RPC_SERVER_OPTIONS: RpcServerOptions = {
   maxInFlightPerConnection: 256,
   maxBufferedBytes: 16 * 1024 * 1024,
   logger: stderrLogger,
+  observer: null,
 }
 
 export interface RpcServerStats {
@@ -77,7 +88,7 @@ export class RpcServer {
     if (name.length === 0 || name.length > MAX_METHOD_NAME_LENGTH) {
       throw new Error(`RPC method name "${name}" must be 1-${MAX_METHOD_NAME_LENGTH} characters, or no request could name it`)
     }
-    this.methods.set(name, { schema, handler: handler as MethodHandler<unknown> })
+    this.methods.set(name, { schema, handler: handler as MethodHandler<unknown>, observe: this.options.observer?.forMethod(name) ?? null })
     return this
   }
 
@@ -174,6 +185,13 @@ export class RpcServer {
   }
 
   private async run(method: RegisteredMethod, params: unknown, context: RequestContext): Promise<ResponseFrame> {
+    const started = method.observe === null ? 0 : performance.now()
+    const response = await this.answer(method, params, context)
+    method.observe?.((performance.now() - started) / 1000, 'error' in response)
+    return response
+  }
+
+  private async answer(method: RegisteredMethod, params: unknown, context: RequestContext): Promise<ResponseFrame> {
     try {
       const result = await method.handler(params, context)
       return { id: context.requestId, result: result === undefined ? null : result }

@@ -1,0 +1,174 @@
+/**
+ * A replica's Prometheus metrics (prom-client), in a registry of its own (tests run several
+ * replicas in one process). Raft positions, driver and RPC-server counts are read when scraped,
+ * so they cost nothing between scrapes; what happens per request (RPC timing, proposals, synced
+ * writes) goes to labelled children created up front, so the hot path only increments.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { DriverCounters } from '../../raft/driver.js'
+import type { RaftStatus } from '../../raft/status.js'
+import type { SoftState } from '../../raft/types.js'
+import type { DecisionKind, FencingRejection } from '../cross-office/xoffice-command.js'
+import { FENCING_REJECTIONS } from '../cross-office/xoffice-store.js'
+import type { OfficeCommand } from '../office/office-command.js'
+import type { MethodObserver, RpcObserver, RpcServerStats } from '../rpc/rpc-server.js'
+
+/** What the scrape reads from the running replica. */
+export interface NodeMetricSources {
+  readonly raft: () => RaftStatus
+  readonly driver: () => DriverCounters
+  readonly rpc: () => RpcServerStats
+  /** The office's replicated fencing counters (as this replica has applied them). */
+  readonly fencing: () => Promise<Readonly<Record<FencingRejection, number>>>
+}
+
+export interface NodeMetricsOptions {
+  readonly nodeId: string
+  readonly officeId: string
+  /** Node.js process metrics (CPU, memory, event-loop lag): for `dms node`, not for in-process tests. */
+  readonly processMetrics: boolean
+}
+
+export type ProposalKind = OfficeCommand['kind']
+/** Every kind of office command, checked by the compiler: a new kind must be counted too. */
+const PROPOSAL_KINDS = Object.keys({ kv: null, calendar: null, xoffice: null, directory: null } satisfies Record<ProposalKind, null>) as ProposalKind[]
+
+/** Seconds: from a page-cache hit (~0.1 ms) to a stalled disk. */
+const SYNC_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE
+
+export class NodeMetrics implements RpcObserver {
+  readonly registry = new Registry()
+  private readonly proposals: Readonly<Record<ProposalKind, { readonly ok: Counter.Internal; readonly failed: Counter.Internal }>>
+  private readonly syncWrites: Histogram
+  private readonly rpcSeconds: Histogram<'method' | 'outcome'>
+  private readonly leaderChanges: Counter
+  private readonly decisions: Readonly<Record<DecisionKind, Counter.Internal>>
+  private readonly cacheLookups: { readonly hit: Counter.Internal; readonly miss: Counter.Internal }
+  private lastLeader: string | null = null
+
+  constructor(options: NodeMetricsOptions, sources: NodeMetricSources) {
+    const registers = [this.registry]
+    this.registry.setDefaultLabels({ node: options.nodeId, office: options.officeId })
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry })
+
+    const raftGauge = (name: string, help: string, read: (status: RaftStatus) => number): void => {
+      new Gauge({ name, help, registers, collect() { this.set(read(sources.raft())) } })
+    }
+    raftGauge('dms_raft_term', 'current Raft term of this replica', (s) => s.term)
+    raftGauge('dms_raft_commit_index', 'highest log index known committed', (s) => s.commit)
+    raftGauge('dms_raft_applied_index', 'highest log index applied to the state machine', (s) => s.applied)
+    raftGauge('dms_raft_last_index', 'last index in this replica\'s log', (s) => s.lastIndex)
+    raftGauge('dms_raft_first_index', 'first index still in the log (older entries are in the snapshot)', (s) => s.firstIndex)
+    raftGauge('dms_raft_apply_lag_entries', 'committed entries not yet applied here (commit - applied)', (s) => s.commit - s.applied)
+    raftGauge('dms_raft_commit_lag_entries', 'entries in the log not yet known committed (last - commit)', (s) => s.lastIndex - s.commit)
+    raftGauge('dms_raft_is_leader', '1 while this replica leads its office', (s) => (s.role === 'leader' ? 1 : 0))
+    raftGauge('dms_raft_has_leader', '1 while this replica knows a leader of its office', (s) => (s.leader === null ? 0 : 1))
+    raftGauge('dms_raft_voters', 'voting members in this replica\'s view of the membership', (s) => s.conf.voters.length)
+    new Gauge({
+      name: 'dms_raft_follower_lag_entries',
+      help: 'on the leader: entries each follower still lacks (last index - its match index)',
+      labelNames: ['peer'],
+      registers,
+      collect() {
+        this.reset()
+        const status = sources.raft()
+        for (const [peer, progress] of Object.entries(status.progress ?? {})) this.set({ peer }, status.lastIndex - progress.match)
+      },
+    })
+    this.leaderChanges = new Counter({ name: 'dms_raft_leader_changes_total', help: 'times this replica saw its office get a new leader (elections it observed)', registers })
+
+    const driverCounter = (name: string, help: string, read: (c: DriverCounters) => number): void => {
+      new Counter({ name, help, registers, collect() { this.reset(); this.inc(read(sources.driver())) } })
+    }
+    driverCounter('dms_raft_synced_writes_total', 'synced storage writes (each covers a batch of entries: group commit)', (c) => c.persists)
+    driverCounter('dms_raft_persisted_entries_total', 'log entries made durable', (c) => c.persistedEntries)
+    driverCounter('dms_raft_snapshots_total', 'state-machine snapshots taken (log compactions)', (c) => c.snapshots)
+    this.syncWrites = new Histogram({
+      name: 'dms_storage_sync_write_seconds',
+      help: 'latency of one synced LevelDB batch (fsync) of the Raft log',
+      buckets: SYNC_BUCKETS,
+      registers,
+    })
+
+    const proposals = new Counter({ name: 'dms_raft_proposals_total', help: 'commands proposed through this replica, by kind and outcome', labelNames: ['kind', 'outcome'], registers })
+    this.proposals = Object.fromEntries(
+      PROPOSAL_KINDS.map((kind) => [kind, { ok: zeroed(proposals, { kind, outcome: 'applied' }), failed: zeroed(proposals, { kind, outcome: 'failed' }) }]),
+    ) as NodeMetrics['proposals']
+
+    this.rpcSeconds = new Histogram({
+      name: 'dms_rpc_request_duration_seconds',
+      help: 'client RPC handling time by method; outcome "error" for requests answered with an error',
+      labelNames: ['method', 'outcome'],
+      buckets: RPC_BUCKETS,
+      registers,
+    })
+    const rpcCounter = (name: string, help: string, read: (s: RpcServerStats) => number): void => {
+      new Counter({ name, help, registers, collect() { this.reset(); this.inc(read(sources.rpc())) } })
+    }
+    rpcCounter('dms_rpc_rejected_total', 'client frames refused before a handler: undecodable, malformed, unknown method, bad params', (s) => s.rejected)
+    rpcCounter('dms_rpc_overloaded_total', 'requests refused because their connection had too many in flight', (s) => s.overloaded)
+    new Gauge({ name: 'dms_rpc_connections', help: 'open client connections', registers, collect() { this.set(sources.rpc().connections) } })
+
+    const decisions = new Counter({ name: 'dms_xoffice_decisions_total', help: 'two-phase-commit decisions this replica made durable as coordinator', labelNames: ['decision'], registers })
+    this.decisions = { commit: zeroed(decisions, { decision: 'commit' }), abort: zeroed(decisions, { decision: 'abort' }) }
+    new Gauge({
+      name: 'dms_xoffice_fenced_rejections',
+      help: 'cross-office messages the office refused (stale coordinator term or fencing token, ...); replicated, so every replica agrees',
+      labelNames: ['rejection'],
+      registers,
+      async collect() {
+        const counts = await sources.fencing()
+        for (const rejection of FENCING_REJECTIONS) this.set({ rejection }, counts[rejection])
+      },
+    })
+
+    const cache = new Counter({ name: 'dms_freebusy_cache_lookups_total', help: 'free/busy cache lookups by result; hit rate = hit / (hit + miss)', labelNames: ['result'], registers })
+    this.cacheLookups = { hit: zeroed(cache, { result: 'hit' }), miss: zeroed(cache, { result: 'miss' }) }
+  }
+
+  forMethod(name: string): MethodObserver {
+    this.rpcSeconds.zero({ method: name, outcome: 'ok' })
+    this.rpcSeconds.zero({ method: name, outcome: 'error' })
+    const ok = this.rpcSeconds.labels(name, 'ok')
+    const error = this.rpcSeconds.labels(name, 'error')
+    return (seconds, failed) => (failed ? error : ok).observe(seconds)
+  }
+
+  observeSyncWrite(seconds: number): void {
+    this.syncWrites.observe(seconds)
+  }
+
+  proposal(kind: ProposalKind, failed: boolean): void {
+    const counters = this.proposals[kind]
+    ;(failed ? counters.failed : counters.ok).inc()
+  }
+
+  softState(soft: SoftState): void {
+    if (soft.leader !== null && soft.leader !== this.lastLeader) this.leaderChanges.inc()
+    this.lastLeader = soft.leader
+  }
+
+  decision(kind: DecisionKind): void {
+    this.decisions[kind].inc()
+  }
+
+  /** For the free/busy cache: call on every lookup it answers from the cache (hit) or not (miss). */
+  readonly freeBusyCache = {
+    hit: (): void => this.cacheLookups.hit.inc(),
+    miss: (): void => this.cacheLookups.miss.inc(),
+  }
+
+  /** The text exposition a Prometheus server scrapes. */
+  async exposition(): Promise<string> {
+    return this.registry.metrics()
+  }
+}
+
+/** The labelled child, exposed as 0 from the start: a series that appears only on its first event hides rates. */
+function zeroed<L extends string>(counter: Counter<L>, labels: Partial<Record<L, string>>): Counter.Internal {
+  counter.inc(labels, 0)
+  return counter.labels(labels)
+}
