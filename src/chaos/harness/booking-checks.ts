@@ -4,12 +4,20 @@
  * a conflict, so any overlap is a double booking, and a meeting applied twice shows as one), and
  * every acknowledged booking is in the agenda of every one of its participants whose agenda was read.
  */
+import type { AgendaResult } from '../../calendar-service/calendar-api.js'
 import type { CheckFindings } from './chaos-checks.js'
 
 export interface AgendaMeeting {
   readonly meetingId: string
   readonly startMs: number
   readonly endMs: number
+}
+
+/** The meetings that block a person's time in an agenda read (free-time entries do not). */
+export function blockingMeetings(agenda: AgendaResult): AgendaMeeting[] {
+  return agenda.events.flatMap((event) =>
+    event.meetingId === null || event.transparency === 'free' ? [] : [{ meetingId: event.meetingId, startMs: Date.parse(event.start), endMs: Date.parse(event.end) }],
+  )
 }
 
 export interface AcknowledgedBooking {

@@ -3,15 +3,16 @@
  * booking meetings with one or two colleagues on a small grid of slots in one week, so bookings
  * race for the same people and times. No booking overrides a conflict. After quiescence every
  * person's agenda is read linearizably and checked for double bookings and lost bookings.
- * (Cross-office bookings through 2PC are not driven yet.)
+ * (Cross-office bookings, cancellations and moves are the `xoffice` workload's.)
  */
 import type { ClusterClient } from '../../client/cluster-client.js'
 import type { OfficeMethods } from '../../office/office-api.js'
-import { RpcError } from '../../rpc/rpc-error.js'
 import type { Random } from '../seeded-random.js'
-import { checkBookings, type AcknowledgedBooking, type AgendaMeeting } from './booking-checks.js'
+import { failedCallOutcome } from './call-outcome.js'
+import { blockingMeetings, checkBookings, type AcknowledgedBooking, type AgendaMeeting } from './booking-checks.js'
 import type { CheckFindings } from './chaos-checks.js'
 import type { AcknowledgedWrite, ChaosWorkload, OpCounts } from './chaos-workload.js'
+import { addWorkloadPeople } from './workload-people.js'
 
 export type BookingCaller = Pick<ClusterClient<OfficeMethods>, 'call'>
 
@@ -28,7 +29,6 @@ export interface BookingWorkloadOptions {
 const DAYS = ['2030-01-07', '2030-01-08', '2030-01-09', '2030-01-10', '2030-01-11']
 const SLOTS = ['09:00', '09:30', '10:00', '10:30', '11:00', '13:00', '13:30', '14:00', '14:30', '15:00', '15:30']
 const WINDOW = { from: '2030-01-06T00:00:00Z', to: '2030-01-13T00:00:00Z' }
-const SETUP_ATTEMPTS = 10
 
 type Outcome = 'booked' | 'conflict' | 'fail' | 'info'
 
@@ -47,19 +47,7 @@ export class BookingWorkload implements ChaosWorkload {
   /** Adds the workload's people; call once the offices have leaders, before `start`. */
   async prepare(): Promise<void> {
     for (const office of this.options.offices) {
-      const client = this.options.clientFor(office.id)
-      for (const person of this.people(office.id)) {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await client.call('user.add', { id: person, office: office.id, tz: office.timeZone })
-            break
-          } catch (error) {
-            // An earlier attempt that timed out may have added the person after all.
-            if (error instanceof RpcError && error.code === 'BAD_REQUEST' && /already exists/.test(error.message)) break
-            if (attempt === SETUP_ATTEMPTS) throw new Error(`bookings workload: could not add ${person}: ${(error as Error).message}`)
-          }
-        }
-      }
+      await addWorkloadPeople(this.options.clientFor(office.id), this.name, office.id, office.timeZone, this.people(office.id))
     }
   }
 
@@ -81,14 +69,7 @@ export class BookingWorkload implements ChaosWorkload {
       for (const person of this.people(office.id)) {
         try {
           const agenda = await client.call('calendar.agenda', { user: person, ...WINDOW })
-          this.agendas.set(
-            person,
-            agenda.events.flatMap((event) =>
-              event.meetingId === null || event.transparency === 'free'
-                ? []
-                : [{ meetingId: event.meetingId, startMs: Date.parse(event.start), endMs: Date.parse(event.end) }],
-            ),
-          )
+          this.agendas.set(person, blockingMeetings(agenda))
         } catch {
           this.unread.push(person)
         }
@@ -136,7 +117,7 @@ export class BookingWorkload implements ChaosWorkload {
         outcome = result.status
         if (result.status === 'booked') this.booked.push({ id: result.id, participants: [organizer as string, ...attendees] })
       } catch (error) {
-        outcome = error instanceof RpcError && (error.code === 'BAD_REQUEST' || error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN') ? 'fail' : 'info'
+        outcome = failedCallOutcome(error)
       }
       this.outcomes.push({ office, outcome, returnedAtMs: this.options.now() })
     }

@@ -43,6 +43,12 @@ export interface CheckFindings {
   readonly divergentReplicas?: number
   readonly quiesced?: boolean
   readonly replicaCrashes?: number
+  /**
+   * Not a violation count: cross-office messages the participants fenced off (stale term or token,
+   * conflicting decision, never prepared). Evidence that fencing was exercised; expected > 0 in runs
+   * that pause coordinators past their hold lease.
+   */
+  readonly fencingRejected?: number
   /** Readable reasons behind any non-zero count, for the summary. */
   readonly problems?: readonly string[]
 }
@@ -68,6 +74,7 @@ export function combineFindings(all: readonly CheckFindings[]): {
   checks: CheckResults
   linearizability: LinearizabilityFindings | null
   exercised: CheckName[]
+  fencingRejected: number | null
   problems: string[]
 } {
   const exercised = new Set<CheckName>()
@@ -119,6 +126,7 @@ export function combineFindings(all: readonly CheckFindings[]): {
     checks,
     linearizability,
     exercised: order.filter((name) => exercised.has(name)),
+    fencingRejected: all.some((findings) => findings.fencingRejected !== undefined) ? all.reduce((total, findings) => total + (findings.fencingRejected ?? 0), 0) : null,
     problems: all.flatMap((findings) => findings.problems ?? []),
   }
 }

@@ -32,6 +32,8 @@ export interface ChaosReport {
   /** The checks some workload produced evidence for; the others report neutral values only. */
   readonly exercised: readonly CheckName[]
   readonly linearizability: LinearizabilityFindings | null
+  /** Cross-office messages fenced off (rejected) by participants; null when no workload crossed offices. */
+  readonly fencingRejected: number | null
   /** Acknowledged operations per second of the run, all offices together. */
   readonly throughputPerS: readonly number[]
   readonly problems: readonly string[]
@@ -58,7 +60,7 @@ export interface ReportInputs {
 const PROBLEMS_SHOWN = 50
 
 export function buildChaosReport(inputs: ReportInputs): ChaosReport {
-  const { checks, linearizability, exercised, problems } = combineFindings(inputs.findings)
+  const { checks, linearizability, exercised, fencingRejected, problems } = combineFindings(inputs.findings)
   const writes = inputs.completions.filter((completion) => completion.write)
   const throughput = new Array<number>(Math.ceil(inputs.durationS)).fill(0)
   for (const completion of inputs.completions) {
@@ -86,6 +88,7 @@ export function buildChaosReport(inputs: ReportInputs): ChaosReport {
     checks,
     exercised,
     linearizability,
+    fencingRejected,
     throughputPerS: throughput,
     problems: problems.slice(0, PROBLEMS_SHOWN),
     replay: inputs.replay,

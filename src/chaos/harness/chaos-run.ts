@@ -19,6 +19,7 @@ import { buildChaosReport, type ChaosReport } from './chaos-report.js'
 import { ClusterUnderTest } from './cluster-under-test.js'
 import { KvWorkload } from './kv-workload.js'
 import { BookingWorkload } from './booking-workload.js'
+import { CrossOfficeWorkload } from './cross-office-workload.js'
 import type { ChaosWorkload, OpCounts } from './chaos-workload.js'
 import { checkLeaderUniqueness } from './leader-uniqueness-check.js'
 import { Nemesis } from './nemesis.js'
@@ -29,14 +30,13 @@ import { StatusSampler } from './status-sampler.js'
 /** Fault kinds the harness cannot inject yet, and why. */
 export const UNSUPPORTED_FAULTS: Readonly<Partial<Record<FaultKind, string>>> = {
   'clock-jump': 'dms node has no clock source the harness can move (its clock is Date.now)',
-  'coordinator-pause': 'cross-office two-phase commit (the coordinator) does not exist yet',
   'data-loss': 'rejoining a wiped replica as a new member is not driven by the harness yet',
 }
 
-export const WORKLOAD_NAMES = ['kv', 'bookings'] as const
+export const WORKLOAD_NAMES = ['kv', 'bookings', 'xoffice'] as const
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number]
 
-export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'delay', 'duplicate']
+export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'delay', 'duplicate', 'coordinator-pause']
 
 export interface ChaosRunOptions {
   readonly launcher: NodeLauncher
@@ -66,6 +66,14 @@ export class ChaosRunAborted extends Error {
 
 const CLIENT_CALL_TIMEOUT_MS = 5000
 const CLIENT_ATTEMPT_TIMEOUT_MS = 1000
+/**
+ * A cross-office booking may wait out a prepare timeout and several no-wait retries; its clients
+ * give one attempt that long before trying another replica (which would start a second booking).
+ */
+const XOFFICE_CALL_TIMEOUT_MS = 30_000
+const XOFFICE_ATTEMPT_TIMEOUT_MS = 15_000
+/** The replicas' cross-office hold lease: short, so coordinator pauses outlast it within a run. */
+const HOLD_LEASE_MS = 3000
 const CHECK_BUDGET_MS = 60_000
 const MIN_KEY_CHECK_MS = 100
 
@@ -88,6 +96,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     offices: options.offices,
     ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
     ...(options.latency === undefined ? {} : { latency: options.latency }),
+    nodeArgs: ['--hold-lease-ms', String(HOLD_LEASE_MS)],
     random,
     clock: { now },
     log,
@@ -106,10 +115,10 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
   const officeIds = cluster.topology.offices.map((office) => office.id)
   const keysPerOffice = options.keysPerOffice ?? 200
   /** A client of the office that tries its replicas starting from the `firstReplica`-th (mod their number). */
-  const clientFor = (office: string, firstReplica = 0) => {
+  const clientFor = (office: string, firstReplica = 0, timeouts = { callTimeoutMs: CLIENT_CALL_TIMEOUT_MS, attemptTimeoutMs: CLIENT_ATTEMPT_TIMEOUT_MS }) => {
     const urls = officeClientUrls(config, office)
     const endpoints = urls.map((_, index) => urls[(index + firstReplica) % urls.length] as string)
-    const client = new ClusterClient<OfficeMethods>({ endpoints, callTimeoutMs: CLIENT_CALL_TIMEOUT_MS, attemptTimeoutMs: CLIENT_ATTEMPT_TIMEOUT_MS })
+    const client = new ClusterClient<OfficeMethods>({ endpoints, ...timeouts })
     clients.push(client)
     return client
   }
@@ -135,9 +144,26 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
       })
     : null
   if (bookings !== null) workloads.push(bookings)
+  const xofficeClients = new Map<string, ClusterClient<OfficeMethods>>()
+  const crossOffice = options.workloads.includes('xoffice')
+    ? new CrossOfficeWorkload({
+        offices: officeIds,
+        clientFor: (office) => {
+          let client = xofficeClients.get(office)
+          if (client === undefined) xofficeClients.set(office, (client = clientFor(office, 0, { callTimeoutMs: XOFFICE_CALL_TIMEOUT_MS, attemptTimeoutMs: XOFFICE_ATTEMPT_TIMEOUT_MS })))
+          return client
+        },
+        organizersPerOffice: 2,
+        peoplePerOffice: 4,
+        random: new SeededRandom(options.seed + 3),
+        now,
+        holdLeaseMs: HOLD_LEASE_MS,
+      })
+    : null
+  if (crossOffice !== null) workloads.push(crossOffice)
   const forEachWorkload = (action: (workload: ChaosWorkload) => Promise<void>) => Promise.all(workloads.map(action))
   const schedule = await stopOnError(cluster, () =>
-    generateFaultSchedule({ seed: options.seed, durationS: options.durationS, kinds: options.faults, topology: cluster.topology }),
+    generateFaultSchedule({ seed: options.seed, durationS: options.durationS, kinds: options.faults, topology: cluster.topology, holdLeaseS: HOLD_LEASE_MS / 1000 }),
   )
   const nemesis = new Nemesis({ cluster, schedule, leaderOf: (office) => sampler.leaderOf(office), elapsedS: () => (now() - startMs) / 1000, onAction: progress })
 
@@ -158,6 +184,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
   const run = async (): Promise<ChaosReport> => {
     for (const office of officeIds) await cluster.cluster.waitForLeader(office, { timeoutMs: (options.bootBudgetS ?? 60) * 1000 })
     await bookings?.prepare()
+    await crossOffice?.prepare()
     progress(`leaders elected; ${options.durationS}s of workload under ${schedule.length} scheduled fault(s), seed ${options.seed}`)
     sampler.start()
     startMs = now()

@@ -10,6 +10,7 @@ import type { NodeLauncher, ReplicaProcess } from '../../cluster/replica-process
 import type { ChaosClock, ChaosEventLog } from '../chaos-event-log.js'
 import type { ChaosTopology } from '../chaos-topology.js'
 import { ProxyNetwork, type OfficeLatency } from '../proxy-network.js'
+import { PEER_HANDSHAKE_MESSAGES } from '../../rpc/peer-handshake.js'
 import type { Random } from '../seeded-random.js'
 
 export interface ClusterUnderTestOptions {
@@ -17,6 +18,8 @@ export interface ClusterUnderTestOptions {
   readonly offices: readonly EphemeralOffice[]
   readonly tickMs?: number
   readonly latency?: readonly OfficeLatency[]
+  /** Extra `dms node` arguments for every replica (e.g. a short hold lease). */
+  readonly nodeArgs?: readonly string[]
   readonly random: Random
   readonly clock: ChaosClock
   readonly log: ChaosEventLog
@@ -59,6 +62,7 @@ export class ClusterUnderTest {
         recentLines.set(nodeId, lines)
       },
       ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+      ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }),
     })
     let network: ProxyNetwork | null = null
     try {
@@ -66,7 +70,7 @@ export class ClusterUnderTest {
         offices: cluster.config.offices.map((office) => ({ id: office.id, members: office.replicas.map((replica) => replica.id) })),
       }
       const peerPorts = Object.fromEntries(cluster.config.offices.flatMap((office) => office.replicas.map((replica) => [replica.id, replica.port])))
-      network = await ProxyNetwork.start({ topology, peerPorts, protocol: 'websocket', random: options.random, clock: options.clock, log: options.log })
+      network = await ProxyNetwork.start({ topology, peerPorts, protocol: 'websocket', handshakeMessages: PEER_HANDSHAKE_MESSAGES, random: options.random, clock: options.clock, log: options.log })
       if (options.latency !== undefined && options.latency.length > 0) network.setLatency(options.latency)
       await routePeersThroughProxies(cluster, network, topology)
       cluster.startAll()

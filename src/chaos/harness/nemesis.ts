@@ -90,8 +90,12 @@ export class Nemesis {
     }
     switch (fault.kind) {
       case 'kill':
-      case 'pause': {
-        const node = nodeOf(fault.target)
+      case 'pause':
+      // A coordinator pause freezes the office's leader, which coordinates its bookings, past the
+      // hold lease: a new leader re-drives (or presumes abort of) its transactions, and the old
+      // one wakes with a stale term its peers must fence off.
+      case 'coordinator-pause': {
+        const node = nodeOf(fault.kind === 'coordinator-pause' ? { kind: 'leader', office: fault.office } : fault.target)
         const offices = [officeOf(topology, node)]
         if (this.down.has(node)) return begin(node, offices, () => {}, 'the replica is already down')
         const replica = cluster.replica(node)
@@ -129,7 +133,6 @@ export class Nemesis {
         return begin(`${describeScope(fault.links)} ${what}`, offices, () => cluster.network.clearLinkFault(fault.kind))
       }
       case 'clock-jump':
-      case 'coordinator-pause':
       case 'data-loss':
         // Refused when the run is configured (see UNSUPPORTED_FAULTS); reaching here is a harness bug.
         throw new Error(`fault kind "${fault.kind}" is not supported by this harness`)
