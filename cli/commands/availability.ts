@@ -1,5 +1,6 @@
-/** `dms availability --users a,b,c --from --to`: busy and working intervals, no details. */
+/** `dms availability --users a,b,c --from --to`: busy and working intervals, no details, people of any office. */
 import type { Command } from 'commander'
+import { parseNonNegativeInteger } from '../cli-arguments.js'
 import { localTime, parseList, withCalendar, withSessionOptions, type SessionOptions } from '../calendar-session.js'
 import { printResult } from '../cli-output.js'
 
@@ -9,11 +10,18 @@ export function registerAvailabilityCommand(program: Command): void {
     .requiredOption('--from <instant>', 'window start (instant; without offset: wall time in --tz, default UTC)')
     .requiredOption('--to <instant>', 'window end')
     .option('--tz <zone>', 'zone of --from/--to without offset')
-    .action(async (options: SessionOptions & { users: string[]; from: string; to: string; tz?: string }) => {
-      const users = await withCalendar(options, (client) =>
-        client.availability({ users: options.users, from: options.from, to: options.to, ...(options.tz === undefined ? {} : { tz: options.tz }) }),
+    .option('--max-staleness-ms <ms>', "accept other offices' cached free/busy up to this old (default: read every office linearizably)", parseNonNegativeInteger('--max-staleness-ms'))
+    .action(async (options: SessionOptions & { users: string[]; from: string; to: string; tz?: string; maxStalenessMs?: number }) => {
+      const result = await withCalendar(options, (client) =>
+        client.availability({
+          users: options.users,
+          from: options.from,
+          to: options.to,
+          ...(options.tz === undefined ? {} : { tz: options.tz }),
+          ...(options.maxStalenessMs === undefined ? {} : { maxStalenessMs: options.maxStalenessMs }),
+        }),
       )
-      printResult(options.json === true, { users }, (r) =>
+      printResult(options.json === true, result, (r) =>
         r.users
           .map((u) => {
             const list = (xs: ReadonlyArray<{ start: string; end: string }>) => (xs.length === 0 ? '    (none)' : xs.map((x) => `    ${localTime(x.start, u.tz)} to ${localTime(x.end, u.tz)}`).join('\n'))

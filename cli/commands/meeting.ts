@@ -1,6 +1,6 @@
 /** `dms meeting propose|book|show|cancel|respond`: meetings of people in one office. */
 import type { Command } from 'commander'
-import { parsePositiveInteger } from '../cli-arguments.js'
+import { parseNonNegativeInteger, parsePositiveInteger } from '../cli-arguments.js'
 import { collectLines, localTime, parseList, withCalendar, withSessionOptions, type SessionOptions } from '../calendar-session.js'
 import { formatTable, printResult } from '../cli-output.js'
 
@@ -21,7 +21,8 @@ export function registerMeetingCommands(program: Command): void {
     .option('--min-attendees <n>', 'attendees (organizer included) who must be free', parsePositiveInteger('--min-attendees'))
     .option('--rule <line>', 'RFC 5545 line for a recurring meeting (repeatable)', collectLines, [] as string[])
     .option('--limit <n>', 'at most this many suggestions', parsePositiveInteger('--limit', 100), 5)
-    .action(async (o: SessionOptions & { organizer: string; attendees: string[]; optional?: string[]; duration: number; from: string; to: string; tz?: string; granularity?: number; minAttendees?: number; rule: string[]; limit: number }) => {
+    .option('--max-staleness-ms <ms>', "accept other offices' cached free/busy up to this old (default: read every office linearizably)", parseNonNegativeInteger('--max-staleness-ms'))
+    .action(async (o: SessionOptions & { organizer: string; attendees: string[]; optional?: string[]; duration: number; from: string; to: string; tz?: string; granularity?: number; minAttendees?: number; rule: string[]; limit: number; maxStalenessMs?: number }) => {
       const result = await withCalendar(o, (client) =>
         client.suggest({
           organizer: o.organizer,
@@ -35,6 +36,7 @@ export function registerMeetingCommands(program: Command): void {
           ...(o.minAttendees === undefined ? {} : { minAttendees: o.minAttendees }),
           ...(o.rule.length === 0 ? {} : { rules: o.rule }),
           limit: o.limit,
+          ...(o.maxStalenessMs === undefined ? {} : { maxStalenessMs: o.maxStalenessMs }),
         }),
       )
       printResult(o.json === true, result, (r) =>

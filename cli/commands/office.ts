@@ -1,11 +1,16 @@
-/** `dms office add-replica|remove-replica|transfer-leader`: membership of an office's Raft group. */
+/**
+ * `dms office add|move-user`: offices joining a running system and people moving between them;
+ * `dms office add-replica|remove-replica|transfer-leader`: membership of an office's Raft group.
+ */
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
+import { CalendarClient } from '../../src/client/calendar-client.js'
 import { RpcConnection } from '../../src/client/rpc-connection.js'
 import type { ClusterConfig } from '../../src/config/cluster-config-schema.js'
 import { findOffice } from '../../src/config/cluster-topology.js'
 import type { ReplicaStatus } from '../../src/office/office-api.js'
 import { clientUrl } from '../../src/rpc/endpoint-urls.js'
+import type { MoveView } from '../../src/directory/directory-api.js'
 import { loadConfigForCli, officeClient } from '../cli-config.js'
 import { printResult } from '../cli-output.js'
 
@@ -16,9 +21,62 @@ interface OfficeOptions {
 }
 
 const CATCH_UP_TIMEOUT_MS = 60_000
+const ANNOUNCE_TIMEOUT_MS = 30_000
 
 export function registerOfficeCommands(program: Command): void {
-  const office = program.command('office').description("manage an office's replicas (its Raft group membership)")
+  const office = program.command('office').description("add offices, move people between them, manage an office's replicas (its Raft group membership)")
+
+  office
+    .command('add')
+    .description("announce an office (a new Raft group, listed in --config, its replicas started with `dms node`) to every other office, without restarting them")
+    .requiredOption('--office <id>', 'the new office')
+    .option('--config <file>', 'cluster config that lists the new office', 'cluster-configs/local.json')
+    .option('--json', 'print one JSON document')
+    .action(async (options: OfficeOptions) => {
+      const config = await loadConfigForCli(options.config)
+      const added = findOffice(config, options.office)
+      const others = config.offices.filter((o) => o.id !== added.id)
+      if (others.length === 0) throw new Error(`--office: ${added.id} is the only office in ${options.config}; list the running offices there too`)
+      const fresh = officeClient(config, added.id, ANNOUNCE_TIMEOUT_MS)
+      try {
+        // Its replicas must be up first: the others start publishing their directories to it at once.
+        await fresh.call('directory.offices', {})
+      } catch (error) {
+        throw new Error(`--office: office ${added.id} does not answer (${(error as Error).message}); start its replicas with \`dms node --config ${options.config} --id <id>\` first`)
+      } finally {
+        fresh.close()
+      }
+      for (const other of others) {
+        const client = officeClient(config, other.id, ANNOUNCE_TIMEOUT_MS)
+        try {
+          await client.call('directory.addOffice', { office: added })
+        } finally {
+          client.close()
+        }
+      }
+      const announcedTo = others.map((o) => o.id)
+      printResult(options.json === true, { office: added.id, announcedTo }, () => `office ${added.id} announced to ${announcedTo.join(', ')}`)
+    })
+
+  office
+    .command('move-user')
+    .description("move a person to another office with their events, meetings and notifications: all of it moves, or nothing does")
+    .requiredOption('--user <id>', 'the person')
+    .requiredOption('--to <office>', 'the office they move to')
+    .option('--config <file>', 'cluster config', 'cluster-configs/local.json')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { user: string; to: string; config: string; json?: boolean }) => {
+      const config = await loadConfigForCli(options.config)
+      const session = new CalendarClient(config)
+      try {
+        const from = await session.officeOf(options.user)
+        const move = await session.office(from).call('directory.moveUser', { user: options.user, to: options.to }, { timeoutMs: ANNOUNCE_TIMEOUT_MS })
+        printResult(options.json === true, move, describeMove)
+        if (move.status === 'aborted') process.exitCode = 1
+      } finally {
+        session.close()
+      }
+    })
 
   office
     .command('add-replica')
@@ -82,6 +140,17 @@ export function registerOfficeCommands(program: Command): void {
         client.close()
       }
     })
+}
+
+function describeMove(move: MoveView): string {
+  switch (move.status) {
+    case 'moved':
+      return `${move.user} moved from ${move.from} to ${move.to} (${move.id})`
+    case 'aborted':
+      return `${move.user} stays in ${move.from}: ${move.reason ?? 'the move was aborted'} (${move.id})`
+    case 'moving':
+      return `${move.user} is moving from ${move.from} to ${move.to}; ${move.to} has not answered yet, the move completes when it does (${move.id})`
+  }
 }
 
 function progress(options: { json?: boolean }, message: string): void {

@@ -98,6 +98,8 @@ export const CALENDAR_PARAM_SCHEMAS = {
     minAttendees: z.int().min(1).optional(),
     rules: ruleLines.optional(),
     limit: z.int().min(1).max(100).optional(),
+    /** Attendees of other offices may come from the free/busy cache if at most this old; absent: read linearizably. */
+    maxStalenessMs: z.int().min(0).max(3_600_000).optional(),
   }),
   'calendar.conflicts': z.strictObject({
     organizer: personId,
@@ -204,6 +206,8 @@ export interface FreeBusyUser {
   readonly busy: ReadonlyArray<{ readonly start: string; readonly end: string }>
   readonly tentative: ReadonlyArray<{ readonly start: string; readonly end: string }>
   readonly working: ReadonlyArray<{ readonly start: string; readonly end: string }>
+  /** When this answer changes with no log entry (the earliest live hold's lease end, epoch ms); null: not before a change. */
+  readonly validUntilMs: number | null
 }
 
 export interface SuggestionView {
@@ -250,7 +254,7 @@ export type CalendarMethods = {
   readonly 'meeting.respond': { readonly params: Params<'meeting.respond'>; readonly result: MeetingView }
   readonly 'meeting.get': { readonly params: Params<'meeting.get'>; readonly result: MeetingView }
   readonly 'calendar.agenda': { readonly params: Params<'calendar.agenda'>; readonly result: AgendaResult }
-  readonly 'calendar.freeBusy': { readonly params: Params<'calendar.freeBusy'>; readonly result: { readonly users: readonly FreeBusyUser[] } }
+  readonly 'calendar.freeBusy': { readonly params: Params<'calendar.freeBusy'>; readonly result: { readonly users: readonly FreeBusyUser[]; readonly appliedIndex: number } }
   readonly 'calendar.suggest': { readonly params: Params<'calendar.suggest'>; readonly result: SuggestResult }
   readonly 'calendar.conflicts': { readonly params: Params<'calendar.conflicts'>; readonly result: ConflictReportResult }
   readonly 'notifications.poll': { readonly params: Params<'notifications.poll'>; readonly result: PollResult }

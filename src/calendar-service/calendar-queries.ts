@@ -10,7 +10,7 @@ import { workingIntervals } from '../calendar/availability/working-time.js'
 import { IntervalSet, type Interval } from '../calendar/intervals/interval-set.js'
 import { conflictReport } from '../calendar/suggestions/conflict-report.js'
 import { findMeetingSlots, type MeetingSuggestion } from '../calendar/suggestions/find-meeting-slots.js'
-import type { AttendeeCalendar } from '../calendar/suggestions/meeting-request.js'
+import type { AttendeeCalendar, MeetingRequestInput } from '../calendar/suggestions/meeting-request.js'
 import { formatInstantUtc } from '../calendar/time/time-zone.js'
 import type { KeyspaceReader } from '../office/keyspace-transaction.js'
 import type { OfficeCalendarSettings } from './calendar-apply-context.js'
@@ -32,10 +32,12 @@ export async function agenda(reader: BulkKeyspaceReader, user: UserRecord, windo
 export async function freeBusy(reader: BulkKeyspaceReader, user: UserRecord, window: Interval, office: OfficeCalendarSettings, nowMs: number): Promise<FreeBusyUser> {
   const events = (await eventsOverlapping(reader, user.id, window.start, window.end)).map((s) => s.event)
   const { busy, tentative } = busyIntervals(events, window)
-  const held = (await listHolds(reader, user.id)).filter((h) => h.leaseExpiresMs > nowMs).flatMap((h) => h.intervals)
+  const live = (await listHolds(reader, user.id)).filter((h) => h.leaseExpiresMs > nowMs)
+  const held = live.flatMap((h) => h.intervals)
   const allBusy = busy.union(IntervalSet.of(held).clip(window))
   const working = workingIntervals(mergeSchedules(office.schedule, user.schedule, 'user'), window)
-  return { id: user.id, tz: user.schedule.zone, busy: views(allBusy), tentative: views(tentative.subtract(IntervalSet.of(held))), working: views(working) }
+  const validUntilMs = live.length === 0 ? null : Math.min(...live.map((h) => h.leaseExpiresMs))
+  return { id: user.id, tz: user.schedule.zone, busy: views(allBusy), tentative: views(tentative.subtract(IntervalSet.of(held))), working: views(working), validUntilMs }
 }
 
 function views(set: IntervalSet): Array<{ start: string; end: string }> {
@@ -65,21 +67,23 @@ export interface SuggestInput {
 }
 
 export function suggest(input: SuggestInput, calendars: readonly AttendeeCalendar[]): SuggestResult {
-  const result = findMeetingSlots(
-    {
-      organizer: input.organizer,
-      required: input.required,
-      optional: input.optional,
-      durationMinutes: input.durationMinutes,
-      window: input.window,
-      ...(input.granularityMinutes === undefined ? {} : { granularityMinutes: input.granularityMinutes }),
-      ...(input.minAttendees === undefined ? {} : { minAttendees: input.minAttendees }),
-      ...(input.limit === undefined ? {} : { limit: input.limit }),
-      recurrence: input.lines.length === 0 ? null : { lines: input.lines },
-    },
-    calendars,
-  )
+  const result = findMeetingSlots(meetingRequestOf(input), calendars)
   return { suggestions: result.suggestions.map(suggestionView), explanation: result.explanation }
+}
+
+/** The suggestion engine's request for `input`. */
+export function meetingRequestOf(input: SuggestInput): MeetingRequestInput {
+  return {
+    organizer: input.organizer,
+    required: input.required,
+    optional: input.optional,
+    durationMinutes: input.durationMinutes,
+    window: input.window,
+    ...(input.granularityMinutes === undefined ? {} : { granularityMinutes: input.granularityMinutes }),
+    ...(input.minAttendees === undefined ? {} : { minAttendees: input.minAttendees }),
+    ...(input.limit === undefined ? {} : { limit: input.limit }),
+    recurrence: input.lines.length === 0 ? null : { lines: input.lines },
+  }
 }
 
 export interface ConflictCheckInput {

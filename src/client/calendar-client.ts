@@ -4,7 +4,8 @@
  * Raft group, and turns the notification long poll into a subscription that resumes where its
  * consumer left off across reconnects and leader changes.
  */
-import type { CalendarMethods, FreeBusyUser } from '../calendar-service/calendar-api.js'
+import type { CalendarMethods } from '../calendar-service/calendar-api.js'
+import type { FreeBusyMethods } from '../free-busy/free-busy-api.js'
 import type { NotificationRecord } from '../calendar-service/calendar-records.js'
 import type { ClusterConfig } from '../config/cluster-config-schema.js'
 import { officeClientUrls } from '../config/cluster-topology.js'
@@ -15,6 +16,8 @@ import { asBookingResult } from '../cross-office/cross-office-booking-result.js'
 
 type Params<K extends keyof CalendarMethods> = CalendarMethods[K]['params']
 type Result<K extends keyof CalendarMethods> = CalendarMethods[K]['result']
+type FreeBusyParams<K extends keyof FreeBusyMethods> = FreeBusyMethods[K]['params']
+type FreeBusyResult<K extends keyof FreeBusyMethods> = FreeBusyMethods[K]['result']
 
 export interface CalendarClientOptions {
   readonly callTimeoutMs?: number
@@ -119,18 +122,19 @@ export class CalendarClient {
     return this.office(await this.officeOf(params.user)).call('calendar.agenda', params)
   }
 
-  /** Free/busy of people in any offices: one call per office, answers in the order asked. */
-  async availability(params: Params<'calendar.freeBusy'>): Promise<FreeBusyUser[]> {
-    const offices = await Promise.all(params.users.map((u, i) => this.officeOf(u, `users[${i}]`)))
-    const byOffice = new Map<string, string[]>()
-    params.users.forEach((u, i) => byOffice.set(offices[i] as string, [...(byOffice.get(offices[i] as string) ?? []), u]))
-    const answers = await Promise.all([...byOffice].map(([office, users]) => this.office(office).call('calendar.freeBusy', { ...params, users })))
-    const byUser = new Map(answers.flatMap((a) => a.users).map((u) => [u.id, u]))
-    return params.users.map((u) => byUser.get(u) as FreeBusyUser)
+  /**
+   * Free/busy of people in any offices, answers in the order asked. The office of the first person
+   * answers: it reads its own people and asks every other office involved in parallel (or, within
+   * `maxStalenessMs`, its cache of their answers).
+   */
+  async availability(params: FreeBusyParams<'calendar.availability'>): Promise<FreeBusyResult<'calendar.availability'>> {
+    const home = await this.officeOf(params.users[0] ?? '', 'users[0]')
+    return this.office(home).call('calendar.availability', params)
   }
 
+  /** Suggestions computed by the organizer's office, over attendees of any offices. */
   async suggest(params: Params<'calendar.suggest'>): Promise<Result<'calendar.suggest'>> {
-    return this.office(await this.localOffice(params.organizer, params.attendees, params.optional ?? [])).call('calendar.suggest', params)
+    return this.office(await this.officeOf(params.organizer, 'organizer')).call('calendar.suggest', params)
   }
 
   async conflicts(params: Params<'calendar.conflicts'>): Promise<Result<'calendar.conflicts'>> {

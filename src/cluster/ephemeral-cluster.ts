@@ -69,6 +69,21 @@ export async function freeLoopbackPort(): Promise<number> {
   })
 }
 
+/** An office of `replicas` replicas on free loopback ports, with a plain 09:00-17:00 schedule. */
+async function rawOffice(office: EphemeralOffice): Promise<RawOffice> {
+  const replicas: RawReplica[] = []
+  for (let i = 1; i <= office.replicas; i++) replicas.push({ id: `${office.id}-${i}`, host: '127.0.0.1', port: await freeLoopbackPort() })
+  return {
+    id: office.id,
+    name: office.id.toUpperCase(),
+    timeZone: office.timeZone,
+    workHours: { start: '09:00', end: '17:00' },
+    workDays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'],
+    lunch: { start: '12:00', end: '13:00' },
+    replicas,
+  }
+}
+
 export class EphemeralCluster {
   readonly replicas = new Map<string, ReplicaProcess>()
   /** Stderr lines of every replica, for diagnosing a failure. */
@@ -86,19 +101,7 @@ export class EphemeralCluster {
   static async create(options: EphemeralClusterOptions): Promise<EphemeralCluster> {
     const directory = await mkdtemp(join(tmpdir(), 'dms-cluster-'))
     const offices: RawOffice[] = []
-    for (const office of options.offices) {
-      const replicas: RawReplica[] = []
-      for (let i = 1; i <= office.replicas; i++) replicas.push({ id: `${office.id}-${i}`, host: '127.0.0.1', port: await freeLoopbackPort() })
-      offices.push({
-        id: office.id,
-        name: office.id.toUpperCase(),
-        timeZone: office.timeZone,
-        workHours: { start: '09:00', end: '17:00' },
-        workDays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'],
-        lunch: { start: '12:00', end: '13:00' },
-        replicas,
-      })
-    }
+    for (const office of options.offices) offices.push(await rawOffice(office))
     const raw: RawConfig = { clusterId: 'dms-ephemeral', timing: { tickMs: options.tickMs ?? 50, electionTicks: 10, heartbeatTicks: 2 }, offices }
     const cluster = new EphemeralCluster(options, directory, raw, parseClusterConfig(raw, 'ephemeral cluster').config)
     await cluster.writeConfigs()
@@ -153,6 +156,20 @@ export class EphemeralCluster {
     const process = this.processFor(id, extraArgs)
     this.replicas.set(id, process)
     return process
+  }
+
+  /**
+   * Lists a new office in every config file (running replicas keep the config they started with)
+   * and returns its replicas' processes, not started: what `dms office add` then announces.
+   */
+  async addOffice(office: EphemeralOffice): Promise<ReplicaProcess[]> {
+    if (this.raw.offices.some((o) => o.id === office.id)) throw new Error(`office ${office.id} is already in this cluster`)
+    this.raw.offices.push(await rawOffice(office))
+    this.parsed = parseClusterConfig(this.raw, 'ephemeral cluster').config
+    await this.writeConfigs()
+    const added = (this.raw.offices.at(-1)?.replicas ?? []).map((replica) => this.processFor(replica.id, []))
+    for (const process of added) this.replicas.set(process.nodeId, process)
+    return added
   }
 
   /** Stops every replica (SIGTERM, then SIGKILL) and deletes the directory. Safe to call twice. */

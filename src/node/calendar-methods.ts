@@ -6,7 +6,7 @@ import { CalendarInputError } from '../calendar/calendar-input-error.js'
 import { CALENDAR_PARAM_SCHEMAS } from '../calendar-service/calendar-api.js'
 import type { OfficeCalendarSettings } from '../calendar-service/calendar-apply-context.js'
 import type { CalendarCommand, CalendarResult } from '../calendar-service/calendar-command.js'
-import { agenda, attendeeCalendar, freeBusy, reportConflicts, suggest } from '../calendar-service/calendar-queries.js'
+import { agenda, attendeeCalendar, freeBusy, meetingRequestOf, reportConflicts, suggest } from '../calendar-service/calendar-queries.js'
 import type { UserRecord } from '../calendar-service/calendar-records.js'
 import { instantOf, resolveEventSpec, resolveMeetingSpec, resolveUserSpec, resolveWindow, wallTimeOf } from '../calendar-service/calendar-request-resolution.js'
 import { listEvents, listUsers, notificationsAfter, readMeeting, readUser, type BulkKeyspaceReader } from '../calendar-service/calendar-store.js'
@@ -14,6 +14,9 @@ import { bookingResult, meetingView, storedEventView, userView } from '../calend
 import { RpcError } from '../rpc/rpc-error.js'
 import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
 import type { NotificationWaiters } from './notification-waiters.js'
+import { attendeeCalendarsAnywhere } from '../free-busy/attendee-calendars.js'
+import type { FreeBusyFanOut } from '../free-busy/free-busy-fan-out.js'
+import { searchSpan } from '../calendar/suggestions/attendee-timeline.js'
 
 export interface CalendarMethodDeps {
   readonly store: BulkKeyspaceReader
@@ -23,6 +26,10 @@ export interface CalendarMethodDeps {
   /** Waits until this replica has applied everything committed before the call (or not, when stale). */
   readonly readBarrier: (stale: boolean, ctx: RequestContext) => Promise<void>
   readonly now: () => number
+  /** The replica's applied index (free/busy answers carry it: other offices' caches are versioned by it). */
+  readonly appliedIndex: () => number
+  /** Free/busy of other offices' people, for suggestions across offices. */
+  readonly fanOut: FreeBusyFanOut
 }
 
 const DEFAULT_POLL_LIMIT = 100
@@ -142,20 +149,22 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
     }))
     .method('calendar.freeBusy', s['calendar.freeBusy'], boundary(async (p, ctx) => {
       await read(false, ctx)
+      // Read before the records, so the data is at least as new as the index it is cached under.
+      const appliedIndex = deps.appliedIndex()
       const people = await Promise.all(p.users.map((id, i) => user(id, `users[${i}]`)))
       const window = resolveWindow(p.from, p.to, p.tz ?? 'UTC')
       const nowMs = deps.now()
-      return { users: await Promise.all(people.map((u) => freeBusy(store, u, window, office, nowMs))) }
+      return { users: await Promise.all(people.map((u) => freeBusy(store, u, window, office, nowMs))), appliedIndex }
     }))
     .method('calendar.suggest', s['calendar.suggest'], boundary(async (p, ctx) => {
       await read(false, ctx)
       const optional = p.optional ?? []
-      const { organizer, calendars } = await meetingCalendars(p.organizer, p.attendees, optional)
+      const organizer = await user(p.organizer, 'organizer')
       const window = resolveWindow(p.from, p.to, p.tz ?? organizer.schedule.zone)
-      return suggest(
-        { organizer: p.organizer, required: p.attendees, optional, durationMinutes: p.durationMinutes, window, granularityMinutes: p.granularityMinutes, minAttendees: p.minAttendees, lines: p.rules ?? [], limit: p.limit },
-        calendars,
-      )
+      const input = { organizer: p.organizer, required: p.attendees, optional, durationMinutes: p.durationMinutes, window, granularityMinutes: p.granularityMinutes, minAttendees: p.minAttendees, lines: p.rules ?? [], limit: p.limit }
+      const attendees = [...p.attendees.map((id, i) => ({ id, field: `attendees[${i}]` })), ...optional.map((id, i) => ({ id, field: `optional[${i}]` }))]
+      const span = searchSpan(meetingRequestOf(input))
+      return suggest(input, await attendeeCalendarsAnywhere({ store, office, fanOut: deps.fanOut }, organizer, attendees, span, p.maxStalenessMs ?? null))
     }))
     .method('calendar.conflicts', s['calendar.conflicts'], boundary(async (p, ctx) => {
       await read(false, ctx)

@@ -20,10 +20,12 @@ import { OfficeStateMachine } from '../office/office-state-machine.js'
 import { officeCalendarSettings } from '../calendar-service/office-calendar-settings.js'
 import { registerCalendarMethods } from './calendar-methods.js'
 import { ClusterClient } from '../client/cluster-client.js'
-import { officeClientUrls } from '../config/cluster-topology.js'
 import { DEFAULT_CROSS_OFFICE_TIMING, type CrossOfficeTiming } from '../cross-office/cross-office-deps.js'
 import { CrossOfficeService } from '../cross-office/cross-office-service.js'
 import type { CrossOfficeMethods } from '../cross-office/xoffice-api.js'
+import type { DirectoryMethods } from '../directory/directory-api.js'
+import { DirectoryService } from '../directory/directory-service.js'
+import { OfficeTopology } from '../directory/office-topology.js'
 import { NotificationWaiters } from './notification-waiters.js'
 import { clientUrl, peerUrl } from '../rpc/endpoint-urls.js'
 import { PeerTransport } from '../rpc/peer-transport.js'
@@ -75,6 +77,7 @@ export class OfficeReplica {
   /** Where each current member listens, as of the last membership refresh. */
   private memberAddresses = new Map<string, { readonly host: string; readonly port: number }>()
   private crossOffice: { readonly service: CrossOfficeService; readonly clients: Map<string, ClusterClient<CrossOfficeMethods>> } | null = null
+  private directory: { readonly service: DirectoryService; readonly clients: Map<string, ClusterClient<DirectoryMethods>> } | null = null
 
   private constructor(
     readonly office: OfficeConfig,
@@ -88,6 +91,8 @@ export class OfficeReplica {
     private readonly listener: ReplicaListener,
     private readonly startedAt: number,
     private readonly now: () => number,
+    /** The offices this node knows: its config file's and those added while it runs. */
+    private readonly topology: OfficeTopology,
     private readonly metrics: NodeMetrics,
   ) {}
 
@@ -149,7 +154,7 @@ export class OfficeReplica {
         tls: null,
         metrics: { contentType: METRICS_CONTENT_TYPE, render: () => metrics.exposition() },
       })
-      const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now, metrics)
+      const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now, new OfficeTopology(config), metrics)
       node.registerMethods()
       registerCalendarMethods(rpc, {
         store: machine.store,
@@ -163,6 +168,7 @@ export class OfficeReplica {
         readBarrier: (stale, ctx) => node.readBarrier(stale, ctx),
         now,
       })
+      node.startDirectory(options, logger)
       node.startCrossOffice(options, now, logger)
       try {
         await listener.listen(replica.port, replica.host)
@@ -213,6 +219,8 @@ export class OfficeReplica {
     if (this.peerRefresh !== null) clearInterval(this.peerRefresh)
     this.crossOffice?.service.stop()
     for (const client of this.crossOffice?.clients.values() ?? []) client.close()
+    this.directory?.service.stop()
+    for (const client of this.directory?.clients.values() ?? []) client.close()
     this.rpc.closeAll()
     await this.listener.close()
     this.transport.close()
@@ -226,6 +234,7 @@ export class OfficeReplica {
    * joining) talks to the office's replicas listed in its config file.
    */
   private async refreshPeers(): Promise<void> {
+    await this.topology.refresh(this.machine.store)
     const conf = this.driver.status().conf
     const members = [...conf.voters, ...conf.learners]
     const recorded = await readMemberAddresses(this.machine.store)
@@ -250,9 +259,13 @@ export class OfficeReplica {
   /** The 2PC coordinator and participant of this office, with clients to every office's group. */
   private startCrossOffice(options: OfficeReplicaOptions, now: () => number, logger: RpcLogger): void {
     const clients = new Map<string, ClusterClient<CrossOfficeMethods>>()
+    const topology = this.topology
     const service = new CrossOfficeService({
       officeId: this.office.id,
-      offices: this.config.offices.map((o) => o.id),
+      // A getter: offices added while the node runs take part in later bookings.
+      get offices() {
+        return topology.officeIds()
+      },
       store: this.machine.store,
       propose: async (command, requestId, signal) => {
         const ctx: RequestContext = { requestId, method: `xoffice/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
@@ -267,7 +280,7 @@ export class OfficeReplica {
       },
       office: (officeId) => {
         let client = clients.get(officeId)
-        if (client === undefined) clients.set(officeId, (client = new ClusterClient<CrossOfficeMethods>({ endpoints: officeClientUrls(this.config, officeId) })))
+        if (client === undefined) clients.set(officeId, (client = new ClusterClient<CrossOfficeMethods>({ endpoints: topology.clientUrls(officeId) })))
         return client
       },
       readBarrier: (ctx) => this.readBarrier(false, ctx),
@@ -279,6 +292,37 @@ export class OfficeReplica {
     service.register(this.rpc)
     service.start()
     this.crossOffice = { service, clients }
+  }
+
+  /** The replicated directory: lookups, publication to the other offices, moves of people. */
+  private startDirectory(options: OfficeReplicaOptions, logger: RpcLogger): void {
+    const clients = new Map<string, ClusterClient<DirectoryMethods>>()
+    const service = new DirectoryService({
+      officeId: this.office.id,
+      store: this.machine.store,
+      topology: this.topology,
+      propose: async (command, requestId, signal) => {
+        const ctx: RequestContext = { requestId, method: `directory/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
+        const result = await this.propose({ kind: 'directory', command }, ctx)
+        if (result.kind !== 'directory') throw RpcError.of('INTERNAL', `${ctx.method}: expected a directory result`)
+        return result.result
+      },
+      leaderTerm: () => {
+        const raft = this.driver.status()
+        return raft.role === 'leader' ? raft.term : null
+      },
+      office: (officeId) => {
+        let client = clients.get(officeId)
+        if (client === undefined) clients.set(officeId, (client = new ClusterClient<DirectoryMethods>({ endpoints: this.topology.clientUrls(officeId) })))
+        return client
+      },
+      readBarrier: (stale, ctx) => this.readBarrier(stale, ctx),
+      passIntervalMs: options.crossOffice?.passIntervalMs ?? DEFAULT_CROSS_OFFICE_TIMING.passIntervalMs,
+      logger,
+    })
+    service.register(this.rpc)
+    service.start()
+    this.directory = { service, clients }
   }
 
   private registerMethods(): void {

@@ -7,6 +7,7 @@ import { kvCasParams, kvDeleteParams, kvGetParams, kvPutParams, kvRangeParams, t
 import type { KvRangeResult } from '../kv/kv-read.js'
 import { CALENDAR_PARAM_SCHEMAS, type CalendarMethods } from '../calendar-service/calendar-api.js'
 import type { CrossOfficeMethods } from '../cross-office/xoffice-api.js'
+import { FREE_BUSY_PARAM_SCHEMAS, type FreeBusyMethods } from '../free-busy/free-busy-api.js'
 
 export interface ReplicaStatus {
   readonly id: string
@@ -44,11 +45,12 @@ export const OFFICE_PARAM_SCHEMAS = {
   'replica.membership': membershipParams,
   'replica.transferLeadership': transferParams,
   ...CALENDAR_PARAM_SCHEMAS,
+  ...FREE_BUSY_PARAM_SCHEMAS,
 } as const
 
 type Params<K extends keyof typeof OFFICE_PARAM_SCHEMAS> = z.input<(typeof OFFICE_PARAM_SCHEMAS)[K]>
 
-export type OfficeMethods = CalendarMethods & CrossOfficeMethods & {
+export type OfficeMethods = CalendarMethods & CrossOfficeMethods & FreeBusyMethods & {
   readonly 'kv.put': { readonly params: Params<'kv.put'>; readonly result: KvResult }
   readonly 'kv.delete': { readonly params: Params<'kv.delete'>; readonly result: KvResult }
   readonly 'kv.cas': { readonly params: Params<'kv.cas'>; readonly result: KvResult }

@@ -25,6 +25,10 @@ export interface OfficeStateMachineOptions {
   readonly requestRetentionEntries?: number
   /** Told, after each committed batch, whose notification outbox grew (wakes long polls). */
   readonly onNotified?: (users: ReadonlySet<string>) => void
+  /** Told the keys of each committed batch and its last index (feeds the free/busy change stream). */
+  readonly onCommitted?: (keys: readonly string[], index: Index) => void
+  /** Told when a snapshot replaced the state, with its index. */
+  readonly onRestored?: (index: Index) => void
 }
 
 export class OfficeStateMachine {
@@ -70,6 +74,7 @@ export class OfficeStateMachine {
       const ops = tx.ops()
       await this.store.commit(ops, last)
       this.cache.committedOps(ops)
+      this.options.onCommitted?.(ops.map((op) => op.key), last.index)
     }
     if (notified.size > 0) this.options.onNotified?.(notified)
     return outcomes
@@ -82,6 +87,7 @@ export class OfficeStateMachine {
   async restore(snapshot: Snapshot): Promise<void> {
     this.cache.clear()
     await this.store.installSnapshot(snapshot)
+    this.options.onRestored?.(this.store.appliedIndex())
   }
 
   private async applyCommand(

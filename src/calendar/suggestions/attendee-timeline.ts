@@ -2,7 +2,7 @@ import { busyTimeOf, expandEvents } from '../availability/busy-time.js'
 import type { EventOccurrence } from '../availability/event-occurrences.js'
 import { workingIntervals } from '../availability/working-time.js'
 import type { Interval, IntervalSet } from '../intervals/interval-set.js'
-import type { AttendeeCalendar, AttendeeRole, MeetingRequest } from './meeting-request.js'
+import { defaultHorizonEndMs, type AttendeeCalendar, type AttendeeRole, type MeetingRequest, type MeetingRequestInput } from './meeting-request.js'
 
 /**
  * One attendee's availability over the search span, computed once per query so that every
@@ -21,12 +21,16 @@ export interface AttendeeTimeline {
   readonly occurrences: readonly EventOccurrence[] | null
 }
 
-/** The span every candidate occurrence of `request` lies in. */
-export function searchSpan(request: MeetingRequest): Interval {
+/**
+ * The span every candidate occurrence of `request` lies in: what an attendee's free/busy must
+ * cover (also asked before validation, to fetch other offices' free/busy).
+ */
+export function searchSpan(request: MeetingRequestInput): Interval {
   const durationMs = request.durationMinutes * 60_000
-  return request.recurrence === null
-    ? request.window
-    : { start: request.window.start, end: request.recurrence.horizonEndMs + durationMs }
+  const { recurrence, window } = request
+  return recurrence === undefined || recurrence === null
+    ? window
+    : { start: window.start, end: (recurrence.horizonEndMs ?? defaultHorizonEndMs(window)) + durationMs }
 }
 
 /** Timelines in attendee order: organizer, then required, then optional. */

@@ -113,7 +113,7 @@ export function validateMeetingRequest(input: MeetingRequestInput, calendars: re
       ? null
       : {
           lines: input.recurrence.lines,
-          horizonEndMs: requireHorizon(input.recurrence.horizonEndMs ?? Math.max(window.end, window.start + DEFAULT_HORIZON_MS), window),
+          horizonEndMs: requireHorizon(input.recurrence.horizonEndMs ?? defaultHorizonEndMs(window), window),
         }
   return {
     organizer: input.organizer,
@@ -127,6 +127,11 @@ export function validateMeetingRequest(input: MeetingRequestInput, calendars: re
     priority: requireWhole(input.priority ?? 1, 1, 1000, 'priority'),
     limit: requireWhole(input.limit ?? 5, 1, MAX_LIMIT, 'limit'),
   }
+}
+
+/** Where a recurring meeting's occurrences stop being scored when the request does not say. */
+export function defaultHorizonEndMs(window: Interval): number {
+  return Math.max(window.end, window.start + DEFAULT_HORIZON_MS)
 }
 
 function requireWhole(value: number, min: number, max: number, field: string): number {

@@ -1,0 +1,129 @@
+/**
+ * Free/busy across offices on an office replica: the change journal other offices follow, the
+ * cache of other offices' answers with the change streams that keep it current, the fan-out that
+ * answers `calendar.availability` (and supplies `calendar.suggest` with other offices' people),
+ * and the RPC methods for all three.
+ */
+import type { OfficeCalendarSettings } from '../calendar-service/calendar-apply-context.js'
+import { freeBusy } from '../calendar-service/calendar-queries.js'
+import { resolveWindow } from '../calendar-service/calendar-request-resolution.js'
+import { readUser, type BulkKeyspaceReader } from '../calendar-service/calendar-store.js'
+import { CalendarInputError } from '../calendar/calendar-input-error.js'
+import { ClusterClient } from '../client/cluster-client.js'
+import type { ClusterConfig } from '../config/cluster-config-schema.js'
+import { officeClientUrls } from '../config/cluster-topology.js'
+import type { ChangeJournal } from '../free-busy/change-journal.js'
+import { FREE_BUSY_PARAM_SCHEMAS } from '../free-busy/free-busy-api.js'
+import { FreeBusyCache } from '../free-busy/free-busy-cache.js'
+import { FreeBusyFanOut } from '../free-busy/free-busy-fan-out.js'
+import { OfficeChangeFeeds } from '../free-busy/office-change-feed.js'
+import { UserLocator } from '../free-busy/user-locator.js'
+import type { OfficeMethods } from '../office/office-api.js'
+import { RpcError } from '../rpc/rpc-error.js'
+import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
+
+export interface FreeBusyServiceDeps {
+  readonly config: ClusterConfig
+  readonly store: BulkKeyspaceReader
+  readonly office: OfficeCalendarSettings
+  readonly journal: ChangeJournal
+  /** Waits until this replica applied everything committed before the call. */
+  readonly readBarrier: (ctx: RequestContext) => Promise<void>
+  readonly isLeader: () => boolean
+  readonly now: () => number
+}
+
+/** A change-stream poll waits this long on the remote replica (below a call attempt's 2 s timeout). */
+const FEED_WAIT_MS = 500
+const FEED_RETRY_MS = 250
+
+export class FreeBusyService {
+  readonly fanOut: FreeBusyFanOut
+  private readonly cache: FreeBusyCache
+  private readonly feeds: OfficeChangeFeeds
+  private readonly clients = new Map<string, ClusterClient<OfficeMethods>>()
+
+  constructor(private readonly deps: FreeBusyServiceDeps) {
+    const { store, office, now, config } = deps
+    const caller = (officeId: string): ClusterClient<OfficeMethods> => {
+      let client = this.clients.get(officeId)
+      if (client === undefined) this.clients.set(officeId, (client = new ClusterClient<OfficeMethods>({ endpoints: officeClientUrls(config, officeId) })))
+      return client
+    }
+    this.cache = new FreeBusyCache(now)
+    this.feeds = new OfficeChangeFeeds({ cache: this.cache, office: caller, now, waitMs: FEED_WAIT_MS, retryMs: FEED_RETRY_MS })
+    const locator = new UserLocator({
+      officeId: office.officeId,
+      offices: () => config.offices.map((o) => o.id),
+      office: caller,
+      localUsers: async (users) => (await Promise.all(users.map(async (id) => ((await readUser(store, id)) === null ? null : id)))).filter((id) => id !== null),
+    })
+    this.fanOut = new FreeBusyFanOut({
+      officeId: office.officeId,
+      office: caller,
+      // Callers put a read barrier first; the local part then reads this replica's applied state.
+      readLocal: async (users, window) => {
+        const nowMs = now()
+        const records = await Promise.all(users.map((id) => readUser(store, id)))
+        return Promise.all(records.map((record, i) => freeBusy(store, record ?? notHere(users[i]!, office.officeId), window, office, nowMs)))
+      },
+      locator,
+      cache: this.cache,
+      feeds: this.feeds,
+      now,
+    })
+  }
+
+  register(rpc: RpcServer): void {
+    const s = FREE_BUSY_PARAM_SCHEMAS
+    const { deps } = this
+    rpc
+      .method('calendar.availability', s['calendar.availability'], async (p, ctx) => {
+        await deps.readBarrier(ctx)
+        const window = withFieldErrors(ctx, () => resolveWindow(p.from, p.to, p.tz ?? 'UTC'))
+        const answer = await this.fanOut.freeBusy(
+          p.users.map((id, i) => ({ id, field: `users[${i}]` })),
+          window,
+          p.maxStalenessMs ?? null,
+        )
+        return { users: p.users.map((id) => answer.users.get(id)!), sources: answer.sources, rpcs: answer.rpcs }
+      })
+      .method('calendar.changes', s['calendar.changes'], async (p, ctx) => {
+        await deps.readBarrier(ctx)
+        const startedMs = deps.now()
+        let changes = deps.journal.changedSince(p.after)
+        if (changes.kind === 'changes' && changes.users.length === 0 && p.waitMs > 0) {
+          await deps.journal.nextChange(p.waitMs, ctx.signal)
+          changes = deps.journal.changedSince(p.after)
+        }
+        // Only a leader knows nothing was committed meanwhile that it has not applied.
+        const waitedMs = deps.isLeader() ? deps.now() - startedMs : 0
+        return { appliedIndex: changes.appliedIndex, users: changes.kind === 'changes' ? changes.users : null, waitedMs }
+      })
+      .method('calendar.freeBusyStats', s['calendar.freeBusyStats'], () => ({
+        office: deps.office.officeId,
+        cache: this.cache.stats(),
+        ...this.fanOut.counters,
+        feeds: this.feeds.status(),
+      }))
+  }
+
+  stop(): void {
+    this.feeds.stop()
+    for (const client of this.clients.values()) client.close()
+    this.clients.clear()
+  }
+}
+
+function notHere(user: string, officeId: string): never {
+  throw RpcError.of('NOT_FOUND', `user "${user}" is not in office ${officeId}`)
+}
+
+function withFieldErrors<T>(ctx: RequestContext, run: () => T): T {
+  try {
+    return run()
+  } catch (error) {
+    if (error instanceof CalendarInputError) throw RpcError.of('BAD_REQUEST', `${ctx.method}: ${error.message}`, { field: error.field })
+    throw error
+  }
+}
