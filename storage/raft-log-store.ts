@@ -16,9 +16,9 @@ import {
   decodeSnapshotMeta,
   encodeEntry,
   encodeHardState,
-  encodeIndexKey,
   encodeSnapshotMeta,
 } from './raft-record-codec.js'
+import type { RawBatch } from './raw-batch.js'
 import { ReplicaDbError, type ReplicaDb } from './replica-db.js'
 
 const HARD_STATE_KEY = 'hardState'
@@ -27,7 +27,6 @@ const SNAPSHOT_DATA_KEY = 'snapshotData'
 
 const INITIAL_HARD_STATE: HardState = { term: 0, vote: null, commit: 0 }
 
-type Batch = ReturnType<ReplicaDb['root']['batch']>
 
 export class RaftLogStore implements RaftStorage {
   private constructor(
@@ -93,26 +92,19 @@ export class RaftLogStore implements RaftStorage {
     // A batch that only moves the commit index is not written at all (see `onlyMovesCommit`).
     if (this.onlyMovesCommit(batch)) return
     const plan = this.planLayout(batch)
-    const ops = this.db.root.batch()
+    const ops = this.db.rawBatch()
     if (batch.snapshot !== null) {
       this.deleteEntries(ops, this.snapshotIndex + 1, plan.dropThrough)
       this.putSnapshot(ops, batch.snapshot)
     }
     const last = batch.entries[batch.entries.length - 1]
     if (last !== undefined) {
-      for (const entry of batch.entries) {
-        ops.put(encodeIndexKey(entry.index), encodeEntry(entry), { sublevel: this.db.raftLog })
-      }
+      for (const entry of batch.entries) ops.put(this.db.logKey(entry.index), encodeEntry(entry))
       // Stored entries past the new tail belong to a suffix the leader overwrote.
       this.deleteEntries(ops, last.index + 1, plan.lastBeforeEntries)
     }
-    if (batch.hardState !== null) {
-      ops.put(HARD_STATE_KEY, encodeHardState(batch.hardState), { sublevel: this.db.raftState })
-    }
-    if (ops.length === 0) {
-      await ops.close()
-      return
-    }
+    if (batch.hardState !== null) ops.put(this.db.raftStateKey(HARD_STATE_KEY), encodeHardState(batch.hardState))
+    if (ops.length === 0) return
     await ops.write({ sync: true })
     if (batch.hardState !== null) this.stored = batch.hardState
     this.snapshotIndex = plan.snapshotIndex
@@ -176,7 +168,7 @@ export class RaftLogStore implements RaftStorage {
   async compact(snapshot: Snapshot): Promise<void> {
     const index = snapshot.meta.index
     if (index <= this.snapshotIndex) return
-    const ops = this.db.root.batch()
+    const ops = this.db.rawBatch()
     this.deleteEntries(ops, this.snapshotIndex + 1, Math.min(index, this.lastIndex))
     this.putSnapshot(ops, snapshot)
     await ops.write({ sync: true })
@@ -192,13 +184,12 @@ export class RaftLogStore implements RaftStorage {
     return { meta, data }
   }
 
-  private putSnapshot(ops: Batch, snapshot: Snapshot): void {
-    const sublevel = this.db.raftState
-    ops.put(SNAPSHOT_META_KEY, encodeSnapshotMeta(snapshot.meta), { sublevel })
-    ops.put(SNAPSHOT_DATA_KEY, snapshot.data, { sublevel })
+  private putSnapshot(ops: RawBatch, snapshot: Snapshot): void {
+    ops.put(this.db.raftStateKey(SNAPSHOT_META_KEY), encodeSnapshotMeta(snapshot.meta))
+    ops.put(this.db.raftStateKey(SNAPSHOT_DATA_KEY), snapshot.data)
   }
 
-  private deleteEntries(ops: Batch, from: Index, through: Index): void {
-    for (let index = from; index <= through; index++) ops.del(encodeIndexKey(index), { sublevel: this.db.raftLog })
+  private deleteEntries(ops: RawBatch, from: Index, through: Index): void {
+    for (let index = from; index <= through; index++) ops.del(this.db.logKey(index))
   }
 }

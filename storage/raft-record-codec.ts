@@ -19,9 +19,15 @@ export class CorruptRecordError extends Error {
 
 /** Big-endian so LevelDB's bytewise key order is numeric order and index ranges iterate in order. */
 export function encodeIndexKey(index: Index): Uint8Array {
-  const key = new Uint8Array(8)
-  new DataView(key.buffer).setBigUint64(0, BigInt(index))
+  const key = Buffer.allocUnsafe(8)
+  writeIndexBigEndian(key, 0, index)
   return key
+}
+
+/** Writes a log index as 8 bytes big-endian at `offset` (two 32-bit halves: no BigInt per key). */
+export function writeIndexBigEndian(target: Buffer, offset: number, index: Index): void {
+  target.writeUInt32BE(Math.floor(index / 0x1_0000_0000), offset)
+  target.writeUInt32BE(index >>> 0, offset + 4)
 }
 
 export function decodeIndexKey(key: Uint8Array): Index {

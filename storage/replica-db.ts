@@ -10,6 +10,9 @@ import { mkdir, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import type { AbstractSublevel } from 'abstract-level'
+import type { Index } from '../raft/types.js'
+import { writeIndexBigEndian } from './raft-record-codec.js'
+import { RawBatch } from './raw-batch.js'
 
 export const STORAGE_FORMAT_VERSION = 1
 
@@ -46,6 +49,12 @@ export class ReplicaDb {
   /** The state machine's applied index and term, next to (not inside) its keyspace. */
   readonly stateMachineMeta: TextKeySublevel
 
+  /** The sublevels' key prefixes, for keys written through a `RawBatch`. */
+  private readonly logPrefix: Buffer
+  private readonly raftStatePrefix: string
+  private readonly stateMachinePrefix: string
+  private readonly stateMachineMetaPrefix: string
+
   private constructor(
     readonly root: ReplicaLevel,
     readonly directory: string,
@@ -57,6 +66,35 @@ export class ReplicaDb {
     this.raftState = root.sublevel<string, Uint8Array>('raft', textKeys)
     this.stateMachine = root.sublevel<string, Uint8Array>('sm', textKeys)
     this.stateMachineMeta = root.sublevel<string, Uint8Array>('smmeta', textKeys)
+    this.logPrefix = Buffer.from(this.raftLog.prefix, 'utf8')
+    this.raftStatePrefix = this.raftState.prefix
+    this.stateMachinePrefix = this.stateMachine.prefix
+    this.stateMachineMetaPrefix = this.stateMachineMeta.prefix
+  }
+
+  /** A new batch of raw operations; build its keys with the `*Key` methods below. */
+  rawBatch(): RawBatch {
+    return new RawBatch(this.root)
+  }
+
+  /** The key of log entry `index` in the root keyspace: the `raftLog` prefix, then 8 bytes big-endian. */
+  logKey(index: Index): Uint8Array {
+    const key = Buffer.allocUnsafe(this.logPrefix.length + 8)
+    this.logPrefix.copy(key, 0)
+    writeIndexBigEndian(key, this.logPrefix.length, index)
+    return key
+  }
+
+  raftStateKey(key: string): string {
+    return this.raftStatePrefix + key
+  }
+
+  stateMachineKey(key: string): string {
+    return this.stateMachinePrefix + key
+  }
+
+  stateMachineMetaKey(key: string): string {
+    return this.stateMachineMetaPrefix + key
   }
 
   static async open(directory: string, identity: ReplicaIdentity): Promise<ReplicaDb> {

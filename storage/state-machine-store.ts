@@ -44,6 +44,8 @@ const APPLIED_KEY = 'applied'
 const SNAPSHOT_HEADER = ['dms-state-machine-snapshot', 1] as const
 
 const packr = new Packr({ useRecords: false })
+/** Keys read per trip into the binding while taking a snapshot. */
+const SNAPSHOT_READ_CHUNK = 1000
 
 export class StateMachineStore {
   private constructor(
@@ -72,13 +74,12 @@ export class StateMachineStore {
     if (applied.index < this.position.index) {
       throw new Error(`applied index ${applied.index} would move back from ${this.position.index}`)
     }
-    const batch = this.db.root.batch()
-    const sublevel = this.db.stateMachine
+    const batch = this.db.rawBatch()
     for (const op of ops) {
-      if (op.type === 'put') batch.put(op.key, op.value, { sublevel })
-      else batch.del(op.key, { sublevel })
+      if (op.type === 'put') batch.put(this.db.stateMachineKey(op.key), op.value)
+      else batch.del(this.db.stateMachineKey(op.key))
     }
-    batch.put(APPLIED_KEY, encodePosition(applied), { sublevel: this.db.stateMachineMeta })
+    batch.put(this.db.stateMachineMetaKey(APPLIED_KEY), encodePosition(applied))
     await batch.write({ sync: this.sync })
     this.position = applied
   }
@@ -93,10 +94,8 @@ export class StateMachineStore {
   }
 
   async range(range: KeyRange): Promise<Array<[string, Uint8Array]>> {
-    const bounds = rangeBounds(range)
-    const found: Array<[string, Uint8Array]> = []
-    for await (const pair of this.db.stateMachine.iterator(bounds)) found.push(pair)
-    return found
+    // all() fetches in native chunks; for-await pays a trip into the binding for every key.
+    return this.db.stateMachine.iterator(rangeBounds(range)).all()
   }
 
   /** The whole keyspace and the applied position it reflects, as of one instant. */
@@ -106,8 +105,13 @@ export class StateMachineStore {
       const positionBytes = await this.db.stateMachineMeta.get(APPLIED_KEY, { snapshot })
       const position = positionBytes === undefined ? { index: 0, term: 0 } : decodePosition(positionBytes)
       const records: Uint8Array[] = [packr.pack(SNAPSHOT_HEADER)]
-      for await (const [key, value] of this.db.stateMachine.iterator({ snapshot })) {
-        records.push(packr.pack([key, value]))
+      const iterator = this.db.stateMachine.iterator({ snapshot })
+      try {
+        for (let chunk = await iterator.nextv(SNAPSHOT_READ_CHUNK); chunk.length > 0; chunk = await iterator.nextv(SNAPSHOT_READ_CHUNK)) {
+          for (const pair of chunk) records.push(packr.pack(pair))
+        }
+      } finally {
+        await iterator.close()
       }
       return { data: Buffer.concat(records), index: position.index, term: position.term }
     } finally {

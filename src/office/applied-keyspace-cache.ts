@@ -23,7 +23,16 @@ export class AppliedKeyspaceCache implements KeyspaceReader {
   private readonly keys = new Map<string, Uint8Array | undefined>()
   private readonly prefixes = new Map<string, Map<string, Uint8Array>>()
 
-  constructor(private readonly committed: CommittedKeyspace) {}
+  /**
+   * `readOnce` names keys a batch reads before writing them and later batches never read again
+   * (applied request ids: only a rare retry looks one up, and a miss simply reads LevelDB). They
+   * are forgotten once committed: keeping them filled the cache with a value per request, which
+   * the garbage collector then had to trace on every major collection.
+   */
+  constructor(
+    private readonly committed: CommittedKeyspace,
+    private readonly readOnce: (key: string) => boolean = () => false,
+  ) {}
 
   /**
    * Loads the keys a batch is about to read in ONE LevelDB call. Applying reads keys one command
@@ -59,7 +68,8 @@ export class AppliedKeyspaceCache implements KeyspaceReader {
   committedOps(ops: readonly StateMachineOp[]): void {
     for (const op of ops) {
       const value = op.type === 'put' ? op.value : undefined
-      if (this.keys.has(op.key)) this.keys.set(op.key, value)
+      if (this.readOnce(op.key)) this.keys.delete(op.key)
+      else if (this.keys.has(op.key)) this.keys.set(op.key, value)
       // Every cached prefix the key falls under ends at one of the key's '/' separators.
       for (let i = op.key.indexOf('/'); i >= 0; i = op.key.indexOf('/', i + 1)) {
         const entries = this.prefixes.get(op.key.slice(0, i + 1))

@@ -30,6 +30,11 @@ export function appliedRequestKey(requestId: string): string {
   return REQUEST_PREFIX + requestId
 }
 
+/** Whether a key belongs to the applied-request table (records or their expiry index). */
+export function isAppliedRequestKey(key: string): boolean {
+  return key.startsWith(REQUEST_PREFIX) || key.startsWith(EXPIRY_PREFIX)
+}
+
 export async function findAppliedRequest(tx: KeyspaceTransaction, requestId: string): Promise<OfficeOutcome | null> {
   const bytes = await tx.get(appliedRequestKey(requestId))
   return bytes === undefined ? null : ((packr.unpack(bytes) as { outcome: OfficeOutcome }).outcome)

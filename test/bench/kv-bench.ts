@@ -4,7 +4,12 @@
  * this machine with data on disk and fsync on, at several concurrencies. Prints a Markdown table,
  * with the CPU each side's three server processes and the load generator spent per put.
  *
- *   npm run build && npm run bench:kv -- [--duration 10] [--concurrency 1,16,64,256]
+ *   npm run bench:kv -- [--duration 10] [--concurrency 1,16,64,256] [--targets dms,etcd]
+ *                       [--idle 10] [--cpu-prof DIR]
+ *
+ * `--idle S` first measures the servers' CPU over S seconds with no load (ms of CPU per second);
+ * `--cpu-prof DIR` runs the dms replicas under `node --cpu-prof`, writing one profile per replica
+ * into DIR when they stop (read them with test/bench/cpu-profile-summary.ts).
  */
 import { parseArgs } from 'node:util'
 import { join, resolve } from 'node:path'
@@ -20,9 +25,21 @@ import { cpuMsOfProcessesMatching } from './process-cpu.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '1,16,64,256' } } })
-const durationS = Number(values.duration)
-const concurrencies = values.concurrency!.split(',').map(Number)
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '1,16,64,256' },
+    targets: { type: 'string', default: 'dms,etcd' },
+    idle: { type: 'string', default: '0' },
+    'cpu-prof': { type: 'string' },
+  },
+})
+const durationS = positiveNumber('--duration', values.duration!)
+const idleS = values.idle === '0' ? 0 : positiveNumber('--idle', values.idle!)
+const concurrencies = values.concurrency!.split(',').map((c) => positiveNumber('--concurrency', c))
+const targets = values.targets!.split(',')
+for (const t of targets) if (t !== 'dms' && t !== 'etcd') fail(`--targets: unknown target "${t}" (expected dms and/or etcd)`)
+const cpuProfDir = values['cpu-prof'] === undefined ? null : resolve(values['cpu-prof'])
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 
 let seed = 42
@@ -56,45 +73,81 @@ async function measure(target: KvBenchTarget, serverMarker: string): Promise<Mea
   return reports
 }
 
+/** Server CPU over `seconds` with no load: the background cost of timers, heartbeats and pings. */
+async function idleCpuMsPerSecond(serverMarker: string, seconds: number): Promise<number | null> {
+  const before = await cpuMsOfProcessesMatching(serverMarker)
+  await new Promise((done) => setTimeout(done, seconds * 1000))
+  const after = await cpuMsOfProcessesMatching(serverMarker)
+  return before === null || after === null ? null : Math.round((after - before) / seconds)
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const n = Number(text)
+  if (!Number.isFinite(n) || n <= 0) fail(`${flag}: expected a positive number, got "${text}"`)
+  return n
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`)
+  process.exit(2)
+}
+
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000
 }
 
-const dmsCluster = await EphemeralCluster.create({
-  launcher: { command: process.execPath, args: [join(repo, 'dist/cli/dms.js')] },
-  offices: [{ id: 'nyc', timeZone: 'America/New_York', replicas: 3 }],
-})
-let dms: Measured[]
-try {
-  dmsCluster.startAll()
-  await dmsCluster.waitForLeader('nyc')
-  const target = connectDmsTarget(officeClientUrls(dmsCluster.config, 'nyc'))
-  dms = await measure(target, dmsCluster.directory)
-  await target.close()
-} finally {
-  await dmsCluster.stop()
+interface TargetRun {
+  readonly idleCpuMsPerS: number | null
+  readonly rows: Measured[]
 }
-const etcdDir = await mkdtemp(join(tmpdir(), 'dms-etcd-'))
-const etcdCluster = await startEtcdCluster({ dataDir: etcdDir })
-let etcd: Measured[]
-try {
-  const target = await connectEtcdTarget(etcdCluster.endpoints)
-  etcd = await measure(target, etcdDir)
-  await target.close()
-} finally {
-  await etcdCluster.stop()
-  await rm(etcdDir, { recursive: true, force: true })
+
+async function runDms(): Promise<TargetRun> {
+  const profiling = cpuProfDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]
+  const cluster = await EphemeralCluster.create({
+    launcher: { command: process.execPath, args: [...profiling, join(repo, 'dist/cli/dms.js')] },
+    offices: [{ id: 'nyc', timeZone: 'America/New_York', replicas: 3 }],
+  })
+  try {
+    cluster.startAll()
+    await cluster.waitForLeader('nyc')
+    const idleCpuMsPerS = idleS > 0 ? await idleCpuMsPerSecond(cluster.directory, idleS) : null
+    const target = connectDmsTarget(officeClientUrls(cluster.config, 'nyc'))
+    const rows = await measure(target, cluster.directory)
+    await target.close()
+    return { idleCpuMsPerS, rows }
+  } finally {
+    await cluster.stop()
+  }
 }
+
+async function runEtcd(): Promise<TargetRun> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'dms-etcd-'))
+  const cluster = await startEtcdCluster({ dataDir })
+  try {
+    const idleCpuMsPerS = idleS > 0 ? await idleCpuMsPerSecond(dataDir, idleS) : null
+    const target = await connectEtcdTarget(cluster.endpoints)
+    const rows = await measure(target, dataDir)
+    await target.close()
+    return { idleCpuMsPerS, rows }
+  } finally {
+    await cluster.stop()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+const dms = targets.includes('dms') ? await runDms() : null
+const etcd = targets.includes('etcd') ? await runEtcd() : null
+for (const [name, run] of [['dms', dms], ['etcd', etcd]] as const) {
+  if (run !== null && run.idleCpuMsPerS !== null) console.log(`${name} servers idle: ${run.idleCpuMsPerS} ms CPU per second (3 processes, ${idleS} s)`)
+}
+const cpu = (m: Measured): string => `${m.serverCpuMsPerOp ?? '-'} / ${m.clientCpuMsPerOp}`
+const columns = (m: Measured | undefined): string[] => (m === undefined ? [] : [String(m.opsPerSec), String(m.p50Ms), String(m.p99Ms), cpu(m)])
+const header = (name: string): string[] => [`${name} puts/s`, `${name} p50 ms`, `${name} p99 ms`, `${name} CPU ms/put (servers / client)`]
 const rows = concurrencies.map((c, i) => {
-  const d = dms[i]!
-  const e = etcd[i]!
-  const cpu = (m: Measured): string => `${m.serverCpuMsPerOp ?? '-'} / ${m.clientCpuMsPerOp}`
-  return `| ${c} | ${d.opsPerSec} | ${d.p50Ms} | ${d.p99Ms} | ${cpu(d)} | ${e.opsPerSec} | ${e.p50Ms} | ${e.p99Ms} | ${cpu(e)} | ${(d.opsPerSec / e.opsPerSec).toFixed(2)}× |`
+  const d = dms?.rows[i]
+  const e = etcd?.rows[i]
+  const ratio = d === undefined || e === undefined ? [] : [`${(d.opsPerSec / e.opsPerSec).toFixed(2)}×`]
+  return `| ${[String(c), ...columns(d), ...columns(e), ...ratio].join(' | ')} |`
 })
-console.log(
-  [
-    '| concurrency | dms puts/s | dms p50 ms | dms p99 ms | dms CPU ms/put (servers / client) | etcd puts/s | etcd p50 ms | etcd p99 ms | etcd CPU ms/put (servers / client) | dms/etcd |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows,
-  ].join('\n'),
-)
+const titles = ['concurrency', ...(dms === null ? [] : header('dms')), ...(etcd === null ? [] : header('etcd')), ...(dms !== null && etcd !== null ? ['dms/etcd'] : [])]
+console.log([`| ${titles.join(' | ')} |`, `| ${titles.map(() => '---:').join(' | ')} |`, ...rows].join('\n'))

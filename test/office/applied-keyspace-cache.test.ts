@@ -80,3 +80,21 @@ t.test('a transaction range merges its own writes under the prefix, in key order
   nested.mergeInto(tx)
   t.same(tx.ops().map((op) => op.key), ['p/u/2', 'p/v/2', 'p/u/3'], 'merged writes keep their order; a re-put key moves last')
 })
+
+t.test('read-once keys are forgotten when committed, and read from the store if ever asked again', async (t) => {
+  const store = committedStore({})
+  const cache = new AppliedKeyspaceCache(store, (key) => key.startsWith('once/'))
+  await cache.prefetch(['once/a', 'kept/b'])
+  t.equal(await cache.get('once/a'), undefined, 'prefetched absence answered from memory')
+  t.equal(store.reads.get, 0)
+  const ops = [
+    { type: 'put' as const, key: 'once/a', value: Buffer.from('A') },
+    { type: 'put' as const, key: 'kept/b', value: Buffer.from('B') },
+  ]
+  for (const op of ops) store.data.set(op.key, op.value)
+  cache.committedOps(ops)
+  t.equal(Buffer.from((await cache.get('kept/b'))!).toString(), 'B')
+  t.equal(store.reads.get, 0, 'an ordinary key stays cached with its committed value')
+  t.equal(Buffer.from((await cache.get('once/a'))!).toString(), 'A', 'the forgotten key is read back exactly')
+  t.equal(store.reads.get, 1)
+})

@@ -143,13 +143,13 @@ t.test('a batch that only moves the commit index is not written; the next real b
   const db = await ReplicaDb.open(t.testdir(), identity)
   t.teardown(() => db.close())
   const writes: boolean[] = []
-  const batch = db.root.batch.bind(db.root)
-  db.root.batch = ((...args: Parameters<typeof batch>) => {
-    const ops = batch(...args)
+  const rawBatch = db.rawBatch.bind(db)
+  db.rawBatch = () => {
+    const ops = rawBatch()
     const write = ops.write.bind(ops)
-    ops.write = ((options: { sync?: boolean }) => (writes.push(options.sync === true), write(options))) as typeof ops.write
+    ops.write = (options) => (writes.push(options.sync), write(options))
     return ops
-  }) as typeof db.root.batch
+  }
   const store = await RaftLogStore.open(db)
   await store.persist({ snapshot: null, entries: [], hardState: { term: 1, vote: 'r1', commit: 0 } })
   await store.persist({ snapshot: null, entries: commands(1, 2, 1), hardState: null })
