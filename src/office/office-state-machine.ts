@@ -12,7 +12,14 @@ import { applyXofficeCommand } from '../cross-office/xoffice-apply.js'
 import { applyDirectoryCommand, recordLocalUser } from '../directory/directory-apply.js'
 import { applyKvCommand } from '../kv/kv-apply.js'
 import { kvStorageKey } from '../kv/kv-keyspace.js'
-import { appliedRequestKey, DEFAULT_RETENTION_ENTRIES, findAppliedRequest, recordAppliedRequest, sweepExpiredRequests } from './applied-requests.js'
+import {
+  appliedRequestKey,
+  DEFAULT_RETENTION_ENTRIES,
+  findAppliedRequest,
+  isAppliedRequestKey,
+  recordAppliedRequest,
+  sweepExpiredRequests,
+} from './applied-requests.js'
 import { AppliedKeyspaceCache } from './applied-keyspace-cache.js'
 import { KeyspaceTransaction } from './keyspace-transaction.js'
 import { applyMembershipChange } from './office-members.js'
@@ -40,7 +47,7 @@ export class OfficeStateMachine {
     private readonly options: OfficeStateMachineOptions,
   ) {
     this.retention = options.requestRetentionEntries ?? DEFAULT_RETENTION_ENTRIES
-    this.cache = new AppliedKeyspaceCache(store)
+    this.cache = new AppliedKeyspaceCache(store, isAppliedRequestKey)
   }
 
   appliedIndex(): Index {
