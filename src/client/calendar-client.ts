@@ -1,6 +1,6 @@
 /**
- * The typed calendar client: finds the office that holds a person (asking every office of the
- * cluster config in parallel, then remembering the answer), sends each call to that office's
+ * The typed calendar client: finds the office that holds a person (from the replicated directory,
+ * then remembering the answer), sends each call to that office's
  * Raft group, and turns the notification long poll into a subscription that resumes where its
  * consumer left off across reconnects and leader changes.
  */
@@ -9,10 +9,12 @@ import type { FreeBusyMethods } from '../free-busy/free-busy-api.js'
 import type { NotificationRecord } from '../calendar-service/calendar-records.js'
 import type { ClusterConfig } from '../config/cluster-config-schema.js'
 import { officeClientUrls } from '../config/cluster-topology.js'
+import { clientUrl } from '../rpc/endpoint-urls.js'
 import { isRetryable, RpcError } from '../rpc/rpc-error.js'
 import type { OfficeMethods } from '../office/office-api.js'
 import { ClusterClient, type CallOptions } from './cluster-client.js'
 import { asBookingResult } from '../cross-office/cross-office-booking-result.js'
+import { DEFAULT_PRIORITY } from '../cross-office/xoffice-command.js'
 
 type Params<K extends keyof CalendarMethods> = CalendarMethods[K]['params']
 type Result<K extends keyof CalendarMethods> = CalendarMethods[K]['result']
@@ -38,34 +40,75 @@ const RETRY_PAUSE_MS = 250
 export class CalendarClient {
   private readonly clients = new Map<string, ClusterClient<OfficeMethods>>()
   private readonly homes = new Map<string, string>()
+  /** Client URLs of offices added after this client's config file was written (from the directory). */
+  private readonly addedOffices = new Map<string, string[]>()
 
   constructor(
     readonly config: ClusterConfig,
     private readonly options: CalendarClientOptions = {},
   ) {}
 
-  /** The office holding `user`; fails with NOT_FOUND naming the user when no office has them. */
+  /**
+   * The office holding `user`, from the replicated directory: any one office answers for everyone.
+   * A person that office does not know yet (added elsewhere a moment ago, not published there yet)
+   * is looked up in every office's directory, each authoritative for its own people, before the
+   * answer is NOT_FOUND naming the user.
+   */
   async officeOf(user: string, field = 'user'): Promise<string> {
     const known = this.homes.get(user)
     if (known !== undefined) return known
+    const offices = this.config.offices.map((o) => o.id)
+    let failure: unknown = null
+    let asked: string | null = null
+    for (const office of offices) {
+      try {
+        const found = await this.lookup(office, user)
+        if (found !== null) return found
+        asked = office
+        break
+      } catch (error) {
+        failure = error
+      }
+    }
     const answers = await Promise.all(
-      this.config.offices.map(async (office) => {
-        try {
-          await this.office(office.id).call('user.get', { id: user })
-          return { office: office.id, error: null }
-        } catch (error) {
-          return { office: null, error: error instanceof RpcError && error.code === 'NOT_FOUND' ? null : error }
-        }
-      }),
+      offices
+        .filter((office) => office !== asked)
+        .map(async (office) => {
+          try {
+            return { office: await this.lookup(office, user), error: null }
+          } catch (error) {
+            return { office: null, error }
+          }
+        }),
     )
     const found = answers.find((a) => a.office !== null)?.office
-    if (found !== undefined && found !== null) {
-      this.homes.set(user, found)
-      return found
-    }
-    const failure = answers.find((a) => a.error !== null)?.error
-    if (failure !== undefined) throw failure
+    if (found !== undefined && found !== null) return found
+    const unanswered = answers.find((a) => a.error !== null)?.error ?? (asked === null ? failure : null)
+    if (unanswered !== null && unanswered !== undefined) throw unanswered
     throw RpcError.of('NOT_FOUND', `${field}: no office has a user "${user}"`)
+  }
+
+  /** Forgets where `user` lives (after a move), so the next call asks the directory again. */
+  forgetHome(user: string): void {
+    this.homes.delete(user)
+  }
+
+  /** One office's directory answer for `user` (remembered), learning the addresses of offices added since the config was written. */
+  private async lookup(office: string, user: string): Promise<string | null> {
+    const answer = await this.office(office).call('directory.lookup', { users: [user] })
+    const home = answer.users[0]?.office ?? null
+    if (home === null) return null
+    if (!this.knowsOffice(home)) {
+      const { offices } = await this.office(office).call('directory.offices', {})
+      const tls = this.config.security.tls !== null
+      for (const added of offices) if (!this.knowsOffice(added.id)) this.addedOffices.set(added.id, added.replicas.map((r) => clientUrl(r, tls)))
+    }
+    this.homes.set(user, home)
+    return home
+  }
+
+  private knowsOffice(officeId: string): boolean {
+    return this.addedOffices.has(officeId) || this.config.offices.some((o) => o.id === officeId)
   }
 
   /** A client for one office's Raft group (for methods this class does not wrap). */
@@ -73,7 +116,7 @@ export class CalendarClient {
     let client = this.clients.get(officeId)
     if (client === undefined) {
       client = new ClusterClient<OfficeMethods>({
-        endpoints: officeClientUrls(this.config, officeId),
+        endpoints: this.addedOffices.get(officeId) ?? officeClientUrls(this.config, officeId),
         callTimeoutMs: this.options.callTimeoutMs ?? 10_000,
         ...(this.options.random === undefined ? {} : { random: this.options.random }),
       })
@@ -141,19 +184,28 @@ export class CalendarClient {
     return this.office(await this.localOffice(params.organizer, params.attendees, params.optional ?? [])).call('calendar.conflicts', params)
   }
 
-  /** Attendees all in the organizer's office: one Raft command; otherwise two-phase commit across offices. */
+  /**
+   * Attendees all in the organizer's office: one Raft command; otherwise two-phase commit across
+   * offices. A priority above the default also takes the two-phase path, even in one office: only
+   * there may a booking displace another transaction's tentative hold.
+   */
   async book(params: Params<'meeting.book'>, options?: CallOptions): Promise<Result<'meeting.book'>> {
     const { home, away } = await this.placeAttendees(params.organizer, params.attendees, params.optional ?? [])
-    if (away.length === 0) return this.office(home).call('meeting.book', params, options)
+    if (away.length === 0 && (params.priority ?? DEFAULT_PRIORITY) <= DEFAULT_PRIORITY) return this.office(home).call('meeting.book', params, options)
     return asBookingResult(await this.office(home).call('xoffice.book', params, options), params)
   }
 
+  /**
+   * Moves a meeting (new start, length or title) through its office, which changes a cross-office
+   * meeting in every office or in none, and a one-office meeting with one command.
+   */
   async updateMeeting(params: Params<'meeting.update'>, options?: CallOptions): Promise<Result<'meeting.update'>> {
-    return this.office(meetingOffice(params.id)).call('meeting.update', params, options)
+    return this.office(meetingOffice(params.id)).call('xoffice.move', params, options)
   }
 
+  /** Cancels a meeting or one occurrence through its office: in every office of a cross-office meeting, or in none. */
   async cancel(params: Params<'meeting.cancel'>, options?: CallOptions): Promise<Result<'meeting.cancel'>> {
-    return this.office(meetingOffice(params.id)).call('meeting.cancel', params, options)
+    return this.office(meetingOffice(params.id)).call('xoffice.cancel', params, options)
   }
 
   async respond(params: Params<'meeting.respond'>, options?: CallOptions): Promise<Result<'meeting.respond'>> {
@@ -173,7 +225,7 @@ export class CalendarClient {
     const waitMs = options.waitMs ?? DEFAULT_WAIT_MS
     const office = await this.officeOf(user)
     const poller = new ClusterClient<OfficeMethods>({
-      endpoints: officeClientUrls(this.config, office),
+      endpoints: this.addedOffices.get(office) ?? officeClientUrls(this.config, office),
       attemptTimeoutMs: waitMs + 5000,
       callTimeoutMs: waitMs + 15_000,
     })

@@ -8,6 +8,7 @@ import type { KvRangeResult } from '../kv/kv-read.js'
 import { CALENDAR_PARAM_SCHEMAS, type CalendarMethods } from '../calendar-service/calendar-api.js'
 import type { CrossOfficeMethods } from '../cross-office/xoffice-api.js'
 import { FREE_BUSY_PARAM_SCHEMAS, type FreeBusyMethods } from '../free-busy/free-busy-api.js'
+import type { DirectoryMethods } from '../directory/directory-api.js'
 
 export interface ReplicaStatus {
   readonly id: string
@@ -50,7 +51,7 @@ export const OFFICE_PARAM_SCHEMAS = {
 
 type Params<K extends keyof typeof OFFICE_PARAM_SCHEMAS> = z.input<(typeof OFFICE_PARAM_SCHEMAS)[K]>
 
-export type OfficeMethods = CalendarMethods & CrossOfficeMethods & FreeBusyMethods & {
+export type OfficeMethods = CalendarMethods & CrossOfficeMethods & FreeBusyMethods & DirectoryMethods & {
   readonly 'kv.put': { readonly params: Params<'kv.put'>; readonly result: KvResult }
   readonly 'kv.delete': { readonly params: Params<'kv.delete'>; readonly result: KvResult }
   readonly 'kv.cas': { readonly params: Params<'kv.cas'>; readonly result: KvResult }
