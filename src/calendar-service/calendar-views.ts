@@ -4,7 +4,7 @@ import { expandEvent, type EventOccurrence } from '../calendar/availability/even
 import { formatLocalDateTime } from '../calendar/time/local-date-time.js'
 import { formatInstantUtc, wallClockToInstant } from '../calendar/time/time-zone.js'
 import type { OfficeCalendarSettings } from './calendar-apply-context.js'
-import type { BookingResult, ConflictView, EventView, MeetingView, StoredEventView, UserView } from './calendar-api.js'
+import type { BookingResult, CancelResult, ConflictView, EventView, MeetingView, StoredEventView, UserView } from './calendar-api.js'
 import type { BookingOutcome, TimeConflict } from './calendar-command.js'
 import type { MeetingRecord, StoredEvent, UserRecord } from './calendar-records.js'
 import { meetingEvent } from './meeting-occurrences.js'
@@ -35,6 +35,10 @@ export function bookingResult(outcome: BookingOutcome): BookingResult {
     conflicts: outcome.warnings.map(conflictView),
     notified: outcome.notified,
   }
+}
+
+export function cancelResult(meeting: MeetingRecord, occurrenceStartMs: number | null, notified: readonly string[]): CancelResult {
+  return { id: meeting.id, status: 'cancelled', occurrence: occurrenceStartMs === null ? null : formatInstantUtc(occurrenceStartMs), notified, version: meeting.version }
 }
 
 export function meetingView(meeting: MeetingRecord): MeetingView {
