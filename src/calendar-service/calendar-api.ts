@@ -160,10 +160,14 @@ export interface StoredEventView {
   readonly durationMinutes: number | null
   readonly allDayDays: number | null
   readonly rules: readonly string[]
+  /** Occurrences cancelled or moved on their own, wall times in `tz`: what event.add takes back. */
+  readonly exceptions: readonly ExceptionView[]
   readonly transparency: Transparency
   readonly meetingId: string | null
   readonly version: number
 }
+
+export type ExceptionView = z.input<typeof exception>
 
 export interface ConflictView {
   readonly user: string
