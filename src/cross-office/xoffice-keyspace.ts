@@ -6,7 +6,6 @@
  *   xo/open/<tx>        marker: a coordinator transaction not finished yet
  *   xo/part/<tx>        ParticipantTx
  *   xo/prepared/<tx>    marker: a participant transaction holding time, awaiting its decision
- *   xo/change/<meeting> the open change transaction of a cross-office meeting (one at a time)
  *   xo/counter/<name>   number: fenced-off messages by kind
  */
 import { Packr } from 'msgpackr'
@@ -19,7 +18,6 @@ export const xofficeKeys = {
   part: (id: string) => `xo/part/${id}`,
   prepared: (id: string) => `xo/prepared/${id}`,
   prepareds: () => 'xo/prepared/',
-  change: (meetingId: string) => `xo/change/${meetingId}`,
   counter: (name: FencingRejection) => `xo/counter/${name}`,
 } as const
 
@@ -32,5 +30,4 @@ function codec<T>(): { encode(value: T): Uint8Array; decode(bytes: Uint8Array): 
 export const coordinatorTxCodec = codec<CoordinatorTx>()
 export const participantTxCodec = codec<ParticipantTx>()
 export const counterCodec = codec<number>()
-export const txIdCodec = codec<string>()
 export const MARKER = new Uint8Array([1])

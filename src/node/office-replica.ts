@@ -27,6 +27,8 @@ import type { DirectoryMethods } from '../directory/directory-api.js'
 import { DirectoryService } from '../directory/directory-service.js'
 import { OfficeTopology } from '../directory/office-topology.js'
 import { NotificationWaiters } from './notification-waiters.js'
+import { FreeBusyService } from './free-busy-methods.js'
+import { ChangeJournal } from '../free-busy/change-journal.js'
 import { clientUrl, peerUrl } from '../rpc/endpoint-urls.js'
 import { PeerTransport } from '../rpc/peer-transport.js'
 import { ReplicaListener } from '../rpc/replica-listener.js'
@@ -76,6 +78,7 @@ export class OfficeReplica {
   private peerSignature = ''
   /** Where each current member listens, as of the last membership refresh. */
   private memberAddresses = new Map<string, { readonly host: string; readonly port: number }>()
+  private freeBusy: FreeBusyService | null = null
   private crossOffice: { readonly service: CrossOfficeService; readonly clients: Map<string, ClusterClient<CrossOfficeMethods>> } | null = null
   private directory: { readonly service: DirectoryService; readonly clients: Map<string, ClusterClient<DirectoryMethods>> } | null = null
 
@@ -107,7 +110,14 @@ export class OfficeReplica {
       const logStore = await RaftLogStore.open(db)
       const waiters = new NotificationWaiters()
       const calendarSettings = officeCalendarSettings(office)
-      const machine = new OfficeStateMachine(await StateMachineStore.open(db), { office: calendarSettings, onNotified: (users) => waiters.wake(users) })
+      const stateStore = await StateMachineStore.open(db)
+      const journal = new ChangeJournal(stateStore.appliedIndex())
+      const machine = new OfficeStateMachine(stateStore, {
+        office: calendarSettings,
+        onNotified: (users) => waiters.wake(users),
+        onCommitted: (keys, index) => journal.recordBatch(keys, index),
+        onRestored: (index) => journal.reset(index),
+      })
       const restored = await loadOrBootstrap(logStore, machine.appliedIndex(), options.join === true ? null : office)
 
       // The transport delivers into the driver, which is created with the transport: bind late.
@@ -156,6 +166,17 @@ export class OfficeReplica {
       })
       const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now, new OfficeTopology(config), metrics)
       node.registerMethods()
+      const freeBusy = new FreeBusyService({
+        config,
+        store: machine.store,
+        office: calendarSettings,
+        journal,
+        readBarrier: (ctx) => node.readBarrier(false, ctx),
+        isLeader: () => driver.status().role === 'leader',
+        now,
+      })
+      node.freeBusy = freeBusy
+      freeBusy.register(rpc)
       registerCalendarMethods(rpc, {
         store: machine.store,
         office: calendarSettings,
@@ -167,6 +188,8 @@ export class OfficeReplica {
         },
         readBarrier: (stale, ctx) => node.readBarrier(stale, ctx),
         now,
+        appliedIndex: () => machine.appliedIndex(),
+        fanOut: freeBusy.fanOut,
       })
       node.startDirectory(options, logger)
       node.startCrossOffice(options, now, logger)
@@ -218,6 +241,7 @@ export class OfficeReplica {
   async stop(): Promise<void> {
     if (this.peerRefresh !== null) clearInterval(this.peerRefresh)
     this.crossOffice?.service.stop()
+    this.freeBusy?.stop()
     for (const client of this.crossOffice?.clients.values() ?? []) client.close()
     this.directory?.service.stop()
     for (const client of this.directory?.clients.values() ?? []) client.close()
@@ -272,12 +296,6 @@ export class OfficeReplica {
         const result = await this.propose({ kind: 'xoffice', command }, ctx)
         if (result.kind !== 'xoffice') throw RpcError.of('INTERNAL', `${ctx.method}: expected a cross-office result`)
         if (command.kind === 'tx.decide') this.metrics.decision(command.decision.kind)
-        return result.result
-      },
-      proposeCalendar: async (command, requestId, signal) => {
-        const ctx: RequestContext = { requestId, method: `xoffice/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
-        const result = await this.propose({ kind: 'calendar', command }, ctx)
-        if (result.kind !== 'calendar') throw RpcError.of('INTERNAL', `${ctx.method}: expected a calendar result`)
         return result.result
       },
       leaderTerm: () => {
