@@ -1,8 +1,9 @@
-/** `dms meeting propose|book|show|cancel|respond`: meetings of people in one office. */
+/** `dms meeting propose|book|show|move|cancel|respond`: meetings, within one office or across offices. */
 import type { Command } from 'commander'
 import { parseNonNegativeInteger, parsePositiveInteger } from '../cli-arguments.js'
 import { collectLines, localTime, parseList, withCalendar, withSessionOptions, type SessionOptions } from '../calendar-session.js'
 import { formatTable, printResult } from '../cli-output.js'
+import type { BookingResult } from '../../src/calendar-service/calendar-api.js'
 
 const RESPONSES = { accept: 'accepted', decline: 'declined', tentative: 'tentative', accepted: 'accepted', declined: 'declined' } as const
 
@@ -56,7 +57,8 @@ export function registerMeetingCommands(program: Command): void {
     .option('--title <text>', 'title')
     .option('--rule <line>', 'RFC 5545 line for a recurring meeting (repeatable); --start is DTSTART', collectLines, [] as string[])
     .option('--override', 'book even over conflicts, recording them as warnings')
-    .action(async (o: SessionOptions & { organizer: string; attendees: string[]; optional?: string[]; start: string; duration: number; tz?: string; title?: string; rule: string[]; override?: boolean }) => {
+    .option('--priority <n>', '1 (default) to 1000: a higher priority may displace tentative holds of lower-priority cross-office bookings', parsePositiveInteger('--priority', 1000))
+    .action(async (o: SessionOptions & { organizer: string; attendees: string[]; optional?: string[]; start: string; duration: number; tz?: string; title?: string; rule: string[]; override?: boolean; priority?: number }) => {
       const result = await withCalendar(o, (client) =>
         client.book({
           organizer: o.organizer,
@@ -68,13 +70,33 @@ export function registerMeetingCommands(program: Command): void {
           ...(o.title === undefined ? {} : { title: o.title }),
           ...(o.rule.length === 0 ? {} : { rules: o.rule }),
           override: o.override === true,
+          ...(o.priority === undefined ? {} : { priority: o.priority }),
         }),
       )
-      printResult(o.json === true, result, (r) =>
-        r.status === 'booked'
-          ? [`booked ${r.id}; invited ${r.notified.join(', ') || 'nobody'}`, ...r.warnings.map((w) => `warning: ${w}`)].join('\n')
-          : ['conflict: not booked', ...r.conflicts.map((c) => `  ${c.user} busy ${c.start} to ${c.end}${c.eventId === null ? '' : ` (${c.eventId})`}`)].join('\n'),
+      printResult(o.json === true, result, (r) => bookingText(r, 'booked', 'invited'))
+    })
+
+  withSessionOptions(meeting.command('move <id>').description('move a meeting (new start, length or title); across offices it moves everywhere or nowhere, and every invitee is notified'))
+    .option('--start <time>', "new start (wall time in the meeting's zone, or an instant)")
+    .option('--duration <minutes>', 'new length in minutes', parsePositiveInteger('--duration', 1440))
+    .option('--title <text>', 'new title')
+    .option('--override', 'move even over conflicts, recording them as warnings')
+    .option('--priority <n>', '1 (default) to 1000: may displace tentative holds of lower-priority cross-office bookings', parsePositiveInteger('--priority', 1000))
+    .option('--expected-version <n>', 'fail unless the meeting is at this version', parsePositiveInteger('--expected-version'))
+    .action(async (id: string, o: SessionOptions & { start?: string; duration?: number; title?: string; override?: boolean; priority?: number; expectedVersion?: number }) => {
+      if (o.start === undefined && o.duration === undefined && o.title === undefined) throw new Error('meeting move: give at least one of --start, --duration, --title')
+      const result = await withCalendar(o, (client) =>
+        client.updateMeeting({
+          id,
+          ...(o.start === undefined ? {} : { start: o.start }),
+          ...(o.duration === undefined ? {} : { durationMinutes: o.duration }),
+          ...(o.title === undefined ? {} : { title: o.title }),
+          override: o.override === true,
+          ...(o.priority === undefined ? {} : { priority: o.priority }),
+          ...(o.expectedVersion === undefined ? {} : { expectedVersion: o.expectedVersion }),
+        }),
       )
+      printResult(o.json === true, result, (r) => bookingText(r, 'moved', 'notified'))
     })
 
   withSessionOptions(meeting.command('show <id>').description('a meeting and its attendees\' answers')).action(async (id: string, o: SessionOptions) => {
@@ -109,4 +131,10 @@ export function registerMeetingCommands(program: Command): void {
       const result = await withCalendar(o, (client) => client.respond({ id, user: o.user, response }))
       printResult(o.json === true, result, (m) => `${o.user} ${response} ${m.id}`)
     })
+}
+
+function bookingText(r: BookingResult, done: 'booked' | 'moved', told: 'invited' | 'notified'): string {
+  return r.status === 'booked'
+    ? [`${done} ${r.id}; ${told} ${r.notified.join(', ') || 'nobody'}`, ...r.warnings.map((w) => `warning: ${w}`)].join('\n')
+    : [`conflict: not ${done}`, ...r.conflicts.map((c) => `  ${c.user} busy ${c.start} to ${c.end}${c.eventId === null ? '' : ` (${c.eventId})`}`)].join('\n')
 }

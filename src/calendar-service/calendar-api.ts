@@ -22,6 +22,8 @@ const ruleLines = z.array(z.string().min(1).max(2000)).max(50)
 const version = z.int().min(0).optional()
 const minutes = z.int({ error: 'expected whole minutes' }).min(1, { error: 'expected at least 1 minute' }).max(527_040)
 const title = z.string().max(500)
+/** 1 (the default) to 1000: a higher priority may displace a lower one's tentative cross-office hold. */
+export const priority = z.int({ error: 'expected a priority: a whole number from 1 to 1000' }).min(1).max(1000)
 
 const scheduleFields = {
   id: personId,
@@ -73,6 +75,7 @@ export const CALENDAR_PARAM_SCHEMAS = {
     title: title.optional(),
     rules: ruleLines.optional(),
     override: z.boolean().optional(),
+    priority: priority.optional(),
   }),
   'meeting.update': z.strictObject({
     id: recordId,
@@ -82,6 +85,7 @@ export const CALENDAR_PARAM_SCHEMAS = {
     title: title.optional(),
     expectedVersion: version,
     override: z.boolean().optional(),
+    priority: priority.optional(),
   }),
   'meeting.cancel': z.strictObject({ id: recordId, occurrence: timeText.optional(), expectedVersion: version }),
   'meeting.respond': z.strictObject({ id: recordId, user: personId, response: z.enum(['accepted', 'declined', 'tentative']) }),
@@ -156,10 +160,14 @@ export interface StoredEventView {
   readonly durationMinutes: number | null
   readonly allDayDays: number | null
   readonly rules: readonly string[]
+  /** Occurrences cancelled or moved on their own, wall times in `tz`: what event.add takes back. */
+  readonly exceptions: readonly ExceptionView[]
   readonly transparency: Transparency
   readonly meetingId: string | null
   readonly version: number
 }
+
+export type ExceptionView = z.input<typeof exception>
 
 export interface ConflictView {
   readonly user: string

@@ -4,7 +4,6 @@
  * every replica computes the same. A rejected command throws before its batch is merged.
  */
 import { formatInstantUtc } from '../calendar/time/time-zone.js'
-import { expandOccurrences, parseRecurrence } from '../calendar/recurrence/index.js'
 import type { KeyspaceTransaction } from '../office/keyspace-transaction.js'
 import type { CalendarApplyContext } from './calendar-apply-context.js'
 import { reject, type CalendarCommand, type CalendarResult, type ExpectedVersion, type MeetingSpec, type TimeConflict } from './calendar-command.js'
@@ -14,6 +13,7 @@ import { readEvent, readMeeting, readUser } from './calendar-store.js'
 import { notify } from './calendar-outbox.js'
 import { eventSpan } from './event-span.js'
 import { attendeesOf, bumpCalendarVersion, checkMeetingTime, writeAttendeeEvent, writeMeeting } from './meeting-booking.js'
+import { cancellationNotice, cancelledMeeting, findOccurrence, invitationNotice, invitees, movedMeeting, updateNotice } from './meeting-changes.js'
 
 export async function applyCalendarCommand(command: CalendarCommand, tx: KeyspaceTransaction, ctx: CalendarApplyContext): Promise<CalendarResult> {
   switch (command.kind) {
@@ -51,40 +51,25 @@ export async function applyCalendarCommand(command: CalendarCommand, tx: Keyspac
       return bookMeeting(tx, ctx, command.meeting, command.override)
     case 'meeting.update': {
       const current = await requireBookedMeeting(tx, command.meetingId, command.expectedVersion)
-      const moved: MeetingRecord = {
-        ...current,
+      const moved = movedMeeting(current, {
         start: command.start ?? current.start,
         durationMinutes: command.durationMinutes ?? current.durationMinutes,
         title: command.title ?? current.title,
-        version: current.version + 1,
-      }
+      })
       const check = await checkMeetingTime(tx, moved, ctx.atMs, current.id)
       if (check.conflicts.length > 0 && !command.override) return { kind: 'booking', outcome: { status: 'conflict', conflicts: check.conflicts } }
       const warnings = [...check.conflicts, ...check.optionalConflicts]
       const meeting = { ...moved, warnings: warnings.map(describeConflict) }
       await writeMeeting(tx, meeting)
-      const notified = await notify(tx, ctx, invitees(meeting), { kind: 'updated', meetingId: meeting.id, by: meeting.organizer, message: `"${meeting.title}" was changed by ${meeting.organizer}` })
+      const notified = await notify(tx, ctx, invitees(meeting), updateNotice(meeting))
       return { kind: 'booking', outcome: { status: 'booked', meeting, warnings, notified } }
     }
     case 'meeting.cancel': {
       const current = await requireBookedMeeting(tx, command.meetingId, command.expectedVersion)
-      if (command.occurrenceStartMs === null) {
-        const meeting: MeetingRecord = { ...current, status: 'cancelled', version: current.version + 1 }
-        await writeMeeting(tx, meeting)
-        const notified = await notify(tx, ctx, invitees(meeting), { kind: 'cancelled', meetingId: meeting.id, by: meeting.organizer, message: `"${meeting.title}" was cancelled by ${meeting.organizer}` })
-        return { kind: 'meeting', meeting, notified }
-      }
-      const occurrenceStartMs = command.occurrenceStartMs
-      const originalStart = occurrenceAt(current, occurrenceStartMs)
-      const meeting: MeetingRecord = { ...current, cancelledOccurrences: [...current.cancelledOccurrences, originalStart], version: current.version + 1 }
+      const occurrence = command.occurrenceStartMs === null ? null : findOccurrence(current, command.occurrenceStartMs)
+      const meeting = cancelledMeeting(current, occurrence)
       await writeMeeting(tx, meeting)
-      const notified = await notify(tx, ctx, invitees(meeting), {
-        kind: 'occurrence-cancelled',
-        meetingId: meeting.id,
-        by: meeting.organizer,
-        message: `the ${formatInstantUtc(occurrenceStartMs)} occurrence of "${meeting.title}" was cancelled by ${meeting.organizer}`,
-        occurrenceStartMs,
-      })
+      const notified = await notify(tx, ctx, invitees(meeting), cancellationNotice(meeting, occurrence))
       return { kind: 'meeting', meeting, notified }
     }
     case 'meeting.respond': {
@@ -119,7 +104,7 @@ async function bookMeeting(tx: KeyspaceTransaction, ctx: CalendarApplyContext, s
   const warnings = [...check.conflicts, ...check.optionalConflicts]
   const meeting: MeetingRecord = { ...draft, warnings: warnings.map(describeConflict) }
   await writeMeeting(tx, meeting)
-  const notified = await notify(tx, ctx, invitees(meeting), { kind: 'invited', meetingId: meeting.id, by: meeting.organizer, message: `${meeting.organizer} invited you to "${meeting.title}"` })
+  const notified = await notify(tx, ctx, invitees(meeting), invitationNotice(meeting))
   return { kind: 'booking', outcome: { status: 'booked', meeting, warnings, notified } }
 }
 
@@ -134,25 +119,8 @@ async function writeEvent(tx: KeyspaceTransaction, user: string, stored: StoredE
   return { kind: 'event', user, eventId: stored.event.id, version: stored.version, calendarVersion }
 }
 
-function invitees(meeting: MeetingRecord): string[] {
-  return attendeesOf(meeting).filter((u) => u !== meeting.organizer)
-}
-
 export function describeConflict(c: TimeConflict): string {
   return `${c.user} is busy ${formatInstantUtc(c.startMs)} to ${formatInstantUtc(c.endMs)} (${c.source} ${c.sourceId})`
-}
-
-function occurrenceAt(meeting: MeetingRecord, startMs: number) {
-  if (meeting.lines.length === 0) reject({ code: 'REJECTED', message: `meeting "${meeting.id}" is not recurring: cancel it whole` })
-  const rec = parseRecurrence({
-    dtstart: meeting.start,
-    zone: meeting.zone,
-    lines: meeting.lines,
-    exceptions: meeting.cancelledOccurrences.map((originalStart) => ({ kind: 'cancelled' as const, originalStart })),
-  })
-  const found = expandOccurrences(rec, startMs, startMs + 1)[0]
-  if (found === undefined) reject({ code: 'NOT_FOUND', message: `meeting "${meeting.id}" has no occurrence starting at ${formatInstantUtc(startMs)}` })
-  return found.originalStart
 }
 
 async function requireUser(tx: KeyspaceTransaction, id: string): Promise<UserRecord> {

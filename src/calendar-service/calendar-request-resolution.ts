@@ -26,6 +26,17 @@ export function instantOf(text: string, zone: string, field: string): number {
   return parseInstantOrLocal(text, zone, field)
 }
 
+/** What a meeting update asks to change (null: keep); a meeting keeps its zone, a new start is read in it. */
+export function resolveMeetingUpdate(
+  params: { readonly id: string; readonly start?: string | undefined; readonly tz?: string | undefined; readonly durationMinutes?: number | undefined; readonly title?: string | undefined },
+  currentZone: string,
+): { readonly start: LocalDateTime | null; readonly durationMinutes: number | null; readonly title: string | null } {
+  if (params.tz !== undefined && params.tz !== currentZone && params.start !== undefined && !params.start.endsWith('Z')) {
+    throw new CalendarInputError('tz', `tz: meeting "${params.id}" is in ${currentZone}; give start as an instant or in that zone`)
+  }
+  return { start: params.start === undefined ? null : wallTimeOf(params.start, currentZone, 'start'), durationMinutes: params.durationMinutes ?? null, title: params.title ?? null }
+}
+
 export function resolveWindow(from: string, to: string, zone: string): Interval {
   const start = instantOf(from, zone, 'from')
   const end = instantOf(to, zone, 'to')

@@ -2,9 +2,10 @@
 import { mergeSchedules } from '../calendar/availability/work-schedule.js'
 import { expandEvent, type EventOccurrence } from '../calendar/availability/event-occurrences.js'
 import { formatLocalDateTime } from '../calendar/time/local-date-time.js'
+import type { OccurrenceException } from '../calendar/recurrence/index.js'
 import { formatInstantUtc, wallClockToInstant } from '../calendar/time/time-zone.js'
 import type { OfficeCalendarSettings } from './calendar-apply-context.js'
-import type { BookingResult, ConflictView, EventView, MeetingView, StoredEventView, UserView } from './calendar-api.js'
+import type { BookingResult, CancelResult, ConflictView, EventView, ExceptionView, MeetingView, StoredEventView, UserView } from './calendar-api.js'
 import type { BookingOutcome, TimeConflict } from './calendar-command.js'
 import type { MeetingRecord, StoredEvent, UserRecord } from './calendar-records.js'
 import { meetingEvent } from './meeting-occurrences.js'
@@ -35,6 +36,10 @@ export function bookingResult(outcome: BookingOutcome): BookingResult {
     conflicts: outcome.warnings.map(conflictView),
     notified: outcome.notified,
   }
+}
+
+export function cancelResult(meeting: MeetingRecord, occurrenceStartMs: number | null, notified: readonly string[]): CancelResult {
+  return { id: meeting.id, status: 'cancelled', occurrence: occurrenceStartMs === null ? null : formatInstantUtc(occurrenceStartMs), notified, version: meeting.version }
 }
 
 export function meetingView(meeting: MeetingRecord): MeetingView {
@@ -82,8 +87,17 @@ export function storedEventView(stored: StoredEvent): StoredEventView {
     durationMinutes: event.timing.kind === 'timed' ? event.timing.durationMinutes : null,
     allDayDays: event.timing.kind === 'all-day' ? event.timing.days : null,
     rules: event.recurrence?.lines ?? [],
+    exceptions: (event.recurrence?.exceptions ?? []).map(exceptionView),
     transparency: event.transparency,
     meetingId: event.meetingId,
     version: stored.version,
   }
+}
+
+/** An occurrence exception with its wall times as text: what event.list shows and event.add takes. */
+export function exceptionView(exception: OccurrenceException): ExceptionView {
+  const originalStart = formatLocalDateTime(exception.originalStart)
+  if (exception.kind === 'cancelled') return { kind: 'cancelled', originalStart }
+  const moved = { kind: 'moved' as const, originalStart, start: formatLocalDateTime(exception.start) }
+  return exception.durationMinutes === undefined ? moved : { ...moved, durationMinutes: exception.durationMinutes }
 }

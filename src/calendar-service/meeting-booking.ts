@@ -54,12 +54,13 @@ function transparencyFor(response: InvitationResponse): Transparency {
 }
 
 /**
- * Writes the meeting record and, for every attendee, the meeting's event (or removes it once the
- * meeting is cancelled), bumping each changed calendar's version.
+ * Writes the meeting record and, for every attendee of this office (all of them unless told
+ * otherwise: a cross-office meeting keeps each attendee's event in their own office), the
+ * meeting's event, or removes it once the meeting is cancelled, bumping each calendar's version.
  */
-export async function writeMeeting(tx: KeyspaceTransaction, meeting: MeetingRecord): Promise<void> {
+export async function writeMeeting(tx: KeyspaceTransaction, meeting: MeetingRecord, localAttendees: readonly string[] = attendeesOf(meeting)): Promise<void> {
   tx.put(calendarKeys.meeting(meeting.id), meetingCodec.encode(meeting))
-  for (const user of attendeesOf(meeting)) await writeAttendeeEvent(tx, meeting, user)
+  for (const user of localAttendees) await writeAttendeeEvent(tx, meeting, user)
 }
 
 /** One attendee's copy of the meeting, as their answer shows it. */

@@ -1,14 +1,16 @@
 /**
  * The coordinator's side of two-phase commit, applied from the organizer office's log: the
  * transaction record is created by tx.begin, gets exactly one decision (the first tx.decide
- * applied wins), and is closed by tx.finish once every participant acknowledged.
+ * applied wins), and is closed by tx.finish once every participant acknowledged. A change of a
+ * meeting (cancel, move) locks the meeting until it is decided, so every office applies the
+ * meeting's changes in the same order.
  */
 import type { KeyspaceTransaction } from '../office/keyspace-transaction.js'
 import type { CalendarApplyContext } from '../calendar-service/calendar-apply-context.js'
 import { reject } from '../calendar-service/calendar-command.js'
 import { formatInstantUtc } from '../calendar/time/time-zone.js'
 import type { CoordinatorTx, TxDecision, XofficeCommand, XofficeResult } from './xoffice-command.js'
-import { coordinatorTxCodec, MARKER, xofficeKeys } from './xoffice-keyspace.js'
+import { coordinatorTxCodec, MARKER, txIdCodec, xofficeKeys } from './xoffice-keyspace.js'
 import { readCoordinatorTx } from './xoffice-store.js'
 
 /**
@@ -22,12 +24,14 @@ type CoordinatorCommand = Extract<XofficeCommand, { kind: 'tx.begin' | 'tx.decid
 export async function applyCoordinatorCommand(command: CoordinatorCommand, tx: KeyspaceTransaction, ctx: CalendarApplyContext): Promise<XofficeResult> {
   switch (command.kind) {
     case 'tx.begin': {
+      const { intent } = command
+      const id = `${intent.kind === 'book' ? 'mtg' : 'chg'}-${ctx.office.officeId}-${ctx.index}`
+      if (intent.kind !== 'book') await lockMeeting(tx, intent.meetingId, id)
       const record: CoordinatorTx = {
-        id: `mtg-${ctx.office.officeId}-${ctx.index}`,
+        id,
         office: ctx.office.officeId,
-        meeting: command.meeting,
+        intent,
         participants: command.participants,
-        override: command.override,
         leaseMs: command.leaseMs,
         beganAtMs: ctx.atMs,
         phase: { kind: 'preparing' },
@@ -39,8 +43,11 @@ export async function applyCoordinatorCommand(command: CoordinatorCommand, tx: K
     case 'tx.decide': {
       const current = await requireTx(tx, command.txId)
       if (current.phase.kind === 'decided') return { kind: 'tx', tx: current }
-      const record: CoordinatorTx = { ...current, phase: { kind: 'decided', decision: admissible(command.decision, current, ctx.atMs), decidedAtMs: ctx.atMs, finished: false } }
+      const decision = admissible(command.decision, current, ctx.atMs)
+      const record: CoordinatorTx = { ...current, phase: { kind: 'decided', decision, decidedAtMs: ctx.atMs, finished: false } }
       write(tx, record)
+      // An abort changes nothing anywhere, so the meeting may take its next change at once.
+      if (decision.kind === 'abort') await unlockMeeting(tx, record)
       return { kind: 'tx', tx: record }
     }
     case 'tx.finish': {
@@ -49,6 +56,7 @@ export async function applyCoordinatorCommand(command: CoordinatorCommand, tx: K
       const record: CoordinatorTx = { ...current, phase: { ...current.phase, finished: true } }
       write(tx, record)
       tx.del(xofficeKeys.open(record.id))
+      await unlockMeeting(tx, record)
       return { kind: 'tx', tx: record }
     }
   }
@@ -66,6 +74,27 @@ function admissible(decision: TxDecision, tx: CoordinatorTx, atMs: number): TxDe
     return { kind: 'abort', reason: `the holds' leases end at ${formatInstantUtc(decision.leaseExpiresMs)}, too soon to commit at ${formatInstantUtc(atMs)}`, conflicts: [] }
   }
   return decision
+}
+
+/**
+ * A meeting booked across offices by this office takes one change at a time, and only once its
+ * booking reached every office: otherwise two changes could reach the offices in different orders.
+ */
+async function lockMeeting(tx: KeyspaceTransaction, meetingId: string, changeId: string): Promise<void> {
+  const booking = await readCoordinatorTx(tx, meetingId)
+  if (booking === null || booking.intent.kind !== 'book') reject({ code: 'NOT_FOUND', message: `meeting "${meetingId}" was not booked across offices by this office` })
+  if (booking.phase.kind !== 'decided' || booking.phase.decision.kind !== 'commit') reject({ code: 'REJECTED', message: `meeting "${meetingId}" was never booked (its transaction did not commit)` })
+  if ((await tx.get(xofficeKeys.open(meetingId))) !== undefined) reject({ code: 'REJECTED', message: `meeting "${meetingId}" is still being delivered to every office; try again shortly` })
+  const pending = await tx.get(xofficeKeys.change(meetingId))
+  if (pending !== undefined) reject({ code: 'REJECTED', message: `meeting "${meetingId}" is being changed by transaction "${txIdCodec.decode(pending)}"; try again once it is decided` })
+  tx.put(xofficeKeys.change(meetingId), txIdCodec.encode(changeId))
+}
+
+async function unlockMeeting(tx: KeyspaceTransaction, record: CoordinatorTx): Promise<void> {
+  if (record.intent.kind === 'book') return
+  const key = xofficeKeys.change(record.intent.meetingId)
+  const holder = await tx.get(key)
+  if (holder !== undefined && txIdCodec.decode(holder) === record.id) tx.del(key)
 }
 
 function write(tx: KeyspaceTransaction, record: CoordinatorTx): void {

@@ -1,22 +1,20 @@
 /**
- * The coordinator of cross-office bookings, running on the organizer office's leader: begins the
- * transaction in its log, collects the participant offices' votes in parallel, makes the decision
- * durable, answers the client, and delivers the decision until every office acknowledged. After a
- * leader change it re-drives every open transaction of its office (presumed abort).
+ * The coordinator of cross-office transactions (booking, cancelling or moving a meeting), running
+ * on the meeting office's leader: begins the transaction in its log, collects the participant
+ * offices' votes in parallel, makes the decision durable, answers the caller, and delivers the
+ * decision until every office acknowledged. After a leader change it re-drives every open
+ * transaction of its office (presumed abort). A participant may ask it to abort an undecided
+ * transaction for a higher-priority one (displacement).
  */
-import { describeConflict } from '../calendar-service/calendar-apply.js'
-import { readUser } from '../calendar-service/calendar-store.js'
-import { resolveMeetingSpec } from '../calendar-service/calendar-request-resolution.js'
-import { conflictView } from '../calendar-service/calendar-views.js'
 import type { MeetingSpec, TimeConflict } from '../calendar-service/calendar-command.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { CrossOfficeDeps } from './cross-office-deps.js'
-import type { CrossOfficeBookingResult, CrossOfficeMethods, TransactionOutcome } from './xoffice-api.js'
-import type { CoordinatorTx, OfficeAttendance, PrepareVote, TxDecision, XofficeResult } from './xoffice-command.js'
+import type { CrossOfficeMethods, TransactionOutcome } from './xoffice-api.js'
+import { priorityOf, type CoordinatorTx, type OfficeAttendance, type PrepareVote, type TxDecision, type TxIntent, type XofficeResult } from './xoffice-command.js'
 import { openTransactionIds, readCoordinatorTx } from './xoffice-store.js'
 import { readEntry } from '../directory/directory-store.js'
 
-type BookParams = CrossOfficeMethods['xoffice.book']['params']
+type DisplacingTx = CrossOfficeMethods['xoffice.displace']['params']['by']
 
 const DECIDE_TIMEOUT_MS = 5000
 const DELIVERY_PAUSE_MS = { first: 100, max: 2000 }
@@ -38,28 +36,24 @@ export class CrossOfficeCoordinator {
     this.stopped = true
   }
 
-  async book(params: BookParams, requestId: string, signal: AbortSignal): Promise<CrossOfficeBookingResult> {
+  /**
+   * Runs one transaction to its decision. One that loses only to other transactions' holds
+   * (no-wait) is tried again as a fresh transaction after a jittered, doubling pause.
+   */
+  async run(intent: TxIntent, participants: readonly OfficeAttendance[], requestId: string, signal: AbortSignal): Promise<CoordinatorTx> {
     const { deps } = this
-    const organizer = await readUser(deps.store, params.organizer)
-    if (organizer === null) {
-      throw RpcError.of('NOT_FOUND', `organizer: user "${params.organizer}" is not in office ${deps.officeId}; book through the organizer's office`)
-    }
-    const meeting = resolveMeetingSpec(params, organizer.schedule.zone)
-    const participants = await this.locate(meeting)
-    const override = params.override === true
     for (let attempt = 1; ; attempt++) {
-      const decided = await this.drive(await this.begin(meeting, participants, override, attempt === 1 ? requestId : `${requestId}.a${attempt}`, signal))
+      const decided = await this.drive(await this.begin(intent, participants, attempt === 1 ? requestId : `${requestId}.a${attempt}`, signal))
       const lostToHolds = decided.phase.kind === 'decided' && decided.phase.decision.kind === 'abort' && onlyHolds(decided.phase.decision.conflicts)
-      if (!lostToHolds || attempt >= deps.timing.holdConflictAttempts) return bookingView(decided)
-      // No-wait lost to a concurrent transaction's hold: back off with jitter so one of them wins.
+      if (!lostToHolds || attempt >= deps.timing.holdConflictAttempts) return decided
       await sleep(HOLD_RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + deps.random()))
     }
   }
 
-  private async begin(meeting: MeetingSpec, participants: OfficeAttendance[], override: boolean, requestId: string, signal: AbortSignal): Promise<CoordinatorTx> {
+  private async begin(intent: TxIntent, participants: readonly OfficeAttendance[], requestId: string, signal: AbortSignal): Promise<CoordinatorTx> {
     this.beginsInFlight += 1
     try {
-      const begun = txOf(await this.deps.propose({ kind: 'tx.begin', meeting, participants, override, leaseMs: this.deps.timing.leaseMs }, requestId, signal))
+      const begun = txOf(await this.deps.propose({ kind: 'tx.begin', intent, participants, leaseMs: this.deps.timing.leaseMs }, requestId, signal))
       // A retried request is answered with the record as it was begun: it may be decided by now.
       return (await readCoordinatorTx(this.deps.store, begun.id)) ?? begun
     } finally {
@@ -70,11 +64,26 @@ export class CrossOfficeCoordinator {
   /** What a participant asking about its hold is told; an undecided transaction is aborted first. */
   async outcome(txId: string, office: string): Promise<TransactionOutcome> {
     const term = this.requireLeader('xoffice.outcome')
-    const tx = (await readCoordinatorTx(this.deps.store, txId)) ?? notFound(`txId: transaction "${txId}" does not exist in office ${this.deps.officeId}`)
+    const tx = await this.requireTx(txId)
     const decided = tx.phase.kind === 'decided' ? tx : await this.decide(tx, presumedAbort('a participant asked for the outcome before any decision'), 'presumed-abort')
-    if (decided.phase.kind !== 'decided') throw RpcError.of('INTERNAL', `transaction "${txId}" has no decision after deciding`)
-    const { decision } = decided.phase
-    return { txId, decision: decision.kind, coordinatorTerm: term, token: decision.kind === 'commit' ? (decision.tokens[office] ?? null) : null }
+    return outcomeFor(decided, office, term)
+  }
+
+  /**
+   * A participant found this transaction's hold in the way of a higher-priority one: an undecided
+   * transaction of lower priority is aborted, saying which one displaced it; a decided one keeps
+   * its decision (a committed meeting is never displaced). The answer is the recorded outcome.
+   */
+  async displace(txId: string, office: string, by: DisplacingTx): Promise<TransactionOutcome> {
+    const term = this.requireLeader('xoffice.displace')
+    const tx = await this.requireTx(txId)
+    if (tx.phase.kind === 'decided') return outcomeFor(tx, office, term)
+    const own = priorityOf(tx.intent)
+    if (by.priority <= own) throw RpcError.of('CONFLICT', `by: transaction "${by.txId}" (priority ${by.priority}) cannot displace "${txId}" (priority ${own})`)
+    const reason = `displaced by higher-priority meeting "${by.title}" (${by.txId}, priority ${by.priority} over ${own})`
+    const decided = await this.decide(tx, { kind: 'abort', reason, conflicts: [] }, 'displaced')
+    this.deliver(decided)
+    return outcomeFor(decided, office, term)
   }
 
   /** Run by the leader on a timer: finish what an earlier leader (or a failed call) left open. */
@@ -104,7 +113,7 @@ export class CrossOfficeCoordinator {
    * Where each attendee lives: this office's replicated directory answers; only people it does not
    * know yet (added elsewhere a moment ago, not published here yet) are asked of every office.
    */
-  private async locate(meeting: MeetingSpec): Promise<OfficeAttendance[]> {
+  async locate(meeting: MeetingSpec): Promise<OfficeAttendance[]> {
     const home = new Map<string, string>()
     for (const user of [meeting.organizer, ...meeting.required, ...meeting.optional]) {
       const entry = await readEntry(this.deps.store, user)
@@ -160,7 +169,7 @@ export class CrossOfficeCoordinator {
   }
 
   private async prepareAndDecide(tx: CoordinatorTx): Promise<CoordinatorTx> {
-    const term = this.requireLeader('xoffice.book')
+    const term = this.requireLeader(`xoffice.${tx.intent.kind}`)
     const votes = await Promise.all(tx.participants.map(async (p) => ({ office: p.office, vote: await this.prepareOne(tx, p, term) })))
     const decided = await this.decide(tx, decisionFrom(votes), 'decide')
     this.deliver(decided)
@@ -172,7 +181,7 @@ export class CrossOfficeCoordinator {
     try {
       const answer = await this.deps.office(attendance.office).call(
         'xoffice.prepare',
-        { txId: tx.id, coordinatorOffice: tx.office, coordinatorTerm: term, meeting: tx.meeting, required: [...attendance.required], optional: [...attendance.optional], override: tx.override, leaseMs: tx.leaseMs },
+        { txId: tx.id, coordinatorOffice: tx.office, coordinatorTerm: term, intent: tx.intent, required: [...attendance.required], optional: [...attendance.optional], leaseMs: tx.leaseMs },
         { requestId: `${tx.id}.prepare.${attendance.office}.t${term}`, timeoutMs: prepareTimeoutMs },
       )
       if ('kind' in answer) return { vote: 'no', reason: `office ${attendance.office} refused the prepare: ${answer.message}`, conflicts: [] }
@@ -182,7 +191,7 @@ export class CrossOfficeCoordinator {
     }
   }
 
-  private async decide(tx: CoordinatorTx, decision: TxDecision, step: 'decide' | 'presumed-abort'): Promise<CoordinatorTx> {
+  private async decide(tx: CoordinatorTx, decision: TxDecision, step: 'decide' | 'presumed-abort' | 'displaced'): Promise<CoordinatorTx> {
     return txOf(await this.deps.propose({ kind: 'tx.decide', txId: tx.id, decision }, `${tx.id}.${step}`, AbortSignal.timeout(DECIDE_TIMEOUT_MS)))
   }
 
@@ -231,6 +240,10 @@ export class CrossOfficeCoordinator {
     }
   }
 
+  private async requireTx(txId: string): Promise<CoordinatorTx> {
+    return (await readCoordinatorTx(this.deps.store, txId)) ?? notFound(`txId: transaction "${txId}" does not exist in office ${this.deps.officeId}`)
+  }
+
   private requireLeader(method: string): number {
     const term = this.deps.leaderTerm()
     if (term === null) throw RpcError.notLeader(`${method}: this replica does not lead office ${this.deps.officeId}`, { leader: null, leaderUrl: null })
@@ -265,12 +278,10 @@ function presumedAbort(why: string): TxDecision {
   return { kind: 'abort', reason: `${why} (presumed abort)`, conflicts: [] }
 }
 
-function bookingView(tx: CoordinatorTx): CrossOfficeBookingResult {
-  if (tx.phase.kind !== 'decided') throw RpcError.of('INTERNAL', `transaction "${tx.id}" was answered before its decision`)
+function outcomeFor(tx: CoordinatorTx, office: string, term: number): TransactionOutcome {
+  if (tx.phase.kind !== 'decided') throw RpcError.of('INTERNAL', `transaction "${tx.id}" has no decision after deciding`)
   const { decision } = tx.phase
-  if (decision.kind === 'commit') return { id: tx.id, status: 'booked', warnings: decision.warnings.map(describeConflict), conflicts: decision.warnings.map(conflictView) }
-  if (decision.conflicts.length > 0) return { id: null, transaction: tx.id, status: 'conflict', reason: decision.reason, conflicts: decision.conflicts.map(conflictView) }
-  return { id: null, transaction: tx.id, status: 'aborted', reason: decision.reason, conflicts: [] }
+  return { txId: tx.id, decision: decision.kind, coordinatorTerm: term, token: decision.kind === 'commit' ? (decision.tokens[office] ?? null) : null }
 }
 
 function txOf(result: XofficeResult): CoordinatorTx {

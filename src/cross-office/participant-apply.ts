@@ -7,16 +7,30 @@
  */
 import type { KeyspaceTransaction } from '../office/keyspace-transaction.js'
 import type { CalendarApplyContext } from '../calendar-service/calendar-apply-context.js'
+import type { Interval } from '../calendar/intervals/interval-set.js'
+import { compareLocalDateTime } from '../calendar/time/local-date-time.js'
+import { formatInstantUtc } from '../calendar/time/time-zone.js'
 import type { MeetingSpec, TimeConflict } from '../calendar-service/calendar-command.js'
-import { calendarKeys, holdCodec, meetingCodec } from '../calendar-service/calendar-keyspace.js'
+import { calendarKeys, holdCodec } from '../calendar-service/calendar-keyspace.js'
 import type { HoldRecord, MeetingRecord } from '../calendar-service/calendar-records.js'
-import { readUser } from '../calendar-service/calendar-store.js'
-import { notify } from '../calendar-service/calendar-outbox.js'
+import { listHolds, readMeeting, readUser } from '../calendar-service/calendar-store.js'
+import { notify, type NotificationDraft } from '../calendar-service/calendar-outbox.js'
 import { describeConflict } from '../calendar-service/calendar-apply.js'
-import { writeAttendeeEvent } from '../calendar-service/meeting-booking.js'
-import { meetingOccurrences } from '../calendar-service/meeting-occurrences.js'
+import { writeMeeting } from '../calendar-service/meeting-booking.js'
+import { cancellationNotice, cancelledMeeting, invitationNotice, invitees, movedMeeting, updateNotice } from '../calendar-service/meeting-changes.js'
+import { meetingOccurrences, type MeetingShape } from '../calendar-service/meeting-occurrences.js'
 import { findTimeConflicts } from '../calendar-service/time-blockers.js'
-import type { FencingRejection, ParticipantTx, PreparedState, PrepareVote, XofficeCommand, XofficeResult } from './xoffice-command.js'
+import {
+  priorityOf,
+  type DisplaceableHold,
+  type FencingRejection,
+  type ParticipantTx,
+  type PreparedState,
+  type PrepareVote,
+  type TxIntent,
+  type XofficeCommand,
+  type XofficeResult,
+} from './xoffice-command.js'
 import { counterCodec, MARKER, participantTxCodec, xofficeKeys } from './xoffice-keyspace.js'
 import { readCounter, readParticipantTx } from './xoffice-store.js'
 
@@ -27,38 +41,91 @@ type RenewCommand = Extract<XofficeCommand, { kind: 'hold.renew' }>
 export async function applyPrepare(command: PrepareCommand, tx: KeyspaceTransaction, ctx: CalendarApplyContext): Promise<XofficeResult> {
   const existing = await readParticipantTx(tx, command.txId)
   if (existing !== null) return answerRepeatedPrepare(tx, existing, command)
+  const office = ctx.office.officeId
   const base = { id: command.txId, highestTerm: command.coordinatorTerm }
-  const refuse = (reason: string, conflicts: readonly TimeConflict[]): XofficeResult => {
+  const refuse = (reason: string, conflicts: readonly TimeConflict[] = []): XofficeResult => {
     writeRecord(tx, { ...base, state: { kind: 'aborted', token: null } })
-    return { kind: 'vote', vote: { vote: 'no', reason, conflicts } }
+    return { kind: 'vote', vote: { vote: 'no', reason, conflicts }, displaceable: [] }
   }
   for (const user of [...command.local.required, ...command.local.optional]) {
-    if ((await readUser(tx, user)) === null) return refuse(`user "${user}" is not in office ${ctx.office.officeId}`, [])
+    if ((await readUser(tx, user)) === null) return refuse(`user "${user}" is not in office ${office}`)
   }
-  const intervals = meetingOccurrences(meetingShape(command.txId, command.meeting)).map((o) => ({ start: o.startMs, end: o.endMs }))
-  if (intervals.length === 0) return refuse('the meeting has no occurrence within a year of its start', [])
-  const check = (user: string) => findTimeConflicts(tx, { user, wanted: intervals, atMs: ctx.atMs, ignoreMeetingId: null })
-  const conflicts: TimeConflict[] = []
-  for (const user of command.local.required) conflicts.push(...(await check(user)))
-  if (conflicts.length > 0 && !command.override) return refuse(`attendees in office ${ctx.office.officeId} are busy`, conflicts)
-  const optionalConflicts: TimeConflict[] = []
-  const heldUsers = [...command.local.required]
-  for (const user of command.local.optional) {
-    const found = await check(user)
-    optionalConflicts.push(...found)
-    if (found.length === 0) heldUsers.push(user)
-  }
+  const claim = await timeClaimOf(tx, command.txId, command.intent, office)
+  if (claim.kind === 'refused') return refuse(claim.reason)
   const token = ctx.index
   const leaseExpiresMs = ctx.atMs + command.leaseMs
-  for (const user of heldUsers) {
-    const hold: HoldRecord = { id: holdId(ctx, token), user, meetingId: command.txId, fencingToken: token, leaseExpiresMs, intervals }
-    tx.put(calendarKeys.hold(user, hold.id), holdCodec.encode(hold))
+  const heldUsers: string[] = []
+  const warnings: TimeConflict[] = []
+  if (claim.kind === 'time') {
+    const check = (user: string) => findTimeConflicts(tx, { user, wanted: claim.intervals, atMs: ctx.atMs, ignoreMeetingId: claim.ignoreMeetingId })
+    const conflicts: TimeConflict[] = []
+    for (const user of command.local.required) conflicts.push(...(await check(user)))
+    if (conflicts.length > 0 && !claim.override) {
+      const displaceable = await displaceableHolds(tx, conflicts, claim.priority)
+      // No record is written: once those holds are displaced, the same prepare is asked again.
+      if (displaceable.length > 0) return { kind: 'vote', vote: { vote: 'no', reason: `attendees in office ${office} are held by lower-priority transactions`, conflicts }, displaceable }
+      return refuse(`attendees in office ${office} are busy`, conflicts)
+    }
+    heldUsers.push(...command.local.required)
+    const optionalConflicts: TimeConflict[] = []
+    for (const user of command.local.optional) {
+      const found = await check(user)
+      optionalConflicts.push(...found)
+      if (found.length === 0) heldUsers.push(user)
+    }
+    for (const user of heldUsers) {
+      const hold: HoldRecord = { id: holdId(ctx, token), user, meetingId: command.txId, fencingToken: token, leaseExpiresMs, intervals: claim.intervals }
+      tx.put(calendarKeys.hold(user, hold.id), holdCodec.encode(hold))
+    }
+    warnings.push(...conflicts, ...optionalConflicts)
   }
-  const warnings = [...conflicts, ...optionalConflicts]
-  const { coordinatorOffice, meeting, local } = command
-  writeRecord(tx, { ...base, state: { kind: 'prepared', token, leaseExpiresMs, leaseMs: command.leaseMs, coordinatorOffice, meeting, local, heldUsers, warnings } })
+  const { coordinatorOffice, intent, local } = command
+  writeRecord(tx, { ...base, state: { kind: 'prepared', token, leaseExpiresMs, leaseMs: command.leaseMs, coordinatorOffice, intent, local, heldUsers, warnings } })
   tx.put(xofficeKeys.prepared(command.txId), MARKER)
-  return { kind: 'vote', vote: { vote: 'yes', token, leaseExpiresMs, warnings } }
+  return { kind: 'vote', vote: { vote: 'yes', token, leaseExpiresMs, warnings }, displaceable: [] }
+}
+
+/** The time a transaction takes in this office if it commits; a cancellation takes none. */
+type TimeClaim =
+  | { readonly kind: 'time'; readonly intervals: readonly Interval[]; readonly ignoreMeetingId: string | null; readonly override: boolean; readonly priority: number }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'refused'; readonly reason: string }
+
+async function timeClaimOf(tx: KeyspaceTransaction, txId: string, intent: TxIntent, office: string): Promise<TimeClaim> {
+  const claim = (shape: MeetingShape, ignoreMeetingId: string | null, override: boolean, priority: number): TimeClaim => {
+    const intervals = meetingOccurrences(shape).map((o) => ({ start: o.startMs, end: o.endMs }))
+    if (intervals.length === 0) return { kind: 'refused', reason: 'the meeting has no occurrence within a year of its start' }
+    return { kind: 'time', intervals, ignoreMeetingId, override, priority }
+  }
+  if (intent.kind === 'book') return claim(bookedShape(txId, intent.meeting), null, intent.override, intent.priority)
+  const meeting = await readMeeting(tx, intent.meetingId)
+  if (meeting === null) return { kind: 'refused', reason: `meeting "${intent.meetingId}" does not exist in office ${office}` }
+  if (meeting.status === 'cancelled') return { kind: 'refused', reason: `meeting "${intent.meetingId}" is already cancelled in office ${office}` }
+  if (intent.kind === 'move') return claim(movedMeeting(meeting, intent.change), meeting.id, intent.override, intent.priority)
+  const occurrence = intent.occurrence
+  if (occurrence !== null && meeting.cancelledOccurrences.some((c) => compareLocalDateTime(c, occurrence.originalStart) === 0)) {
+    return { kind: 'refused', reason: `the ${formatInstantUtc(occurrence.startMs)} occurrence of meeting "${meeting.id}" is already cancelled in office ${office}` }
+  }
+  return { kind: 'none' }
+}
+
+/**
+ * The transactions whose holds are all that blocks a prepare of higher priority, provided each is
+ * still only prepared here (undecided); empty when anything else blocks (an event, a committed
+ * meeting, a hold of equal or higher priority), since displacing would not free the time.
+ */
+async function displaceableHolds(tx: KeyspaceTransaction, conflicts: readonly TimeConflict[], priority: number): Promise<DisplaceableHold[]> {
+  const found = new Map<string, DisplaceableHold>()
+  for (const conflict of conflicts) {
+    if (conflict.source !== 'hold') return []
+    const hold = (await listHolds(tx, conflict.user)).find((h) => h.id === conflict.sourceId)
+    const record = hold === undefined ? null : await readParticipantTx(tx, hold.meetingId)
+    if (record === null || record.state.kind !== 'prepared') return []
+    const holder = priorityOf(record.state.intent)
+    if (holder >= priority) return []
+    found.set(record.id, { txId: record.id, coordinatorOffice: record.state.coordinatorOffice, priority: holder })
+  }
+  return [...found.values()]
 }
 
 /** A prepare this office has seen before: a retry gets the same vote; an older coordinator is fenced. */
@@ -67,7 +134,7 @@ async function answerRepeatedPrepare(tx: KeyspaceTransaction, record: Participan
     return fence(tx, 'staleTerm', `prepare of "${record.id}" from coordinator term ${command.coordinatorTerm}; term ${record.highestTerm} was already heard`)
   }
   writeRecord(tx, { ...record, highestTerm: command.coordinatorTerm })
-  return { kind: 'vote', vote: voteOf(record) }
+  return { kind: 'vote', vote: voteOf(record), displaceable: [] }
 }
 
 function voteOf(record: ParticipantTx): PrepareVote {
@@ -114,7 +181,7 @@ export async function applyDecide(command: DecideCommand, tx: KeyspaceTransactio
         return { kind: 'decided', state: 'aborted', notified: [] }
       }
       writeRecord(tx, { ...record, highestTerm: term, state: { kind: 'committed', token: state.token } })
-      const notified = await writeLocalMeeting(tx, ctx, record.id, state)
+      const notified = await applyIntent(tx, ctx, record.id, state)
       return { kind: 'decided', state: 'committed', notified }
     }
   }
@@ -135,25 +202,41 @@ export async function applyRenew(command: RenewCommand, tx: KeyspaceTransaction,
   return { kind: 'renewed', leaseExpiresMs }
 }
 
-/** The meeting as this office keeps it: the full record, events for its own attendees only. */
-async function writeLocalMeeting(tx: KeyspaceTransaction, ctx: CalendarApplyContext, id: string, prepared: PreparedState): Promise<string[]> {
-  const spec = prepared.meeting
-  const meeting: MeetingRecord = {
-    ...meetingShape(id, spec),
-    organizer: spec.organizer,
-    required: spec.required,
-    optional: spec.optional,
-    status: 'booked',
-    responses: Object.fromEntries([[spec.organizer, 'accepted'], ...[...spec.required, ...spec.optional].map((u) => [u, 'needs-action'])]),
-    warnings: prepared.warnings.map(describeConflict),
-    version: 1,
-    createdAtMs: ctx.atMs,
-  }
-  tx.put(calendarKeys.meeting(meeting.id), meetingCodec.encode(meeting))
+/**
+ * What a commit does in this office: the meeting record (every office keeps the whole record) and
+ * the events of its own attendees, each change with its notice to its own invitees.
+ */
+async function applyIntent(tx: KeyspaceTransaction, ctx: CalendarApplyContext, txId: string, prepared: PreparedState): Promise<string[]> {
+  const { intent } = prepared
   const local = [...prepared.local.required, ...prepared.local.optional]
-  for (const user of local) await writeAttendeeEvent(tx, meeting, user)
-  const invitees = local.filter((u) => u !== spec.organizer)
-  return notify(tx, ctx, invitees, { kind: 'invited', meetingId: meeting.id, by: spec.organizer, message: `${spec.organizer} invited you to "${spec.title}"` })
+  const save = async (meeting: MeetingRecord, notice: NotificationDraft): Promise<string[]> => {
+    await writeMeeting(tx, meeting, local)
+    return notify(tx, ctx, invitees(meeting).filter((u) => local.includes(u)), notice)
+  }
+  if (intent.kind === 'book') {
+    const spec = intent.meeting
+    const meeting: MeetingRecord = {
+      ...bookedShape(txId, spec),
+      organizer: spec.organizer,
+      required: spec.required,
+      optional: spec.optional,
+      status: 'booked',
+      responses: Object.fromEntries([[spec.organizer, 'accepted'], ...[...spec.required, ...spec.optional].map((u) => [u, 'needs-action'])]),
+      warnings: prepared.warnings.map(describeConflict),
+      version: 1,
+      createdAtMs: ctx.atMs,
+    }
+    return save(meeting, invitationNotice(meeting))
+  }
+  // The prepare found the meeting booked, and the coordinator lets one change run at a time.
+  const current = await readMeeting(tx, intent.meetingId)
+  if (current === null || current.status === 'cancelled') return []
+  if (intent.kind === 'cancel') {
+    const meeting = cancelledMeeting(current, intent.occurrence)
+    return save(meeting, cancellationNotice(meeting, intent.occurrence))
+  }
+  const meeting = { ...movedMeeting(current, intent.change), warnings: prepared.warnings.map(describeConflict) }
+  return save(meeting, updateNotice(meeting))
 }
 
 function releaseHolds(tx: KeyspaceTransaction, ctx: CalendarApplyContext, prepared: PreparedState): void {
@@ -173,7 +256,7 @@ function writeRecord(tx: KeyspaceTransaction, record: ParticipantTx): void {
   tx.put(xofficeKeys.part(record.id), participantTxCodec.encode(record))
 }
 
-function meetingShape(id: string, spec: MeetingSpec) {
+function bookedShape(id: string, spec: MeetingSpec): MeetingShape {
   return { id, title: spec.title, zone: spec.zone, start: spec.start, durationMinutes: spec.durationMinutes, lines: spec.lines, cancelledOccurrences: [] }
 }
 

@@ -1,16 +1,18 @@
 /**
- * The cross-office RPC methods of an office replica: the client's entry (xoffice.book, on the
- * organizer's office) and the messages office leaders exchange during two-phase commit. Every
+ * The cross-office RPC methods of an office replica: the client's entries (xoffice.book,
+ * xoffice.cancel, xoffice.move, on the meeting's office) and the messages office leaders exchange
+ * during two-phase commit. Every
  * message is checked here, at the boundary: another office is a peer, not a trusted caller.
  */
 import { z } from 'zod'
-import { CALENDAR_PARAM_SCHEMAS, personId, type ConflictView } from '../calendar-service/calendar-api.js'
+import { CALENDAR_PARAM_SCHEMAS, personId, priority, type BookingResult, type CancelResult, type ConflictView } from '../calendar-service/calendar-api.js'
 import { makeLocalDateTime } from '../calendar/time/local-date-time.js'
 import { requireZone } from '../calendar/time/time-zone.js'
 import type { MeetingSpec } from '../calendar-service/calendar-command.js'
-import type { CoordinatorTx, FencingRejection, PrepareVote, XofficeResult } from './xoffice-command.js'
+import type { CoordinatorTx, FencingRejection, ParticipantTx, PrepareVote, TxIntent, XofficeResult } from './xoffice-command.js'
 
-const txId = z.string({ error: 'expected a transaction id' }).regex(/^mtg-[a-z][a-z0-9]{0,15}-\d+$/, { error: 'expected a transaction id such as "mtg-nyc-42"' })
+const txId = z.string({ error: 'expected a transaction id' }).regex(/^(mtg|chg)-[a-z][a-z0-9]{0,15}-\d+$/, { error: 'expected a transaction id such as "mtg-nyc-42" or "chg-nyc-43"' })
+const meetingId = z.string({ error: 'expected a meeting id' }).regex(/^mtg-[a-z][a-z0-9]{0,15}-\d+$/, { error: 'expected a meeting id such as "mtg-nyc-42"' })
 const officeId = z.string().regex(/^[a-z][a-z0-9]{0,15}$/, { error: 'expected an office id' })
 const term = z.int({ error: 'expected a coordinator term (integer)' }).min(1)
 const people = z.array(personId).max(200)
@@ -46,6 +48,18 @@ const meetingSpec: z.ZodType<MeetingSpec> = z.strictObject({
   lines: z.array(z.string().min(1).max(2000)).max(50),
 })
 
+const intent: z.ZodType<TxIntent> = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('book'), meeting: meetingSpec, override: z.boolean(), priority }),
+  z.strictObject({ kind: z.literal('cancel'), meetingId, occurrence: z.strictObject({ originalStart: localDateTime, startMs: z.int() }).nullable() }),
+  z.strictObject({
+    kind: z.literal('move'),
+    meetingId,
+    change: z.strictObject({ start: localDateTime, durationMinutes: z.int().min(1).max(527_040), title: z.string().max(500) }),
+    override: z.boolean(),
+    priority,
+  }),
+])
+
 export const XOFFICE_PARAM_SCHEMAS = {
   'xoffice.book': CALENDAR_PARAM_SCHEMAS['meeting.book'],
   'xoffice.locate': z.strictObject({ users: z.array(personId).min(1).max(500) }),
@@ -53,16 +67,21 @@ export const XOFFICE_PARAM_SCHEMAS = {
     txId,
     coordinatorOffice: officeId,
     coordinatorTerm: term,
-    meeting: meetingSpec,
+    intent,
     required: people,
     optional: people,
-    override: z.boolean(),
     leaseMs: z.int().min(100).max(600_000),
   }),
   'xoffice.decide': z.strictObject({ txId, coordinatorTerm: term, decision: z.enum(['commit', 'abort']), token: z.int().min(1).nullable() }),
   'xoffice.outcome': z.strictObject({ txId, office: officeId }),
+  /** A participant asks a hold's coordinator to abort it for a higher-priority transaction. */
+  'xoffice.displace': z.strictObject({ txId, office: officeId, by: z.strictObject({ txId, title: z.string().max(500), priority }) }),
+  'xoffice.cancel': CALENDAR_PARAM_SCHEMAS['meeting.cancel'],
+  'xoffice.move': CALENDAR_PARAM_SCHEMAS['meeting.update'],
   'xoffice.transaction': z.strictObject({ txId }),
   'xoffice.stats': z.strictObject({}),
+  /** Read-only diagnostic (the chaos harness's atomicity and fencing checks): this office's participant record. */
+  'xoffice.participant': z.strictObject({ txId }),
 } as const
 
 type Params<K extends keyof typeof XOFFICE_PARAM_SCHEMAS> = z.input<(typeof XOFFICE_PARAM_SCHEMAS)[K]>
@@ -81,6 +100,10 @@ export interface TransactionOutcome {
   readonly token: number | null
 }
 
+/** transaction: the 2PC transaction that made the change; null when the meeting lives in one office only. */
+export type CrossOfficeCancelResult = CancelResult & { readonly transaction: string | null }
+export type CrossOfficeMoveResult = BookingResult & { readonly transaction: string | null }
+
 export interface CrossOfficeStats {
   readonly office: string
   readonly fenced: Readonly<Record<FencingRejection, number>>
@@ -94,6 +117,11 @@ export type CrossOfficeMethods = {
   readonly 'xoffice.prepare': { readonly params: Params<'xoffice.prepare'>; readonly result: PrepareVote | Extract<XofficeResult, { kind: 'fenced' }> }
   readonly 'xoffice.decide': { readonly params: Params<'xoffice.decide'>; readonly result: Extract<XofficeResult, { kind: 'decided' | 'fenced' }> }
   readonly 'xoffice.outcome': { readonly params: Params<'xoffice.outcome'>; readonly result: TransactionOutcome }
+  readonly 'xoffice.displace': { readonly params: Params<'xoffice.displace'>; readonly result: TransactionOutcome }
+  readonly 'xoffice.cancel': { readonly params: Params<'xoffice.cancel'>; readonly result: CrossOfficeCancelResult }
+  readonly 'xoffice.move': { readonly params: Params<'xoffice.move'>; readonly result: CrossOfficeMoveResult }
   readonly 'xoffice.transaction': { readonly params: Params<'xoffice.transaction'>; readonly result: CoordinatorTx }
   readonly 'xoffice.stats': { readonly params: Params<'xoffice.stats'>; readonly result: CrossOfficeStats }
+  /** null when this office never heard of the transaction. */
+  readonly 'xoffice.participant': { readonly params: Params<'xoffice.participant'>; readonly result: ParticipantTx | null }
 }

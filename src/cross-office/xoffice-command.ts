@@ -1,15 +1,42 @@
 /**
  * The cross-office (two-phase commit) commands as they travel in an office's Raft log, and the
  * records they keep. The coordinator side (tx.*) runs in the organizer's office; the participant
- * side (hold.*) in every office with attendees, the organizer's included.
+ * side (hold.*) in every office with attendees, the organizer's included. What a transaction does
+ * when it commits is its intent: book a meeting, cancel it (or one occurrence), or move it.
  */
 import type { MeetingSpec, TimeConflict } from '../calendar-service/calendar-command.js'
+import type { MeetingTimeChange, OccurrenceRef } from '../calendar-service/meeting-changes.js'
 
 /** The attendees one office is responsible for (the organizer counts as required in its office). */
 export interface OfficeAttendance {
   readonly office: string
   readonly required: readonly string[]
   readonly optional: readonly string[]
+}
+
+/** The priority a booking gets when it names none; a higher one may displace lower-priority holds. */
+export const DEFAULT_PRIORITY = 1
+
+/**
+ * What a cross-office transaction changes in every office once committed. A booking's transaction
+ * id is the new meeting's id; a cancellation or move names the meeting it changes.
+ */
+export type TxIntent =
+  | { readonly kind: 'book'; readonly meeting: MeetingSpec; readonly override: boolean; readonly priority: number }
+  /** occurrence null: the whole series. */
+  | { readonly kind: 'cancel'; readonly meetingId: string; readonly occurrence: OccurrenceRef | null }
+  | { readonly kind: 'move'; readonly meetingId: string; readonly change: MeetingTimeChange; readonly override: boolean; readonly priority: number }
+
+/** A cancellation places no holds, so it never competes on priority. */
+export function priorityOf(intent: TxIntent): number {
+  return intent.kind === 'cancel' ? DEFAULT_PRIORITY : intent.priority
+}
+
+/** A prepared hold another transaction may ask to displace: its transaction and who coordinates it. */
+export interface DisplaceableHold {
+  readonly txId: string
+  readonly coordinatorOffice: string
+  readonly priority: number
 }
 
 export type TxDecision =
@@ -24,12 +51,14 @@ export type TxDecision =
 
 /** The coordinator's replicated transaction record (xo/tx/<id>). */
 export interface CoordinatorTx {
-  /** Also the meeting's id in every office once committed: mtg-<office>-<index of tx.begin>. */
+  /**
+   * <mtg|chg>-<office>-<index of tx.begin>: a booking's id is also the meeting's id in every office
+   * once committed; a change (cancel, move) gets a chg- id of its own.
+   */
   readonly id: string
   readonly office: string
-  readonly meeting: MeetingSpec
+  readonly intent: TxIntent
   readonly participants: readonly OfficeAttendance[]
-  readonly override: boolean
   readonly leaseMs: number
   readonly beganAtMs: number
   readonly phase:
@@ -58,7 +87,7 @@ export interface PreparedState {
   readonly leaseMs: number
   /** Asked for the outcome when the lease runs low. */
   readonly coordinatorOffice: string
-  readonly meeting: MeetingSpec
+  readonly intent: TxIntent
   readonly local: OfficeAttendance
   readonly heldUsers: readonly string[]
   readonly warnings: readonly TimeConflict[]
@@ -72,9 +101,8 @@ export type FencingRejection = 'staleTerm' | 'staleToken' | 'conflictingDecision
 export type XofficeCommand =
   | {
       readonly kind: 'tx.begin'
-      readonly meeting: MeetingSpec
+      readonly intent: TxIntent
       readonly participants: readonly OfficeAttendance[]
-      readonly override: boolean
       readonly leaseMs: number
     }
   | { readonly kind: 'tx.decide'; readonly txId: string; readonly decision: TxDecision }
@@ -84,9 +112,8 @@ export type XofficeCommand =
       readonly txId: string
       readonly coordinatorOffice: string
       readonly coordinatorTerm: number
-      readonly meeting: MeetingSpec
+      readonly intent: TxIntent
       readonly local: OfficeAttendance
-      readonly override: boolean
       readonly leaseMs: number
     }
   /** Keeps a prepared hold blocking while its office waits to learn the outcome: a yes vote is a promise. */
@@ -102,7 +129,8 @@ export type XofficeCommand =
 
 export type XofficeResult =
   | { readonly kind: 'tx'; readonly tx: CoordinatorTx }
-  | { readonly kind: 'vote'; readonly vote: PrepareVote }
+  /** displaceable: set only on a no vote whose every blocker is a lower-priority hold that may still be displaced. */
+  | { readonly kind: 'vote'; readonly vote: PrepareVote; readonly displaceable: readonly DisplaceableHold[] }
   | { readonly kind: 'decided'; readonly state: 'committed' | 'aborted'; readonly notified: readonly string[] }
   /** leaseExpiresMs null: the hold was decided meanwhile, nothing to renew. */
   | { readonly kind: 'renewed'; readonly leaseExpiresMs: number | null }

@@ -6,6 +6,7 @@
  *   xo/open/<tx>        marker: a coordinator transaction not finished yet
  *   xo/part/<tx>        ParticipantTx
  *   xo/prepared/<tx>    marker: a participant transaction holding time, awaiting its decision
+ *   xo/change/<meeting> the open change transaction of a cross-office meeting (one at a time)
  *   xo/counter/<name>   number: fenced-off messages by kind
  */
 import { Packr } from 'msgpackr'
@@ -18,6 +19,7 @@ export const xofficeKeys = {
   part: (id: string) => `xo/part/${id}`,
   prepared: (id: string) => `xo/prepared/${id}`,
   prepareds: () => 'xo/prepared/',
+  change: (meetingId: string) => `xo/change/${meetingId}`,
   counter: (name: FencingRejection) => `xo/counter/${name}`,
 } as const
 
@@ -30,4 +32,5 @@ function codec<T>(): { encode(value: T): Uint8Array; decode(bytes: Uint8Array): 
 export const coordinatorTxCodec = codec<CoordinatorTx>()
 export const participantTxCodec = codec<ParticipantTx>()
 export const counterCodec = codec<number>()
+export const txIdCodec = codec<string>()
 export const MARKER = new Uint8Array([1])

@@ -8,9 +8,9 @@ import type { OfficeCalendarSettings } from '../calendar-service/calendar-apply-
 import type { CalendarCommand, CalendarResult } from '../calendar-service/calendar-command.js'
 import { agenda, attendeeCalendar, freeBusy, meetingRequestOf, reportConflicts, suggest } from '../calendar-service/calendar-queries.js'
 import type { UserRecord } from '../calendar-service/calendar-records.js'
-import { instantOf, resolveEventSpec, resolveMeetingSpec, resolveUserSpec, resolveWindow, wallTimeOf } from '../calendar-service/calendar-request-resolution.js'
+import { instantOf, resolveEventSpec, resolveMeetingSpec, resolveMeetingUpdate, resolveUserSpec, resolveWindow } from '../calendar-service/calendar-request-resolution.js'
 import { listEvents, listUsers, notificationsAfter, readMeeting, readUser, type BulkKeyspaceReader } from '../calendar-service/calendar-store.js'
-import { bookingResult, meetingView, storedEventView, userView } from '../calendar-service/calendar-views.js'
+import { bookingResult, cancelResult, meetingView, storedEventView, userView } from '../calendar-service/calendar-views.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
 import type { NotificationWaiters } from './notification-waiters.js'
@@ -108,32 +108,14 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
     }))
     .method('meeting.update', s['meeting.update'], boundary(async (p, ctx) => {
       const current = await meetingForWrite(p.id, ctx)
-      const zone = p.tz ?? current.zone
-      const command: CalendarCommand = {
-        kind: 'meeting.update',
-        meetingId: p.id,
-        // A meeting keeps its zone; a new start is read in it (or converted to it).
-        start: p.start === undefined ? null : wallTimeOf(p.start, current.zone, 'start'),
-        durationMinutes: p.durationMinutes ?? null,
-        title: p.title ?? null,
-        expectedVersion: p.expectedVersion ?? null,
-        override: p.override === true,
-      }
-      if (zone !== current.zone && p.start !== undefined && !p.start.endsWith('Z')) {
-        throw RpcError.of('BAD_REQUEST', `tz: meeting "${p.id}" is in ${current.zone}; give start as an instant or in that zone`)
-      }
+      const change = resolveMeetingUpdate(p, current.zone)
+      const command: CalendarCommand = { kind: 'meeting.update', meetingId: p.id, ...change, expectedVersion: p.expectedVersion ?? null, override: p.override === true }
       return bookingResult(expectKind(await calendar(command, ctx), 'booking').outcome)
     }))
     .method('meeting.cancel', s['meeting.cancel'], boundary(async (p, ctx) => {
       const occurrenceStartMs = p.occurrence === undefined ? null : instantOf(p.occurrence, (await meetingForWrite(p.id, ctx)).zone, 'occurrence')
       const result = expectKind(await calendar({ kind: 'meeting.cancel', meetingId: p.id, occurrenceStartMs, expectedVersion: p.expectedVersion ?? null }, ctx), 'meeting')
-      return {
-        id: result.meeting.id,
-        status: 'cancelled' as const,
-        occurrence: occurrenceStartMs === null ? null : new Date(occurrenceStartMs).toISOString(),
-        notified: result.notified,
-        version: result.meeting.version,
-      }
+      return cancelResult(result.meeting, occurrenceStartMs, result.notified)
     }))
     .method('meeting.respond', s['meeting.respond'], boundary(async (p, ctx) => {
       return meetingView(expectKind(await calendar({ kind: 'meeting.respond', meetingId: p.id, user: p.user, response: p.response }, ctx), 'meeting').meeting)

@@ -298,6 +298,12 @@ export class OfficeReplica {
         if (command.kind === 'tx.decide') this.metrics.decision(command.decision.kind)
         return result.result
       },
+      proposeCalendar: async (command, requestId, signal) => {
+        const ctx: RequestContext = { requestId, method: `xoffice/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
+        const result = await this.propose({ kind: 'calendar', command }, ctx)
+        if (result.kind !== 'calendar') throw RpcError.of('INTERNAL', `${ctx.method}: expected a calendar result`)
+        return result.result
+      },
       leaderTerm: () => {
         const raft = this.driver.status()
         return raft.role === 'leader' ? raft.term : null

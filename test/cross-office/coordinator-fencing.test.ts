@@ -81,7 +81,7 @@ t.test('a coordinator frozen past the lease is replaced; its late messages chang
   // What the old leader (term oldTerm) would still send: a prepare retry and its commit.
   const meeting = { organizer: 'alice', required: ['lena'], optional: [], title: 'frozen', zone: 'America/New_York', start: { year: 2026, month: 3, day: 18, hour: 10, minute: 0, second: 0 }, durationMinutes: 60, lines: [] }
   for (const [office, client, local] of [['nyc', xnyc, ['alice']], ['lon', xlon, ['lena']]] as const) {
-    const prepare = await client.call('xoffice.prepare', { txId, coordinatorOffice: 'nyc', coordinatorTerm: oldTerm, meeting, required: [...local], optional: [], override: false, leaseMs: LEASE_MS })
+    const prepare = await client.call('xoffice.prepare', { txId, coordinatorOffice: 'nyc', coordinatorTerm: oldTerm, intent: { kind: 'book', meeting, override: false, priority: 1 }, required: [...local], optional: [], leaseMs: LEASE_MS })
     t.match(prepare, { kind: 'fenced', rejection: 'staleTerm' }, `${office} refuses the old term's prepare`)
     const commit = await client.call('xoffice.decide', { txId, coordinatorTerm: oldTerm, decision: 'commit', token: 1 })
     t.match(commit, { kind: 'fenced', rejection: 'staleTerm' }, `${office} refuses the old term's commit`)

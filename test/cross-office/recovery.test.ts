@@ -11,7 +11,7 @@ import type { MeetingSpec } from '../../src/calendar-service/calendar-command.js
 import { CrossOfficeCoordinator } from '../../src/cross-office/coordinator.js'
 import { DEFAULT_CROSS_OFFICE_TIMING, type CrossOfficeCaller, type CrossOfficeDeps } from '../../src/cross-office/cross-office-deps.js'
 import { HoldInquiry } from '../../src/cross-office/hold-inquiry.js'
-import type { XofficeCommand, XofficeResult } from '../../src/cross-office/xoffice-command.js'
+import type { TxIntent, XofficeCommand, XofficeResult } from '../../src/cross-office/xoffice-command.js'
 import { openTransactionIds, readCoordinatorTx, readParticipantTx } from '../../src/cross-office/xoffice-store.js'
 import { encodeProposal } from '../../src/office/office-command.js'
 import type { OfficeStateMachine } from '../../src/office/office-state-machine.js'
@@ -47,6 +47,7 @@ class FakeOffice {
 }
 
 const spec: MeetingSpec = { organizer: 'olga', required: ['lena'], optional: [], title: 'sync', zone: 'UTC', start: local('2026-03-18T10:00'), durationMinutes: 30, lines: [] }
+const intent: TxIntent = { kind: 'book', meeting: spec, override: false, priority: 1 }
 
 async function setup(t: Test) {
   const clock = { now: T0 }
@@ -87,11 +88,11 @@ async function setup(t: Test) {
   coordinator = new CrossOfficeCoordinator(deps(nyc, 'nyc'))
   t.teardown(() => coordinator?.stop())
   const begin = async () => {
-    const begun = await nyc.propose({ kind: 'tx.begin', meeting: spec, participants: [{ office: 'nyc', required: ['olga'], optional: [] }, { office: 'lon', required: ['lena'], optional: [] }], override: false, leaseMs: LEASE })
+    const begun = await nyc.propose({ kind: 'tx.begin', intent, participants: [{ office: 'nyc', required: ['olga'], optional: [] }, { office: 'lon', required: ['lena'], optional: [] }], leaseMs: LEASE })
     if (begun.kind !== 'tx') throw new Error('expected a transaction')
     const txId = begun.tx.id
     const prepare = (office: FakeOffice, required: string[], officeId: string) =>
-      office.propose({ kind: 'hold.prepare', txId, coordinatorOffice: 'nyc', coordinatorTerm: nyc.term, meeting: spec, local: { office: officeId, required, optional: [] }, override: false, leaseMs: LEASE })
+      office.propose({ kind: 'hold.prepare', txId, coordinatorOffice: 'nyc', coordinatorTerm: nyc.term, intent, local: { office: officeId, required, optional: [] }, leaseMs: LEASE })
     const votes = [await prepare(nyc, ['olga'], 'nyc'), await prepare(lon, ['lena'], 'lon')]
     return { txId, votes }
   }

@@ -27,7 +27,7 @@ function xresult(outcome: OfficeOutcome | null | undefined): XofficeResult {
 const spec: MeetingSpec = { organizer: 'olga', required: ['bob', 'lena'], optional: [], title: 'plan', zone: 'America/New_York', start: local('2026-03-18T10:00'), durationMinutes: 60, lines: [] }
 
 function prepare(txId: string, term: number, required = ['bob']): XofficeCommand {
-  return { kind: 'hold.prepare', txId, coordinatorOffice: 'lon', coordinatorTerm: term, meeting: spec, local: { office: 'nyc', required, optional: [] }, override: false, leaseMs: LEASE }
+  return { kind: 'hold.prepare', txId, coordinatorOffice: 'lon', coordinatorTerm: term, intent: { kind: 'book', meeting: spec, override: false, priority: 1 }, local: { office: 'nyc', required, optional: [] }, leaseMs: LEASE }
 }
 
 t.test('prepare places holds with the entry index as token; commit turns them into the meeting, notifies, and releases them', async (t) => {
@@ -36,7 +36,7 @@ t.test('prepare places holds with the entry index as token; commit turns them in
   const x = new XLog(log)
   await machine.apply([log.entry(user('bob'))])
   const [prepared] = await machine.apply([x.entry(prepare('mtg-lon-7', 3))])
-  t.same(xresult(prepared), { kind: 'vote', vote: { vote: 'yes', token: 2, leaseExpiresMs: AT + LEASE, warnings: [] } })
+  t.same(xresult(prepared), { kind: 'vote', vote: { vote: 'yes', token: 2, leaseExpiresMs: AT + LEASE, warnings: [] }, displaceable: [] })
   const holds = await listHolds(machine.store, 'bob')
   t.same(holds.map((h) => [h.meetingId, h.fencingToken, h.leaseExpiresMs]), [['mtg-lon-7', 2, AT + LEASE]])
   t.same(await preparedTransactionIds(machine.store), ['mtg-lon-7'])
@@ -119,7 +119,7 @@ t.test('coordinator: begin names the transaction, the first decision wins, a lat
     { office: 'nyc', required: ['olga'], optional: [] },
     { office: 'lon', required: ['lena'], optional: [] },
   ]
-  const begin = (): XofficeCommand => ({ kind: 'tx.begin', meeting: { ...spec, required: ['lena'] }, participants, override: false, leaseMs: LEASE })
+  const begin = (): XofficeCommand => ({ kind: 'tx.begin', intent: { kind: 'book', meeting: { ...spec, required: ['lena'] }, override: false, priority: 1 }, participants, leaseMs: LEASE })
   const out = await machine.apply([
     x.entry(begin()),
     x.entry({ kind: 'tx.decide', txId: 'mtg-nyc-1', decision: { kind: 'commit', tokens: { nyc: 5 }, leaseExpiresMs: AT + LEASE, warnings: [] } }),

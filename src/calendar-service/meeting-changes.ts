@@ -1,0 +1,74 @@
+/**
+ * The changes to a booked meeting, as new records and the notice its invitees get. One office
+ * applies them in one command; a cross-office change applies the same ones in every office when
+ * its commit arrives, so both paths produce identical records and messages.
+ */
+import { expandOccurrences, parseRecurrence } from '../calendar/recurrence/index.js'
+import type { LocalDateTime } from '../calendar/time/local-date-time.js'
+import { formatInstantUtc } from '../calendar/time/time-zone.js'
+import { reject } from './calendar-command.js'
+import type { NotificationDraft } from './calendar-outbox.js'
+import type { MeetingRecord } from './calendar-records.js'
+import { attendeesOf } from './meeting-booking.js'
+
+/** One occurrence of a series: its wall-clock start as the rule produced it, and that instant. */
+export interface OccurrenceRef {
+  readonly originalStart: LocalDateTime
+  readonly startMs: number
+}
+
+export interface MeetingTimeChange {
+  readonly start: LocalDateTime
+  readonly durationMinutes: number
+  readonly title: string
+}
+
+/** The occurrence of a series starting at `startMs`; refused for a single meeting or a start the series does not have. */
+export function findOccurrence(meeting: MeetingRecord, startMs: number): OccurrenceRef {
+  if (meeting.lines.length === 0) reject({ code: 'REJECTED', message: `meeting "${meeting.id}" is not recurring: cancel it whole` })
+  const rec = parseRecurrence({
+    dtstart: meeting.start,
+    zone: meeting.zone,
+    lines: meeting.lines,
+    exceptions: meeting.cancelledOccurrences.map((originalStart) => ({ kind: 'cancelled' as const, originalStart })),
+  })
+  const found = expandOccurrences(rec, startMs, startMs + 1)[0]
+  if (found === undefined) reject({ code: 'NOT_FOUND', message: `meeting "${meeting.id}" has no occurrence starting at ${formatInstantUtc(startMs)}` })
+  return { originalStart: found.originalStart, startMs }
+}
+
+/** The whole series cancelled (occurrence null), or one more occurrence left out of it. */
+export function cancelledMeeting(current: MeetingRecord, occurrence: OccurrenceRef | null): MeetingRecord {
+  return occurrence === null
+    ? { ...current, status: 'cancelled', version: current.version + 1 }
+    : { ...current, cancelledOccurrences: [...current.cancelledOccurrences, occurrence.originalStart], version: current.version + 1 }
+}
+
+export function cancellationNotice(meeting: MeetingRecord, occurrence: OccurrenceRef | null): NotificationDraft {
+  if (occurrence === null) return { kind: 'cancelled', meetingId: meeting.id, by: meeting.organizer, message: `"${meeting.title}" was cancelled by ${meeting.organizer}` }
+  return {
+    kind: 'occurrence-cancelled',
+    meetingId: meeting.id,
+    by: meeting.organizer,
+    message: `the ${formatInstantUtc(occurrence.startMs)} occurrence of "${meeting.title}" was cancelled by ${meeting.organizer}`,
+    occurrenceStartMs: occurrence.startMs,
+  }
+}
+
+/** The meeting at its new time (and title); warnings are set by whoever checked the new time. */
+export function movedMeeting(current: MeetingRecord, change: MeetingTimeChange): MeetingRecord {
+  return { ...current, start: change.start, durationMinutes: change.durationMinutes, title: change.title, version: current.version + 1 }
+}
+
+export function invitationNotice(meeting: MeetingRecord): NotificationDraft {
+  return { kind: 'invited', meetingId: meeting.id, by: meeting.organizer, message: `${meeting.organizer} invited you to "${meeting.title}"` }
+}
+
+export function updateNotice(meeting: MeetingRecord): NotificationDraft {
+  return { kind: 'updated', meetingId: meeting.id, by: meeting.organizer, message: `"${meeting.title}" was changed by ${meeting.organizer}` }
+}
+
+/** Everyone told about a change: all attendees but the organizer, who made it. */
+export function invitees(meeting: MeetingRecord): string[] {
+  return attendeesOf(meeting).filter((u) => u !== meeting.organizer)
+}

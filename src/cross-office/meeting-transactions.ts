@@ -1,0 +1,135 @@
+/**
+ * The client-facing cross-office methods on the meeting's office: booking, cancelling (the whole
+ * series or one occurrence) and moving a meeting. Parameters are resolved against this office's
+ * records, the change runs as one two-phase-commit transaction over every office with attendees,
+ * and the answer has the shape of the one-office method's. A meeting that lives in this office
+ * only (booked without 2PC) is changed with the one-office command instead.
+ */
+import { describeConflict } from '../calendar-service/calendar-apply.js'
+import { CalendarRejectionError, type CalendarCommand, type CalendarResult } from '../calendar-service/calendar-command.js'
+import type { MeetingRecord } from '../calendar-service/calendar-records.js'
+import { instantOf, resolveMeetingSpec, resolveMeetingUpdate } from '../calendar-service/calendar-request-resolution.js'
+import { readMeeting, readUser } from '../calendar-service/calendar-store.js'
+import { bookingResult, cancelResult, conflictView } from '../calendar-service/calendar-views.js'
+import { findOccurrence, invitees, type MeetingTimeChange } from '../calendar-service/meeting-changes.js'
+import { RpcError } from '../rpc/rpc-error.js'
+import type { CrossOfficeCoordinator } from './coordinator.js'
+import type { CrossOfficeDeps } from './cross-office-deps.js'
+import type { CrossOfficeBookingResult, CrossOfficeCancelResult, CrossOfficeMethods, CrossOfficeMoveResult } from './xoffice-api.js'
+import { DEFAULT_PRIORITY, type CoordinatorTx, type OfficeAttendance, type TxDecision } from './xoffice-command.js'
+import { readCoordinatorTx } from './xoffice-store.js'
+
+type Params<K extends 'xoffice.book' | 'xoffice.cancel' | 'xoffice.move'> = CrossOfficeMethods[K]['params']
+
+export interface MeetingTransactionDeps extends Pick<CrossOfficeDeps, 'officeId' | 'store'> {
+  /** Proposes a one-office calendar command through this office's log. */
+  readonly proposeCalendar: (command: CalendarCommand, requestId: string, signal: AbortSignal) => Promise<CalendarResult>
+}
+
+export class MeetingTransactions {
+  constructor(
+    private readonly deps: MeetingTransactionDeps,
+    private readonly coordinator: CrossOfficeCoordinator,
+  ) {}
+
+  async book(params: Params<'xoffice.book'>, requestId: string, signal: AbortSignal): Promise<CrossOfficeBookingResult> {
+    const organizer = await readUser(this.deps.store, params.organizer)
+    if (organizer === null) {
+      throw RpcError.of('NOT_FOUND', `organizer: user "${params.organizer}" is not in office ${this.deps.officeId}; book through the organizer's office`)
+    }
+    const meeting = resolveMeetingSpec(params, organizer.schedule.zone)
+    const participants = await this.coordinator.locate(meeting)
+    const intent = { kind: 'book' as const, meeting, override: params.override === true, priority: params.priority ?? DEFAULT_PRIORITY }
+    const tx = await this.coordinator.run(intent, participants, requestId, signal)
+    const decision = decisionOf(tx)
+    if (decision.kind === 'commit') return { id: tx.id, status: 'booked', warnings: decision.warnings.map(describeConflict), conflicts: decision.warnings.map(conflictView) }
+    if (decision.conflicts.length > 0) return { id: null, transaction: tx.id, status: 'conflict', reason: decision.reason, conflicts: decision.conflicts.map(conflictView) }
+    return { id: null, transaction: tx.id, status: 'aborted', reason: decision.reason, conflicts: [] }
+  }
+
+  /** Cancels the meeting in every office or in none; each office notifies its own invitees. */
+  async cancel(params: Params<'xoffice.cancel'>, requestId: string, signal: AbortSignal): Promise<CrossOfficeCancelResult> {
+    const meeting = await this.requireMeeting(params.id)
+    const occurrenceStartMs = params.occurrence === undefined ? null : instantOf(params.occurrence, meeting.zone, 'occurrence')
+    const participants = await this.participantsOf(meeting)
+    const expectedVersion = params.expectedVersion ?? null
+    if (participants === null) {
+      const result = await this.deps.proposeCalendar({ kind: 'meeting.cancel', meetingId: meeting.id, occurrenceStartMs, expectedVersion }, requestId, signal)
+      if (result.kind !== 'meeting') throw RpcError.of('INTERNAL', `xoffice.cancel: expected a meeting result, got ${result.kind}`)
+      return { ...cancelResult(result.meeting, occurrenceStartMs, result.notified), transaction: null }
+    }
+    requireChangeable(meeting, expectedVersion)
+    const occurrence = occurrenceStartMs === null ? null : asRpcError(() => findOccurrence(meeting, occurrenceStartMs))
+    const tx = await this.coordinator.run({ kind: 'cancel', meetingId: meeting.id, occurrence }, participants, requestId, signal)
+    const decision = decisionOf(tx)
+    if (decision.kind === 'abort') throw aborted('cancelled', tx, decision)
+    // Every office notifies its own invitees when the commit reaches it.
+    return { ...cancelResult({ ...meeting, version: meeting.version + 1 }, occurrenceStartMs, invitees(meeting)), transaction: tx.id }
+  }
+
+  /** Moves the meeting (new start, length or title) in every office or in none. */
+  async move(params: Params<'xoffice.move'>, requestId: string, signal: AbortSignal): Promise<CrossOfficeMoveResult> {
+    const meeting = await this.requireMeeting(params.id)
+    const requested = resolveMeetingUpdate(params, meeting.zone)
+    const participants = await this.participantsOf(meeting)
+    const expectedVersion = params.expectedVersion ?? null
+    const override = params.override === true
+    if (participants === null) {
+      const result = await this.deps.proposeCalendar({ kind: 'meeting.update', meetingId: meeting.id, ...requested, expectedVersion, override }, requestId, signal)
+      if (result.kind !== 'booking') throw RpcError.of('INTERNAL', `xoffice.move: expected a booking result, got ${result.kind}`)
+      return { ...bookingResult(result.outcome), transaction: null }
+    }
+    requireChangeable(meeting, expectedVersion)
+    const change: MeetingTimeChange = { start: requested.start ?? meeting.start, durationMinutes: requested.durationMinutes ?? meeting.durationMinutes, title: requested.title ?? meeting.title }
+    const intent = { kind: 'move' as const, meetingId: meeting.id, change, override, priority: params.priority ?? DEFAULT_PRIORITY }
+    const tx = await this.coordinator.run(intent, participants, requestId, signal)
+    const decision = decisionOf(tx)
+    if (decision.kind === 'commit') {
+      const warnings = decision.warnings
+      return { id: meeting.id, status: 'booked', version: meeting.version + 1, warnings: warnings.map(describeConflict), conflicts: warnings.map(conflictView), notified: invitees(meeting), transaction: tx.id }
+    }
+    if (decision.conflicts.length === 0) throw aborted('moved', tx, decision)
+    return { id: null, status: 'conflict', conflicts: decision.conflicts.map(conflictView), transaction: tx.id }
+  }
+
+  private async requireMeeting(id: string): Promise<MeetingRecord> {
+    return (await readMeeting(this.deps.store, id)) ?? fail('NOT_FOUND', `id: meeting "${id}" does not exist in office ${this.deps.officeId}`)
+  }
+
+  /** The offices of a meeting booked across offices (its booking transaction's); null for a one-office meeting. */
+  private async participantsOf(meeting: MeetingRecord): Promise<readonly OfficeAttendance[] | null> {
+    const booking = await readCoordinatorTx(this.deps.store, meeting.id)
+    return booking === null ? null : booking.participants
+  }
+}
+
+function requireChangeable(meeting: MeetingRecord, expectedVersion: number | null): void {
+  if (meeting.status === 'cancelled') fail('BAD_REQUEST', `id: meeting "${meeting.id}" is cancelled`)
+  if (expectedVersion !== null && expectedVersion !== meeting.version) {
+    throw RpcError.of('CONFLICT', `expectedVersion: meeting "${meeting.id}" is at version ${meeting.version}, not the expected ${expectedVersion}`, { code: 'STALE_VERSION', currentVersion: meeting.version })
+  }
+}
+
+function decisionOf(tx: CoordinatorTx): TxDecision {
+  if (tx.phase.kind !== 'decided') throw RpcError.of('INTERNAL', `transaction "${tx.id}" was answered before its decision`)
+  return tx.phase.decision
+}
+
+/** An abort is a definite answer (nothing changed anywhere), not worth retrying blindly: CONFLICT, with the reason. */
+function aborted(what: 'cancelled' | 'moved', tx: CoordinatorTx, decision: Extract<TxDecision, { kind: 'abort' }>): RpcError {
+  return RpcError.of('CONFLICT', `not ${what} (transaction ${tx.id} aborted): ${decision.reason}`, { transaction: tx.id, reason: decision.reason, conflicts: decision.conflicts.map(conflictView) })
+}
+
+/** A refusal of the calendar domain found at the boundary (no such occurrence) is the caller's error. */
+function asRpcError<T>(run: () => T): T {
+  try {
+    return run()
+  } catch (error) {
+    if (error instanceof CalendarRejectionError) throw RpcError.of(error.rejection.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'BAD_REQUEST', `occurrence: ${error.message}`)
+    throw error
+  }
+}
+
+function fail(code: 'NOT_FOUND' | 'BAD_REQUEST', message: string): never {
+  throw RpcError.of(code, message)
+}
