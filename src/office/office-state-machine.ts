@@ -23,6 +23,7 @@ import {
 import { AppliedKeyspaceCache } from './applied-keyspace-cache.js'
 import { KeyspaceTransaction } from './keyspace-transaction.js'
 import { applyMembershipChange } from './office-members.js'
+import { DEFAULT_TOMBSTONE_RETENTION_MS, sweepTombstones } from './tombstone-sweep.js'
 import { decodeProposal, type OfficeOutcome, type OfficeProposal, type OfficeResult } from './office-command.js'
 
 export interface OfficeStateMachineOptions {
@@ -30,6 +31,8 @@ export interface OfficeStateMachineOptions {
   readonly office: OfficeCalendarSettings
   /** How many log entries an applied request id is remembered for retries. */
   readonly requestRetentionEntries?: number
+  /** How long closed transactions, cancelled meetings, notifications and settled moves are kept (replicated time). */
+  readonly tombstoneRetentionMs?: number
   /** Told, after each committed batch, whose notification outbox grew (wakes long polls). */
   readonly onNotified?: (users: ReadonlySet<string>) => void
   /** Told the keys of each committed batch and its last index (feeds the free/busy change stream). */
@@ -72,6 +75,10 @@ export class OfficeStateMachine {
         continue
       }
       await sweepExpiredRequests(tx, this.store, entry.index, this.retention)
+      const stamped = proposals.get(entry.index)
+      if (stamped !== undefined && !('corrupt' in stamped)) {
+        await sweepTombstones(tx, entry.index, stamped.atMs, this.options.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS)
+      }
       if (entry.kind === 'config') applyMembershipChange(tx, entry.change)
       const proposal = proposals.get(entry.index)
       outcomes.push(proposal === undefined ? null : await this.applyCommand(tx, entry.index, proposal, notified))
