@@ -8,6 +8,7 @@ import { officeClientUrls } from '../../src/config/cluster-topology.js'
 import { parsePositiveInteger } from '../cli-arguments.js'
 import { loadConfigForCli } from '../cli-config.js'
 import { printResult } from '../cli-output.js'
+import { progressReporter } from '../progress-reporter.js'
 
 interface BenchKvOptions {
   readonly config: string
@@ -32,12 +33,17 @@ export function registerBenchCommands(program: Command): void {
     .option('--endpoints <urls>', 'comma-separated endpoints (target etcd, or dms client URLs instead of --config)')
     .option('--json', 'print one JSON document')
     .action(async (options: BenchKvOptions) => {
+      const progress = progressReporter('dms bench', { json: options.json === true })
       const target = await connectTarget(options)
+      const counted = countingPuts(target)
+      progress.note(`${options.duration} s of puts at concurrency ${options.concurrency} against ${target.name}`)
+      const started = performance.now()
+      const ticker = setInterval(() => {
+        const seconds = (performance.now() - started) / 1000
+        progress.update(`${Math.floor(seconds)}/${options.duration} s, ${counted.puts()} puts (${Math.round(counted.puts() / seconds)}/s)`)
+      }, 1000)
       try {
-        if (process.stderr.isTTY && options.json !== true) {
-          process.stderr.write(`dms: ${options.duration} s of puts at concurrency ${options.concurrency} against ${target.name}...\n`)
-        }
-        const report = await runKvLoad(target, {
+        const report = await runKvLoad(counted.target, {
           concurrency: options.concurrency,
           durationS: options.duration,
           keySpace: 10_000,
@@ -46,13 +52,33 @@ export function registerBenchCommands(program: Command): void {
           random: Math.random,
           now: () => performance.now(),
         })
+        clearInterval(ticker)
+        progress.done()
         printResult(options.json === true, report, (r) =>
           `${r.target}: ${r.opsPerSec} puts/s at concurrency ${r.concurrency} (${r.ops} in ${r.durationS} s, ${r.errors} errors); latency p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms`,
         )
       } finally {
+        clearInterval(ticker)
+        progress.done()
         await target.close()
       }
     })
+}
+
+/** The target with its completed puts counted, for the progress line. */
+function countingPuts(target: KvBenchTarget): { readonly target: KvBenchTarget; readonly puts: () => number } {
+  let puts = 0
+  return {
+    target: {
+      name: target.name,
+      put: async (key, value) => {
+        await target.put(key, value)
+        puts++
+      },
+      close: () => target.close(),
+    },
+    puts: () => puts,
+  }
 }
 
 async function connectTarget(options: BenchKvOptions): Promise<KvBenchTarget> {

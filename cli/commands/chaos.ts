@@ -11,6 +11,7 @@ import { oneWayDelayMs } from '../../src/config/cluster-topology.js'
 import { parseNonNegativeInteger, parsePositiveInteger } from '../cli-arguments.js'
 import { loadConfigForCli } from '../cli-config.js'
 import { formatTable, printResult } from '../cli-output.js'
+import { progressReporter } from '../progress-reporter.js'
 
 interface ChaosOptions {
   readonly config?: string
@@ -56,6 +57,7 @@ export function registerChaosCommand(program: Command): void {
       process.once('SIGINT', interrupt)
       process.once('SIGTERM', interrupt)
       const json = options.json === true
+      const progress = progressReporter('dms chaos', { json })
       try {
         const report = await runChaos({
           launcher: currentDmsLauncher(),
@@ -69,7 +71,7 @@ export function registerChaosCommand(program: Command): void {
           ...(tickMs === undefined ? {} : { tickMs }),
           latency,
           replay: replayCommand(options, seed),
-          onProgress: (line) => process.stderr.write(`dms chaos: ${line}\n`),
+          onProgress: (line) => progress.note(line),
           signal: controller.signal,
         })
         printResult(json, report, readableReport)
@@ -157,6 +159,10 @@ function readableReport(report: ChaosReport): string {
     ...Object.entries(report.opsByWorkload).map(
       ([name, ops]) => `${name} ops: ${ops.attempted} attempted, ${ops.acknowledged} acknowledged, ${ops.failed} failed, ${ops.indeterminate} indeterminate`,
     ),
+    ...Object.entries(report.opsByKind).flatMap(([name, kinds]) =>
+      Object.entries(kinds).map(([kind, ops]) => `  ${name} ${kind}: ${ops.attempted} attempted, ${ops.acknowledged} acknowledged, ${ops.failed} failed, ${ops.indeterminate} indeterminate`),
+    ),
+    ...(report.fencingRejected === null ? [] : [`cross-office messages fenced off (rejected): ${report.fencingRejected}`]),
     '',
     formatTable(['check', 'value', 'verdict'], checkRows),
     lin === null ? '' : `linearizability: ${lin.keys} keys, ${lin.violatedKeys} violated, ${lin.unknownKeys} unknown (out of search budget)`,

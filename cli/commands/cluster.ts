@@ -4,6 +4,7 @@ import { queryClusterStatus, type ClusterStatus } from '../../src/cluster/cluste
 import { ReplicaProcess, currentDmsLauncher } from '../../src/cluster/replica-process.js'
 import { loadConfigForCli } from '../cli-config.js'
 import { formatClusterStatus } from './status.js'
+import { progressReporter, type ProgressReporter } from '../progress-reporter.js'
 
 const RESTART_DELAY_MS = 1000
 const READY_TIMEOUT_MS = 30_000
@@ -49,8 +50,10 @@ export function registerClusterCommands(program: Command): void {
       process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
       for (const replica of replicas) replica.start()
-      process.stderr.write(`dms: started ${replicas.length} replicas of ${config.offices.length} offices; waiting for leaders\n`)
-      const status = await waitForLeaders(() => queryClusterStatus(config, 1000), () => shuttingDown)
+      const progress = progressReporter('dms', { json: false })
+      progress.note(`started ${replicas.length} replicas of ${config.offices.length} offices; waiting for leaders`)
+      const status = await waitForLeaders(() => queryClusterStatus(config, 1000), () => shuttingDown, progress)
+      progress.done()
       if (status === null) {
         process.stderr.write(`dms: not every office elected a leader within ${READY_TIMEOUT_MS / 1000} s; see the replica logs above\n`)
       } else {
@@ -59,11 +62,12 @@ export function registerClusterCommands(program: Command): void {
     })
 }
 
-async function waitForLeaders(query: () => Promise<ClusterStatus>, cancelled: () => boolean): Promise<ClusterStatus | null> {
+async function waitForLeaders(query: () => Promise<ClusterStatus>, cancelled: () => boolean, progress: ProgressReporter): Promise<ClusterStatus | null> {
   const deadline = Date.now() + READY_TIMEOUT_MS
   while (Date.now() < deadline && !cancelled()) {
     const status = await query()
     if (status.offices.every((o) => o.leader !== null)) return status
+    progress.update(`leaders: ${status.offices.map((o) => `${o.id} ${o.leader ?? '(electing)'}`).join(', ')}`)
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
   return null
