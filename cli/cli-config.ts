@@ -4,12 +4,14 @@ import type { ClusterConfig } from '../src/config/cluster-config-schema.js'
 import { findOffice, officeClientUrls } from '../src/config/cluster-topology.js'
 import { loadClusterConfig } from '../src/config/load-cluster-config.js'
 import type { OfficeMethods } from '../src/office/office-api.js'
+import { presentLocalAdminIfNoToken } from './cli-credentials.js'
 
 export const DEFAULT_CONFIG_PATH = 'cluster-configs/local.json'
 
 export async function loadConfigForCli(path: string | undefined): Promise<ClusterConfig> {
   const { config, warnings } = await loadClusterConfig(path ?? DEFAULT_CONFIG_PATH)
   for (const warning of warnings) process.stderr.write(`dms: warning: ${warning}\n`)
+  await presentLocalAdminIfNoToken(config)
   return config
 }
 

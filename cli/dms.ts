@@ -7,12 +7,19 @@ import { Command, CommanderError } from 'commander'
 import { registerCommands } from './commands/index.js'
 import { packageVersion } from './package-version.js'
 import { tzdbVersion } from '../src/calendar/time/time-zone.js'
+import { TOKEN_ENV, TOKEN_FILE_ENV } from '../src/client/client-authorization.js'
 
 const program = new Command('dms')
   .description('DistributedMeetingScheduler: offices as Raft groups, cross-office meetings by two-phase commit')
   .version(`${packageVersion()} (tzdata ${tzdbVersion()})`, '-V, --version')
   .showHelpAfterError()
   .exitOverride()
+  .option('--token-file <file>', `file holding this client's API token (or set ${TOKEN_ENV} / ${TOKEN_FILE_ENV}); see docs/SECURITY.md`)
+  .hook('preAction', (root) => {
+    // Every client connection reads its credential from here (src/client/client-authorization.ts).
+    const tokenFile = (root.opts() as { tokenFile?: string }).tokenFile
+    if (tokenFile !== undefined) process.env[TOKEN_FILE_ENV] = tokenFile
+  })
 
 registerCommands(program)
 

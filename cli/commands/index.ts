@@ -13,7 +13,7 @@ import { registerEventCommands } from './event.js'
 import { registerMeetingCommands } from './meeting.js'
 import { registerUserCommands } from './user.js'
 import { registerWatchCommand } from './watch.js'
-import { registerIcalCommands } from './ical.js'
+import { registerTokenCommands } from './token.js'
 
 /** Every command group of `dms`; each module adds its subcommands to the program. */
 export function registerCommands(program: Command): void {
@@ -31,5 +31,5 @@ export function registerCommands(program: Command): void {
   registerAvailabilityCommand(program)
   registerMeetingCommands(program)
   registerWatchCommand(program)
-  registerIcalCommands(program)
+  registerTokenCommands(program)
 }

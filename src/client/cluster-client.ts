@@ -13,6 +13,7 @@ import { explainFailure } from '../rpc/schema-issues.js'
 import type { ClusterConfig } from '../config/cluster-config-schema.js'
 import { officeClientUrls } from '../config/cluster-topology.js'
 import { RpcConnection } from './rpc-connection.js'
+import type { AuthorizationSource } from './client-authorization.js'
 
 /** The methods a service offers: name -> params and result types. The service layer defines it. */
 export type MethodMap = { readonly [method: string]: { readonly params: unknown; readonly result: unknown } }
@@ -34,6 +35,8 @@ export interface ClusterClientOptions<M extends MethodMap> {
   readonly now?: () => number
   readonly schedule?: Schedule
   readonly maxFrameBytes?: number
+  /** The credential sent on each connection; by default DMS_TOKEN / DMS_TOKEN_FILE (client-authorization.ts). */
+  readonly authorization?: AuthorizationSource
   readonly results?: ResultSchemas<M>
 }
 
@@ -62,6 +65,7 @@ export class ClusterClient<M extends MethodMap> {
   private readonly now: () => number
   private readonly schedule: Schedule
   private readonly maxFrameBytes: number | undefined
+  private readonly authorization: AuthorizationSource | undefined
   private readonly results: ResultSchemas<M>
   private readonly clientId: string
   private sequence = 0
@@ -80,6 +84,7 @@ export class ClusterClient<M extends MethodMap> {
     this.now = options.now ?? Date.now
     this.schedule = options.schedule ?? realSchedule
     this.maxFrameBytes = options.maxFrameBytes
+    this.authorization = options.authorization
     this.results = options.results ?? {}
     this.clientId = Array.from({ length: 4 }, () => Math.floor(this.random() * 0x10000).toString(16).padStart(4, '0')).join('')
   }
@@ -170,7 +175,11 @@ export class ClusterClient<M extends MethodMap> {
   private connection(url: string): RpcConnection {
     let connection = this.connections.get(url)
     if (connection === undefined) {
-      connection = new RpcConnection(url, this.maxFrameBytes === undefined ? { schedule: this.schedule } : { schedule: this.schedule, maxFrameBytes: this.maxFrameBytes })
+      connection = new RpcConnection(url, {
+        schedule: this.schedule,
+        ...(this.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.maxFrameBytes }),
+        ...(this.authorization === undefined ? {} : { authorization: this.authorization }),
+      })
       this.connections.set(url, connection)
     }
     return connection

@@ -9,15 +9,19 @@ import { decodeFrame, encodeFrame, rawBytes } from '../rpc/frame-codec.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import { realSchedule, type Cancel, type Schedule } from '../rpc/schedule.js'
 import { corkUntilNextTick } from '../rpc/socket-cork.js'
+import { authorizationFromEnvironment, type AuthorizationSource } from './client-authorization.js'
 
 export interface RpcConnectionOptions {
   readonly maxFrameBytes: number
   readonly schedule: Schedule
+  /** The Authorization header for each new socket (asked on every connect, so it may be fresh). */
+  readonly authorization: AuthorizationSource
 }
 
 export const DEFAULT_RPC_CONNECTION_OPTIONS: RpcConnectionOptions = {
   maxFrameBytes: 1024 * 1024,
   schedule: realSchedule,
+  authorization: () => authorizationFromEnvironment(),
 }
 
 interface PendingRequest {
@@ -80,7 +84,12 @@ export class RpcConnection {
 
   private connect(): WebSocket {
     if (this.socket !== null) return this.socket
-    const socket = new WebSocket(this.url, { maxPayload: this.options.maxFrameBytes, perMessageDeflate: false })
+    const authorization = this.options.authorization()
+    const socket = new WebSocket(this.url, {
+      maxPayload: this.options.maxFrameBytes,
+      perMessageDeflate: false,
+      ...(authorization === null ? {} : { headers: { authorization } }),
+    })
     this.socket = socket
     let lastError: string | null = null
     socket.on('error', (err) => {

@@ -93,6 +93,8 @@ const securitySchema = z.strictObject({
   peerSecretFile: z.string().min(1).nullable().default(null),
   /** Plain ws:// to a non-loopback host is refused unless this is set. */
   allowNonLoopback: z.boolean().default(false),
+  /** Clients must present a token (docs/SECURITY.md); needs the cluster secret, from peerSecretFile or DMS_CLUSTER_SECRET. */
+  clientAuth: z.boolean().default(false),
 })
 
 export const clusterConfigSchema = z
@@ -102,7 +104,7 @@ export const clusterConfigSchema = z
       .regex(/^[a-z][a-z0-9-]{0,63}$/, { error: 'expected a cluster id: 1-64 lowercase letters, digits or "-", starting with a letter' }),
     timing: timingSchema.default({ tickMs: 50, electionTicks: 10, heartbeatTicks: 2 }),
     interOfficeDelays: interOfficeDelaysSchema.default({ enabled: false, oneWayMs: {} }),
-    security: securitySchema.default({ tls: null, peerSecretFile: null, allowNonLoopback: false }),
+    security: securitySchema.default({ tls: null, peerSecretFile: null, allowNonLoopback: false, clientAuth: false }),
     offices: z.array(officeSchema).min(1, { error: 'expected at least one office' }),
   })
   .superRefine((config, ctx) => {

@@ -27,8 +27,6 @@ import type { DirectoryMethods } from '../directory/directory-api.js'
 import { DirectoryService } from '../directory/directory-service.js'
 import { OfficeTopology } from '../directory/office-topology.js'
 import { NotificationWaiters } from './notification-waiters.js'
-import { FreeBusyService } from './free-busy-methods.js'
-import { ChangeJournal } from '../free-busy/change-journal.js'
 import { clientUrl, peerUrl } from '../rpc/endpoint-urls.js'
 import { PeerTransport } from '../rpc/peer-transport.js'
 import { ReplicaListener } from '../rpc/replica-listener.js'
@@ -40,8 +38,9 @@ import { timeSyncedWrites } from '../metrics/timed-raft-storage.js'
 import { fencingCounters } from '../cross-office/xoffice-store.js'
 import { RpcServer, type RequestContext } from '../rpc/rpc-server.js'
 import { toRpcError } from './raft-request-errors.js'
-import { loadClusterSecret } from '../security/cluster-secret.js'
-import { hmacPeerAuthenticator } from '../security/hmac-peer-authenticator.js'
+import { loadReplicaSecurity } from '../security/replica-security.js'
+import { registerTokenMethods } from '../security/token-methods.js'
+import type { AuthorizationSource } from '../client/client-authorization.js'
 
 export interface OfficeReplicaOptions {
   readonly config: ClusterConfig
@@ -78,9 +77,10 @@ export class OfficeReplica {
   private peerSignature = ''
   /** Where each current member listens, as of the last membership refresh. */
   private memberAddresses = new Map<string, { readonly host: string; readonly port: number }>()
-  private freeBusy: FreeBusyService | null = null
   private crossOffice: { readonly service: CrossOfficeService; readonly clients: Map<string, ClusterClient<CrossOfficeMethods>> } | null = null
   private directory: { readonly service: DirectoryService; readonly clients: Map<string, ClusterClient<DirectoryMethods>> } | null = null
+  /** The credential this replica shows other offices (set once at start, from the security config). */
+  private outgoingAuthorization: AuthorizationSource = () => null
 
   private constructor(
     readonly office: OfficeConfig,
@@ -110,14 +110,7 @@ export class OfficeReplica {
       const logStore = await RaftLogStore.open(db)
       const waiters = new NotificationWaiters()
       const calendarSettings = officeCalendarSettings(office)
-      const stateStore = await StateMachineStore.open(db)
-      const journal = new ChangeJournal(stateStore.appliedIndex())
-      const machine = new OfficeStateMachine(stateStore, {
-        office: calendarSettings,
-        onNotified: (users) => waiters.wake(users),
-        onCommitted: (keys, index) => journal.recordBatch(keys, index),
-        onRestored: (index) => journal.reset(index),
-      })
+      const machine = new OfficeStateMachine(await StateMachineStore.open(db), { office: calendarSettings, onNotified: (users) => waiters.wake(users) })
       const restored = await loadOrBootstrap(logStore, machine.appliedIndex(), options.join === true ? null : office)
 
       // The transport delivers into the driver, which is created with the transport: bind late.
@@ -129,14 +122,14 @@ export class OfficeReplica {
         { nodeId, officeId: office.id, processMetrics: options.processMetrics === true },
         { raft: () => running().driver.status(), driver: () => running().driver.stats(), rpc: () => running().rpc.stats(), fencing: () => fencingCounters(machine.store) },
       )
-      const secret = await loadClusterSecret(config.security.peerSecretFile)
+      const security = await loadReplicaSecurity(config, nodeId, now)
       const transport = new PeerTransport({
         self: { clusterId: config.clusterId, officeId: office.id, nodeId },
         peers: peerUrlsOf(config, nodeId),
         deliver: (message) => deliver(message),
         random,
         logger,
-        ...(secret === null ? {} : { authenticator: hmacPeerAuthenticator(secret) }),
+        ...(security.peerAuthenticator === null ? {} : { authenticator: security.peerAuthenticator }),
       })
       const driver = await RaftDriver.start<OfficeOutcome | null>({
         config: raftConfig(config, nodeId, random),
@@ -154,10 +147,10 @@ export class OfficeReplica {
       })
       deliver = (message) => driver.step(message)
 
-      const rpc = new RpcServer({ logger, maxFrameBytes: MAX_CLIENT_FRAME_BYTES, observer: metrics })
+      const rpc = new RpcServer({ logger, maxFrameBytes: MAX_CLIENT_FRAME_BYTES, observer: metrics, gate: security.gate(machine.store, logger) })
       scraped = { driver, rpc }
       const listener = new ReplicaListener({
-        onClient: (socket, remote) => rpc.accept(socket, remote),
+        onClient: (socket, remote, headers) => rpc.accept(socket, remote, headers),
         onPeer: (socket, remote) => transport.acceptIncoming(socket, remote),
         maxClientFrameBytes: MAX_CLIENT_FRAME_BYTES,
         maxPeerFrameBytes: MAX_PEER_FRAME_BYTES,
@@ -165,18 +158,16 @@ export class OfficeReplica {
         metrics: { contentType: METRICS_CONTENT_TYPE, render: () => metrics.exposition() },
       })
       const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now, new OfficeTopology(config), metrics)
+      node.outgoingAuthorization = security.outgoingAuthorization
       node.registerMethods()
-      const freeBusy = new FreeBusyService({
-        config,
-        store: machine.store,
-        office: calendarSettings,
-        journal,
-        readBarrier: (ctx) => node.readBarrier(false, ctx),
-        isLeader: () => driver.status().role === 'leader',
+      registerTokenMethods(rpc, {
+        proposeKv: (command, ctx) => node.proposeKv(command, ctx),
+        readPrefix: async (prefix, limit, ctx) => {
+          await node.readBarrier(false, ctx)
+          return readKvPrefix(machine.store, prefix, limit)
+        },
         now,
       })
-      node.freeBusy = freeBusy
-      freeBusy.register(rpc)
       registerCalendarMethods(rpc, {
         store: machine.store,
         office: calendarSettings,
@@ -188,8 +179,6 @@ export class OfficeReplica {
         },
         readBarrier: (stale, ctx) => node.readBarrier(stale, ctx),
         now,
-        appliedIndex: () => machine.appliedIndex(),
-        fanOut: freeBusy.fanOut,
       })
       node.startDirectory(options, logger)
       node.startCrossOffice(options, now, logger)
@@ -241,7 +230,6 @@ export class OfficeReplica {
   async stop(): Promise<void> {
     if (this.peerRefresh !== null) clearInterval(this.peerRefresh)
     this.crossOffice?.service.stop()
-    this.freeBusy?.stop()
     for (const client of this.crossOffice?.clients.values() ?? []) client.close()
     this.directory?.service.stop()
     for (const client of this.directory?.clients.values() ?? []) client.close()
@@ -310,7 +298,7 @@ export class OfficeReplica {
       },
       office: (officeId) => {
         let client = clients.get(officeId)
-        if (client === undefined) clients.set(officeId, (client = new ClusterClient<CrossOfficeMethods>({ endpoints: topology.clientUrls(officeId) })))
+        if (client === undefined) clients.set(officeId, (client = new ClusterClient<CrossOfficeMethods>({ endpoints: topology.clientUrls(officeId), authorization: this.outgoingAuthorization })))
         return client
       },
       readBarrier: (ctx) => this.readBarrier(false, ctx),
@@ -343,7 +331,7 @@ export class OfficeReplica {
       },
       office: (officeId) => {
         let client = clients.get(officeId)
-        if (client === undefined) clients.set(officeId, (client = new ClusterClient<DirectoryMethods>({ endpoints: this.topology.clientUrls(officeId) })))
+        if (client === undefined) clients.set(officeId, (client = new ClusterClient<DirectoryMethods>({ endpoints: this.topology.clientUrls(officeId), authorization: this.outgoingAuthorization })))
         return client
       },
       readBarrier: (stale, ctx) => this.readBarrier(stale, ctx),

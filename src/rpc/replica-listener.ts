@@ -4,13 +4,14 @@
  * /metrics gets the replica's Prometheus metrics, when it serves them. Each path has
  * its own WebSocketServer so each gets its own frame limit.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { CLIENT_PATH, PEER_PATH } from './endpoint-urls.js'
 
-export type ConnectionHandler = (socket: WebSocket, remoteAddress: string | null) => void
+/** `headers` are the upgrade request's: where a client's credentials are. */
+export type ConnectionHandler = (socket: WebSocket, remoteAddress: string | null, headers: IncomingHttpHeaders) => void
 
 export interface ReplicaListenerOptions {
   readonly onClient: ConnectionHandler
@@ -91,7 +92,7 @@ export class ReplicaListener {
       return
     }
     const remoteAddress = req.socket.remoteAddress ?? null
-    target.wss.handleUpgrade(req, socket, head, (ws) => target.handler(ws, remoteAddress))
+    target.wss.handleUpgrade(req, socket, head, (ws) => target.handler(ws, remoteAddress, req.headers))
   }
 }
 

@@ -3,6 +3,7 @@
  * WebSocket connections by the replica's listener. Nothing a client sends can throw out of here:
  * bad frames, unknown methods and failing handlers all become error responses.
  */
+import type { IncomingHttpHeaders } from 'node:http'
 import type { WebSocket, RawData } from 'ws'
 import { z } from 'zod'
 import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
@@ -38,6 +39,16 @@ export interface RpcObserver {
   forMethod(name: string): MethodObserver
 }
 
+/** Decides who a connection's client is and whether each of its requests may run. */
+export interface RequestGate {
+  connect(headers: IncomingHttpHeaders, remoteAddress: string | null): GateSession
+}
+
+export interface GateSession {
+  /** null lets the request run; an RpcError is the refusal to answer. A promise only when state must be read. */
+  admit(method: string, params: unknown): RpcError | null | Promise<RpcError | null>
+}
+
 export interface RpcServerOptions {
   /** Largest request or response frame, in bytes. */
   readonly maxFrameBytes: number
@@ -46,6 +57,8 @@ export interface RpcServerOptions {
   /** Unsent response bytes a connection may hold; a client that stops reading is disconnected. */
   readonly maxBufferedBytes: number
   readonly logger: RpcLogger
+  /** Authentication and authorization; null lets every request through (authentication off). */
+  readonly gate: RequestGate | null
   readonly observer: RpcObserver | null
 }
 
@@ -54,6 +67,7 @@ export const DEFAULT_RPC_SERVER_OPTIONS: RpcServerOptions = {
   maxInFlightPerConnection: 256,
   maxBufferedBytes: 16 * 1024 * 1024,
   logger: stderrLogger,
+  gate: null,
   observer: null,
 }
 
@@ -64,6 +78,8 @@ export interface RpcServerStats {
   readonly rejected: number
   readonly internalErrors: number
   readonly overloaded: number
+  /** Requests refused by the gate (UNAUTHENTICATED or FORBIDDEN). */
+  readonly denied: number
   /** Connections closed because the client stopped reading its responses. */
   readonly slowClientsClosed: number
 }
@@ -76,7 +92,7 @@ export class RpcServer {
   private readonly methods = new Map<string, RegisteredMethod>()
   private readonly sockets = new Set<WebSocket>()
   private nextConnectionId = 1
-  private readonly counters = { requests: 0, rejected: 0, internalErrors: 0, overloaded: 0, slowClientsClosed: 0 }
+  private readonly counters = { requests: 0, rejected: 0, internalErrors: 0, overloaded: 0, denied: 0, slowClientsClosed: 0 }
 
   constructor(options: Partial<RpcServerOptions> = {}) {
     this.options = { ...DEFAULT_RPC_SERVER_OPTIONS, ...options }
@@ -96,8 +112,8 @@ export class RpcServer {
     return { connections: this.sockets.size, ...this.counters }
   }
 
-  /** Serves one client WebSocket until it closes. */
-  accept(socket: WebSocket, remoteAddress: string | null): void {
+  /** Serves one client WebSocket until it closes; `headers` are its upgrade request's, for the gate. */
+  accept(socket: WebSocket, remoteAddress: string | null, headers: IncomingHttpHeaders = {}): void {
     const connectionId = this.nextConnectionId++
     const inFlight = new Set<string>()
     const closed = new AbortController()
@@ -109,7 +125,8 @@ export class RpcServer {
       this.sockets.delete(socket)
       closed.abort()
     })
-    const connection: ConnectionState = { socket, connectionId, remoteAddress, inFlight, signal: closed.signal }
+    const session = this.options.gate?.connect(headers, remoteAddress) ?? null
+    const connection: ConnectionState = { socket, connectionId, remoteAddress, inFlight, signal: closed.signal, session }
     socket.on('message', (data, isBinary) => {
       try {
         this.onFrame(connection, data, isBinary)
@@ -178,10 +195,29 @@ export class RpcServer {
       remoteAddress: connection.remoteAddress,
       signal: connection.signal,
     }
-    void this.run(method, parsed.data, context).then((response) => {
+    void this.dispatch(connection.session, method, parsed.data, context).then((response) => {
       connection.inFlight.delete(requestId)
       this.respond(connection, response)
     })
+  }
+
+  /** The gate first (when there is one), then the handler. */
+  private dispatch(session: GateSession | null, method: RegisteredMethod, params: unknown, context: RequestContext): Promise<ResponseFrame> {
+    const admitted = session === null ? null : session.admit(context.method, params)
+    if (admitted === null) return this.run(method, params, context)
+    if (admitted instanceof RpcError) return Promise.resolve(this.denied(context, admitted))
+    return admitted.then(
+      (refusal) => (refusal === null ? this.run(method, params, context) : this.denied(context, refusal)),
+      (err: unknown) => {
+        this.counters.internalErrors++
+        return internalError(context.requestId, `${context.method}: could not check the caller's access: ${err instanceof Error ? err.message : String(err)}`)
+      },
+    )
+  }
+
+  private denied(context: RequestContext, refusal: RpcError): ResponseFrame {
+    this.counters.denied++
+    return { id: context.requestId, error: refusal.body }
   }
 
   private async run(method: RegisteredMethod, params: unknown, context: RequestContext): Promise<ResponseFrame> {
@@ -242,6 +278,7 @@ interface ConnectionState {
   readonly remoteAddress: string | null
   readonly inFlight: Set<string>
   readonly signal: AbortSignal
+  readonly session: GateSession | null
 }
 
 function overloaded(limit: number): RpcError {

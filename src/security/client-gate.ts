@@ -1,0 +1,83 @@
+/**
+ * The gate every client request passes on /client when authentication is on: who the connection
+ * is (from its Authorization header, looked up once and again every `revalidateMs`, so a revoked
+ * token stops working on open connections too), then whether the access policy lets that
+ * principal call the method with these params. Answers come from memory for all but the rules that
+ * must read a meeting, so the per-request cost is a map lookup.
+ */
+import type { IncomingHttpHeaders } from 'node:http'
+import type { RequestGate, GateSession } from '../rpc/rpc-server.js'
+import type { RpcLogger } from '../rpc/rpc-logger.js'
+import { authorize, type MeetingParties } from './access-policy.js'
+import { parseAuthorization, ROOT_TOKEN_ID, sameHash, hashToken, verifyPeerCredential, verifyRootToken } from './client-credentials.js'
+import type { ClusterSecret } from './cluster-secret.js'
+import type { Principal } from './principal.js'
+import type { TokenRecord } from './token-records.js'
+
+export interface ClientGateOptions {
+  readonly secret: ClusterSecret
+  readonly clusterId: string
+  /** The stored record of token `id` on this replica, or null. */
+  readonly readToken: (id: string) => Promise<TokenRecord | null>
+  readonly meetings: MeetingParties
+  readonly now: () => number
+  readonly logger: RpcLogger
+  readonly revalidateMs?: number
+}
+
+export const DEFAULT_REVALIDATE_MS = 5000
+
+export function clientGate(options: ClientGateOptions): RequestGate {
+  const revalidateMs = options.revalidateMs ?? DEFAULT_REVALIDATE_MS
+  return {
+    connect(headers: IncomingHttpHeaders, remoteAddress: string | null): GateSession {
+      const header = headers.authorization
+      let current: { readonly principal: Promise<Principal>; readonly at: number } | null = null
+      let known: Principal | null = null
+      const principal = (): Principal | Promise<Principal> => {
+        const now = options.now()
+        if (current !== null && now - current.at < revalidateMs) return known ?? current.principal
+        const pending = authenticate(options, header, now).then((found) => {
+          if (found.kind === 'anonymous' && header !== undefined) options.logger.warn('refused a client credential', { remoteAddress, reason: found.reason })
+          if (current?.principal === pending) known = found
+          return found
+        })
+        current = { principal: pending, at: now }
+        known = null
+        return pending
+      }
+      return {
+        admit(method, params) {
+          const who = principal()
+          if (!(who instanceof Promise)) return authorize(who, method, params, options.meetings)
+          return who.then((found) => authorize(found, method, params, options.meetings))
+        },
+      }
+    },
+  }
+}
+
+async function authenticate(options: ClientGateOptions, header: string | undefined, nowMs: number): Promise<Principal> {
+  const credential = parseAuthorization(header)
+  switch (credential.kind) {
+    case 'none':
+      return { kind: 'anonymous', reason: 'no credential: set DMS_TOKEN or pass --token-file (see docs/SECURITY.md)' }
+    case 'malformed':
+      return { kind: 'anonymous', reason: credential.reason }
+    case 'root':
+      return verifyRootToken(options.secret, options.clusterId, credential.token)
+        ? { kind: 'admin', tokenId: ROOT_TOKEN_ID }
+        : { kind: 'anonymous', reason: 'the bootstrap admin token does not match this cluster' }
+    case 'peer': {
+      const problem = verifyPeerCredential(options.secret, options.clusterId, credential, nowMs)
+      return problem === null ? { kind: 'peer', nodeId: credential.nodeId } : { kind: 'anonymous', reason: problem }
+    }
+    case 'token': {
+      const record = await options.readToken(credential.id)
+      if (record === null || !sameHash(record.hash, hashToken(credential.token))) {
+        return { kind: 'anonymous', reason: `token ${credential.id} is unknown or revoked in this office` }
+      }
+      return record.grant.role === 'admin' ? { kind: 'admin', tokenId: record.id } : { kind: 'user', userId: record.grant.user, tokenId: record.id }
+    }
+  }
+}

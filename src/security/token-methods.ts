@@ -1,0 +1,41 @@
+/**
+ * The admin's token RPCs (token.create, token.revoke, token.list). The client makes the token and
+ * sends only its hash, so the token itself never crosses the network nor reaches a replica; the
+ * record is written through Raft like any other state, so every replica of the office can verify it.
+ */
+import type { KvCommand, KvResult } from '../kv/kv-command.js'
+import type { KvRangeResult } from '../kv/kv-read.js'
+import { RpcError } from '../rpc/rpc-error.js'
+import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
+import { decodeTokenRecord, TOKEN_KEY_PREFIX, TOKEN_PARAM_SCHEMAS, tokenKey, tokenView, type TokenRecord } from './token-records.js'
+
+export interface TokenMethodDeps {
+  readonly proposeKv: (command: KvCommand, ctx: RequestContext) => Promise<KvResult>
+  /** Linearizable read of a key prefix (a read barrier first). */
+  readonly readPrefix: (prefix: string, limit: number, ctx: RequestContext) => Promise<KvRangeResult>
+  readonly now: () => number
+}
+
+/** More tokens than an office should ever need; the list answers at most this many. */
+export const MAX_TOKENS = 10_000
+
+export function registerTokenMethods(rpc: RpcServer, deps: TokenMethodDeps): void {
+  const s = TOKEN_PARAM_SCHEMAS
+  rpc
+    .method('token.create', s['token.create'], async (p, ctx) => {
+      const record: TokenRecord = { id: p.id, hash: p.hash, grant: p.grant, label: p.label, createdAt: new Date(deps.now()).toISOString() }
+      const written = await deps.proposeKv({ op: 'cas', key: tokenKey(p.id), expected: { value: null }, value: JSON.stringify(record) }, ctx)
+      if (written.ok !== true) throw RpcError.of('CONFLICT', `token.create: id: token ${p.id} already exists`, { id: p.id })
+      return tokenView(record)
+    })
+    .method('token.revoke', s['token.revoke'], async (p, ctx) => {
+      const existing = (await deps.readPrefix(tokenKey(p.id), 1, ctx)).entries.some((entry) => entry.key === tokenKey(p.id))
+      await deps.proposeKv({ op: 'delete', key: tokenKey(p.id) }, ctx)
+      return { id: p.id, revoked: existing }
+    })
+    .method('token.list', s['token.list'], async (_p, ctx) => {
+      const { entries } = await deps.readPrefix(TOKEN_KEY_PREFIX, MAX_TOKENS, ctx)
+      const records = entries.map((entry) => decodeTokenRecord(entry.value)).filter((record) => record !== null)
+      return { tokens: records.map(tokenView) }
+    })
+}

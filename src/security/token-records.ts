@@ -1,0 +1,65 @@
+/**
+ * How API tokens live in an office's replicated state: one KV entry per token under a reserved
+ * prefix, keyed by the token's public id and holding only the SHA-256 of the token, so any replica
+ * can verify a token and none can reveal one. `dms token create` stores a token in every office.
+ */
+import { z } from 'zod'
+import { personId } from '../calendar-service/calendar-api.js'
+import { TOKEN_ID_PATTERN } from './client-credentials.js'
+
+export const TOKEN_KEY_PREFIX = 'dms.tokens/'
+
+export function tokenKey(id: string): string {
+  return `${TOKEN_KEY_PREFIX}${id}`
+}
+
+export const tokenId = z.string({ error: 'expected a token id' }).regex(TOKEN_ID_PATTERN, { error: 'expected a token id: 12 hex digits' })
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256 hash: 64 hex digits' })
+const label = z.string().max(100, { error: 'expected a label of at most 100 characters' })
+
+/** Who a token speaks for: an admin, or one user (who may act only as that user). */
+export const tokenGrantSchema = z.discriminatedUnion('role', [
+  z.strictObject({ role: z.literal('admin') }),
+  z.strictObject({ role: z.literal('user'), user: personId }),
+])
+
+export const tokenRecordSchema = z.strictObject({
+  id: tokenId,
+  hash: sha256Hex,
+  grant: tokenGrantSchema,
+  label,
+  createdAt: z.string(),
+})
+
+export type TokenGrant = z.output<typeof tokenGrantSchema>
+export type TokenRecord = z.output<typeof tokenRecordSchema>
+
+export const TOKEN_PARAM_SCHEMAS = {
+  'token.create': z.strictObject({ id: tokenId, hash: sha256Hex, grant: tokenGrantSchema, label: label.default('') }),
+  'token.revoke': z.strictObject({ id: tokenId }),
+  'token.list': z.strictObject({}),
+} as const
+
+export type TokenView = Omit<TokenRecord, 'hash'>
+
+export type TokenMethods = {
+  readonly 'token.create': { readonly params: z.input<(typeof TOKEN_PARAM_SCHEMAS)['token.create']>; readonly result: TokenView }
+  readonly 'token.revoke': { readonly params: z.input<(typeof TOKEN_PARAM_SCHEMAS)['token.revoke']>; readonly result: { readonly id: string; readonly revoked: boolean } }
+  readonly 'token.list': { readonly params: z.input<(typeof TOKEN_PARAM_SCHEMAS)['token.list']>; readonly result: { readonly tokens: readonly TokenView[] } }
+}
+
+/** A stored record, or null when the stored text is not one (a token that cannot be read is no token). */
+export function decodeTokenRecord(text: string | null): TokenRecord | null {
+  if (text === null) return null
+  try {
+    const parsed = tokenRecordSchema.safeParse(JSON.parse(text))
+    return parsed.success ? parsed.data : null
+  } catch {
+    return null
+  }
+}
+
+export function tokenView(record: TokenRecord): TokenView {
+  const { hash: _hash, ...view } = record
+  return view
+}
