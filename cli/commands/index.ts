@@ -13,6 +13,7 @@ import { registerEventCommands } from './event.js'
 import { registerMeetingCommands } from './meeting.js'
 import { registerUserCommands } from './user.js'
 import { registerWatchCommand } from './watch.js'
+import { registerIcalCommands } from './ical.js'
 import { registerTokenCommands } from './token.js'
 
 /** Every command group of `dms`; each module adds its subcommands to the program. */
@@ -31,5 +32,6 @@ export function registerCommands(program: Command): void {
   registerAvailabilityCommand(program)
   registerMeetingCommands(program)
   registerWatchCommand(program)
+  registerIcalCommands(program)
   registerTokenCommands(program)
 }

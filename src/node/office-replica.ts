@@ -27,6 +27,8 @@ import type { DirectoryMethods } from '../directory/directory-api.js'
 import { DirectoryService } from '../directory/directory-service.js'
 import { OfficeTopology } from '../directory/office-topology.js'
 import { NotificationWaiters } from './notification-waiters.js'
+import { FreeBusyService } from './free-busy-methods.js'
+import { ChangeJournal } from '../free-busy/change-journal.js'
 import { clientUrl, peerUrl } from '../rpc/endpoint-urls.js'
 import { PeerTransport } from '../rpc/peer-transport.js'
 import { ReplicaListener } from '../rpc/replica-listener.js'
@@ -77,6 +79,7 @@ export class OfficeReplica {
   private peerSignature = ''
   /** Where each current member listens, as of the last membership refresh. */
   private memberAddresses = new Map<string, { readonly host: string; readonly port: number }>()
+  private freeBusy: FreeBusyService | null = null
   private crossOffice: { readonly service: CrossOfficeService; readonly clients: Map<string, ClusterClient<CrossOfficeMethods>> } | null = null
   private directory: { readonly service: DirectoryService; readonly clients: Map<string, ClusterClient<DirectoryMethods>> } | null = null
   /** The credential this replica shows other offices (set once at start, from the security config). */
@@ -110,7 +113,14 @@ export class OfficeReplica {
       const logStore = await RaftLogStore.open(db)
       const waiters = new NotificationWaiters()
       const calendarSettings = officeCalendarSettings(office)
-      const machine = new OfficeStateMachine(await StateMachineStore.open(db), { office: calendarSettings, onNotified: (users) => waiters.wake(users) })
+      const stateStore = await StateMachineStore.open(db)
+      const journal = new ChangeJournal(stateStore.appliedIndex())
+      const machine = new OfficeStateMachine(stateStore, {
+        office: calendarSettings,
+        onNotified: (users) => waiters.wake(users),
+        onCommitted: (keys, index) => journal.recordBatch(keys, index),
+        onRestored: (index) => journal.reset(index),
+      })
       const restored = await loadOrBootstrap(logStore, machine.appliedIndex(), options.join === true ? null : office)
 
       // The transport delivers into the driver, which is created with the transport: bind late.
@@ -168,6 +178,17 @@ export class OfficeReplica {
         },
         now,
       })
+      const freeBusy = new FreeBusyService({
+        config,
+        store: machine.store,
+        office: calendarSettings,
+        journal,
+        readBarrier: (ctx) => node.readBarrier(false, ctx),
+        isLeader: () => driver.status().role === 'leader',
+        now,
+      })
+      node.freeBusy = freeBusy
+      freeBusy.register(rpc)
       registerCalendarMethods(rpc, {
         store: machine.store,
         office: calendarSettings,
@@ -179,6 +200,8 @@ export class OfficeReplica {
         },
         readBarrier: (stale, ctx) => node.readBarrier(stale, ctx),
         now,
+        appliedIndex: () => machine.appliedIndex(),
+        fanOut: freeBusy.fanOut,
       })
       node.startDirectory(options, logger)
       node.startCrossOffice(options, now, logger)
@@ -230,6 +253,7 @@ export class OfficeReplica {
   async stop(): Promise<void> {
     if (this.peerRefresh !== null) clearInterval(this.peerRefresh)
     this.crossOffice?.service.stop()
+    this.freeBusy?.stop()
     for (const client of this.crossOffice?.clients.values() ?? []) client.close()
     this.directory?.service.stop()
     for (const client of this.directory?.clients.values() ?? []) client.close()
