@@ -83,7 +83,8 @@ function admissible(decision: TxDecision, tx: CoordinatorTx, atMs: number): TxDe
 async function lockMeeting(tx: KeyspaceTransaction, meetingId: string, changeId: string): Promise<void> {
   const booking = await readCoordinatorTx(tx, meetingId)
   if (booking === null || booking.intent.kind !== 'book') reject({ code: 'NOT_FOUND', message: `meeting "${meetingId}" was not booked across offices by this office` })
-  if (booking.phase.kind !== 'decided' || booking.phase.decision.kind !== 'commit') reject({ code: 'REJECTED', message: `meeting "${meetingId}" was never booked (its transaction did not commit)` })
+  if (booking.phase.kind !== 'decided') reject({ code: 'REJECTED', message: `meeting "${meetingId}" is not booked yet (its booking is undecided)` })
+  if (booking.phase.decision.kind !== 'commit') reject({ code: 'REJECTED', message: `meeting "${meetingId}" was never booked (its booking aborted)` })
   if ((await tx.get(xofficeKeys.open(meetingId))) !== undefined) reject({ code: 'REJECTED', message: `meeting "${meetingId}" is still being delivered to every office; try again shortly` })
   const pending = await tx.get(xofficeKeys.change(meetingId))
   if (pending !== undefined) reject({ code: 'REJECTED', message: `meeting "${meetingId}" is being changed by transaction "${txIdCodec.decode(pending)}"; try again once it is decided` })

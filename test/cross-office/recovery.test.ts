@@ -160,3 +160,25 @@ t.test('a participant hold past its lease learns a recorded commit and applies i
   t.match(await readMeeting(lon.machine.store, txId), { id: txId, organizer: 'olga', status: 'booked' })
   t.same(await listHolds(lon.machine.store, 'lena'), [])
 })
+
+t.test('displacement: an undecided lower-priority transaction is aborted naming the displacing meeting; equal priority or a decision stands', async (t) => {
+  const { nyc, coordinator, begin } = await setup(t)
+  const { txId } = await begin()
+  await t.rejects(coordinator.displace(txId, 'lon', { txId: 'mtg-tok-3', title: 'peer', priority: 1 }), { code: 'CONFLICT', message: /cannot displace/ })
+  t.match((await readCoordinatorTx(nyc.machine.store, txId))?.phase, { kind: 'preparing' }, 'an equal priority changes nothing')
+  const outcome = await coordinator.displace(txId, 'lon', { txId: 'mtg-tok-3', title: 'urgent', priority: 5 })
+  t.match(outcome, { txId, decision: 'abort', coordinatorTerm: 1, token: null })
+  t.match((await readCoordinatorTx(nyc.machine.store, txId))?.phase, {
+    kind: 'decided',
+    decision: { kind: 'abort', reason: 'displaced by higher-priority meeting "urgent" (mtg-tok-3, priority 5 over 1)' },
+  })
+  await eventually('the abort to reach every office', async () => (await openTransactionIds(nyc.machine.store)).length === 0)
+  const committed = await begin()
+  const tokens: Record<string, number> = {}
+  committed.votes.forEach((vote, i) => {
+    if (vote.kind !== 'vote' || vote.vote.vote !== 'yes') throw new Error(`expected yes votes once the displaced holds are gone, got ${JSON.stringify(vote)}`)
+    tokens[i === 0 ? 'nyc' : 'lon'] = vote.vote.token
+  })
+  await nyc.propose({ kind: 'tx.decide', txId: committed.txId, decision: { kind: 'commit', tokens, leaseExpiresMs: T0 + LEASE, warnings: [] } })
+  t.match(await coordinator.displace(committed.txId, 'lon', { txId: 'mtg-tok-4', title: 'urgent', priority: 9 }), { decision: 'commit', token: tokens['lon'] }, 'a committed meeting keeps its time')
+})

@@ -1,28 +1,12 @@
 import t from 'tap'
-import type { Entry } from '../../raft/types.js'
 import { listHolds, notificationsAfter, readMeeting } from '../../src/calendar-service/calendar-store.js'
 import type { MeetingSpec } from '../../src/calendar-service/calendar-command.js'
-import type { XofficeCommand, XofficeResult } from '../../src/cross-office/xoffice-command.js'
+import type { XofficeCommand } from '../../src/cross-office/xoffice-command.js'
 import { fencingCounters, openTransactionIds, preparedTransactionIds, readParticipantTx } from '../../src/cross-office/xoffice-store.js'
-import { encodeProposal, type OfficeOutcome } from '../../src/office/office-command.js'
 import { EntryLog, event, local, openCalendarMachine, user } from '../calendar-service/calendar-machine-fixture.js'
+import { AT, XLog, xresult } from './xoffice-machine-fixture.js'
 
-const AT = Date.UTC(2026, 0, 5)
 const LEASE = 10_000
-
-/** Cross-office entries share the index sequence of a calendar EntryLog (its entry is re-labelled). */
-class XLog {
-  constructor(private readonly calendar: EntryLog) {}
-  entry(command: XofficeCommand, atMs = AT): Entry {
-    const probe = this.calendar.entry({ kind: 'user.add', user: { id: 'unused', schedule: { zone: 'UTC' } } })
-    return { kind: 'command', term: probe.term, index: probe.index, data: encodeProposal({ requestId: `x-${probe.index}`, command: { kind: 'xoffice', command }, atMs }) }
-  }
-}
-
-function xresult(outcome: OfficeOutcome | null | undefined): XofficeResult {
-  if (!outcome?.ok || outcome.result.kind !== 'xoffice') throw new Error(`expected a cross-office result, got ${JSON.stringify(outcome)}`)
-  return outcome.result.result
-}
 
 const spec: MeetingSpec = { organizer: 'olga', required: ['bob', 'lena'], optional: [], title: 'plan', zone: 'America/New_York', start: local('2026-03-18T10:00'), durationMinutes: 60, lines: [] }
 
