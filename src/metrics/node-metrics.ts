@@ -10,6 +10,7 @@ import type { RaftStatus } from '../../raft/status.js'
 import type { SoftState } from '../../raft/types.js'
 import type { DecisionKind, FencingRejection } from '../cross-office/xoffice-command.js'
 import { FENCING_REJECTIONS } from '../cross-office/xoffice-store.js'
+import type { FreeBusyCacheStats } from '../free-busy/free-busy-cache.js'
 import type { OfficeCommand } from '../office/office-command.js'
 import type { MethodObserver, RpcObserver, RpcServerStats } from '../rpc/rpc-server.js'
 
@@ -20,6 +21,8 @@ export interface NodeMetricSources {
   readonly rpc: () => RpcServerStats
   /** The office's replicated fencing counters (as this replica has applied them). */
   readonly fencing: () => Promise<Readonly<Record<FencingRejection, number>>>
+  /** This replica's cache of other offices' free/busy answers. */
+  readonly freeBusyCache: () => FreeBusyCacheStats
 }
 
 export interface NodeMetricsOptions {
@@ -46,7 +49,6 @@ export class NodeMetrics implements RpcObserver {
   private readonly rpcSeconds: Histogram<'method' | 'outcome'>
   private readonly leaderChanges: Counter
   private readonly decisions: Readonly<Record<DecisionKind, Counter.Internal>>
-  private readonly cacheLookups: { readonly hit: Counter.Internal; readonly miss: Counter.Internal }
   private lastLeader: string | null = null
 
   constructor(options: NodeMetricsOptions, sources: NodeMetricSources) {
@@ -125,8 +127,25 @@ export class NodeMetrics implements RpcObserver {
       },
     })
 
-    const cache = new Counter({ name: 'dms_freebusy_cache_lookups_total', help: 'free/busy cache lookups by result; hit rate = hit / (hit + miss)', labelNames: ['result'], registers })
-    this.cacheLookups = { hit: zeroed(cache, { result: 'hit' }), miss: zeroed(cache, { result: 'miss' }) }
+    new Counter({
+      name: 'dms_freebusy_cache_lookups_total',
+      help: 'lookups of other offices\' free/busy in this replica\'s cache, by result; hit rate = hit / (hit + miss)',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        const stats = sources.freeBusyCache()
+        this.reset()
+        this.inc({ result: 'hit' }, stats.hits)
+        this.inc({ result: 'miss' }, stats.misses)
+      },
+    })
+    new Counter({
+      name: 'dms_freebusy_cache_invalidations_total',
+      help: 'cached answers dropped because the other office\'s change stream reported a change',
+      registers,
+      collect() { this.reset(); this.inc(sources.freeBusyCache().invalidated) },
+    })
+    new Gauge({ name: 'dms_freebusy_cache_entries', help: 'answers held in the free/busy cache', registers, collect() { this.set(sources.freeBusyCache().entries) } })
   }
 
   forMethod(name: string): MethodObserver {
@@ -153,12 +172,6 @@ export class NodeMetrics implements RpcObserver {
 
   decision(kind: DecisionKind): void {
     this.decisions[kind].inc()
-  }
-
-  /** For the free/busy cache: call on every lookup it answers from the cache (hit) or not (miss). */
-  readonly freeBusyCache = {
-    hit: (): void => this.cacheLookups.hit.inc(),
-    miss: (): void => this.cacheLookups.miss.inc(),
   }
 
   /** The text exposition a Prometheus server scrapes. */

@@ -14,7 +14,7 @@ import type { ClusterConfig } from '../config/cluster-config-schema.js'
 import { officeClientUrls } from '../config/cluster-topology.js'
 import type { ChangeJournal } from '../free-busy/change-journal.js'
 import { FREE_BUSY_PARAM_SCHEMAS } from '../free-busy/free-busy-api.js'
-import { FreeBusyCache } from '../free-busy/free-busy-cache.js'
+import { FreeBusyCache, type FreeBusyCacheStats } from '../free-busy/free-busy-cache.js'
 import { FreeBusyFanOut } from '../free-busy/free-busy-fan-out.js'
 import { OfficeChangeFeeds } from '../free-busy/office-change-feed.js'
 import { UserLocator } from '../free-busy/user-locator.js'
@@ -102,10 +102,15 @@ export class FreeBusyService {
       })
       .method('calendar.freeBusyStats', s['calendar.freeBusyStats'], () => ({
         office: deps.office.officeId,
-        cache: this.cache.stats(),
+        cache: this.cacheStats(),
         ...this.fanOut.counters,
         feeds: this.feeds.status(),
       }))
+  }
+
+  /** The cache's counters, for calendar.freeBusyStats and the replica's metrics. */
+  cacheStats(): FreeBusyCacheStats {
+    return this.cache.stats()
   }
 
   stop(): void {

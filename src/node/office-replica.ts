@@ -126,11 +126,17 @@ export class OfficeReplica {
       // The transport delivers into the driver, which is created with the transport: bind late.
       let deliver: (message: Message) => void = () => {}
       // Scrapes read the driver and RPC server, which are built with the metrics: bound late too.
-      let scraped: { readonly driver: RaftDriver<OfficeOutcome | null>; readonly rpc: RpcServer } | null = null
+      let scraped: { readonly driver: RaftDriver<OfficeOutcome | null>; readonly rpc: RpcServer; readonly freeBusy: FreeBusyService } | null = null
       const running = (): NonNullable<typeof scraped> => scraped ?? failNotStarted(nodeId)
       const metrics = new NodeMetrics(
         { nodeId, officeId: office.id, processMetrics: options.processMetrics === true },
-        { raft: () => running().driver.status(), driver: () => running().driver.stats(), rpc: () => running().rpc.stats(), fencing: () => fencingCounters(machine.store) },
+        {
+          raft: () => running().driver.status(),
+          driver: () => running().driver.stats(),
+          rpc: () => running().rpc.stats(),
+          fencing: () => fencingCounters(machine.store),
+          freeBusyCache: () => running().freeBusy.cacheStats(),
+        },
       )
       const security = await loadReplicaSecurity(config, nodeId, now)
       const transport = new PeerTransport({
@@ -158,7 +164,6 @@ export class OfficeReplica {
       deliver = (message) => driver.step(message)
 
       const rpc = new RpcServer({ logger, maxFrameBytes: MAX_CLIENT_FRAME_BYTES, observer: metrics, gate: security.gate(machine.store, logger) })
-      scraped = { driver, rpc }
       const listener = new ReplicaListener({
         onClient: (socket, remote, headers) => rpc.accept(socket, remote, headers),
         onPeer: (socket, remote) => transport.acceptIncoming(socket, remote),
@@ -188,6 +193,7 @@ export class OfficeReplica {
         now,
       })
       node.freeBusy = freeBusy
+      scraped = { driver, rpc, freeBusy }
       freeBusy.register(rpc)
       registerCalendarMethods(rpc, {
         store: machine.store,
