@@ -159,6 +159,9 @@ function readableReport(report: ChaosReport): string {
     ...Object.entries(report.opsByWorkload).map(
       ([name, ops]) => `${name} ops: ${ops.attempted} attempted, ${ops.acknowledged} acknowledged, ${ops.failed} failed, ${ops.indeterminate} indeterminate`,
     ),
+    ...Object.entries(report.opsByKind).flatMap(([name, kinds]) =>
+      Object.entries(kinds).map(([kind, ops]) => `  ${name} ${kind}: ${ops.attempted} attempted, ${ops.acknowledged} acknowledged, ${ops.failed} failed, ${ops.indeterminate} indeterminate`),
+    ),
     ...(report.fencingRejected === null ? [] : [`cross-office messages fenced off (rejected): ${report.fencingRejected}`]),
     '',
     formatTable(['check', 'value', 'verdict'], checkRows),

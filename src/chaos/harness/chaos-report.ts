@@ -28,6 +28,8 @@ export interface ChaosReport {
   readonly ops: OpCounts
   /** The same counts per workload. */
   readonly opsByWorkload: Readonly<Record<string, OpCounts>>
+  /** Per workload that mixes kinds of operation, the counts per kind. */
+  readonly opsByKind: Readonly<Record<string, Readonly<Record<string, OpCounts>>>>
   readonly checks: CheckResults
   /** The checks some workload produced evidence for; the others report neutral values only. */
   readonly exercised: readonly CheckName[]
@@ -50,6 +52,7 @@ export interface ReportInputs {
   readonly faults: readonly FaultRecord[]
   readonly ops: OpCounts
   readonly opsByWorkload: Readonly<Record<string, OpCounts>>
+  readonly opsByKind: Readonly<Record<string, Readonly<Record<string, OpCounts>>>>
   readonly completions: ReadonlyArray<AcknowledgedWrite & { readonly write: boolean }>
   readonly findings: readonly CheckFindings[]
   /** Clock reading (ms) when the workload and the fault schedule started. */
@@ -85,6 +88,7 @@ export function buildChaosReport(inputs: ReportInputs): ChaosReport {
     skippedFaults: inputs.faults.flatMap((fault) => (fault.skipped === null ? [] : [{ kind: fault.kind, target: fault.target, atS: fault.atS, reason: fault.skipped }])),
     ops: inputs.ops,
     opsByWorkload: inputs.opsByWorkload,
+    opsByKind: inputs.opsByKind,
     checks,
     exercised,
     linearizability,

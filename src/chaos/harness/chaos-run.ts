@@ -221,6 +221,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
       faults: nemesis.records,
       ops: sumCounts(workloads.map((workload) => workload.counts())),
       opsByWorkload: Object.fromEntries(workloads.map((workload) => [workload.name, workload.counts()])),
+      opsByKind: Object.fromEntries(workloads.flatMap((workload) => (workload.countsByKind === undefined ? [] : [[workload.name, workload.countsByKind()]]))),
       completions: workloads.flatMap((workload) => workload.completions()),
       findings,
       startMs,

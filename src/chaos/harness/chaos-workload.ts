@@ -29,6 +29,8 @@ export interface ChaosWorkload {
   /** Runs after the cluster has quiesced: e.g. final reads the checks compare against. */
   settle(): Promise<void>
   counts(): OpCounts
+  /** The same counts per kind of operation, for workloads that mix several. */
+  countsByKind?(): Readonly<Record<string, OpCounts>>
   /** Every acknowledged operation's completion, writes flagged, for throughput and recovery. */
   completions(): ReadonlyArray<AcknowledgedWrite & { readonly write: boolean }>
   check(): Promise<CheckFindings>

@@ -3,8 +3,9 @@
  * liveness window passed: each transaction's coordinator record, each participant office's record,
  * every person's agenda and what the clients were told.
  *
- * - Atomicity: a transaction decided commit is in the agenda of every one of its required people
- *   (unless the workload cancelled it) and committed in every participant office; one decided abort
+ * - Atomicity: a transaction decided commit is in the agenda of every one of its required people,
+ *   at the same times in all of them, and committed in every participant office; once cancelled it is
+ *   in nobody's agenda (a cancel whose answer was lost: in everybody's or nobody's); one decided abort
  *   is in nobody's agenda and committed nowhere; a booking acknowledged as booked was committed, one
  *   answered "not booked" was not; nothing is still preparing, undelivered or holding time.
  * - Fencing: a participant that committed with a token other than the one in the coordinator's
@@ -43,6 +44,8 @@ export interface CrossOfficeEvidence {
   readonly answers: readonly BookingAnswer[]
   /** Meetings the workload asked to cancel (whatever the answer): they may be gone from agendas. */
   readonly cancelled: ReadonlySet<string>
+  /** Meetings whose cancellation was acknowledged: they must be gone from every agenda. */
+  readonly cancelAcknowledged: ReadonlySet<string>
   /** Per office, what was still open after the liveness window. */
   readonly leftovers: readonly OfficeLeftovers[]
 }
@@ -59,7 +62,14 @@ export function checkCrossOffice(evidence: CrossOfficeEvidence): CheckFindings {
     staleTokenWritesAccepted++
     problems.push(problem)
   }
-  const holders = (id: string) => [...evidence.agendas].filter(([, meetings]) => meetings.some((meeting) => meeting.meetingId === id)).map(([person]) => person)
+  /** Each person holding the meeting, with its occurrences' starts as one comparable string. */
+  const holders = (id: string) =>
+    new Map(
+      [...evidence.agendas].flatMap(([person, meetings]) => {
+        const starts = meetings.filter((meeting) => meeting.meetingId === id).map((meeting) => meeting.startMs)
+        return starts.length === 0 ? [] : [[person, starts.sort((a, b) => a - b).join(',')] as const]
+      }),
+    )
 
   for (const [id, tx] of evidence.transactions) {
     if (tx === null) continue
@@ -70,7 +80,7 @@ export function checkCrossOffice(evidence: CrossOfficeEvidence): CheckFindings {
     const decision = tx.phase.decision
     if (!tx.phase.finished) atomicity(`transaction ${id} decided ${decision.kind} but its coordinator never finished delivering it`)
     const records = evidence.participants.get(id) ?? new Map<string, ParticipantView | null>()
-    const holding = new Set(holders(id))
+    const holding = holders(id)
     for (const office of tx.participants) {
       const state = records.get(office.office)?.state
       if (decision.kind === 'commit') {
@@ -92,7 +102,18 @@ export function checkCrossOffice(evidence: CrossOfficeEvidence): CheckFindings {
       }
     }
     if (decision.kind === 'abort') {
-      for (const person of holding) atomicity(`transaction ${id} aborted, but ${person} has it in their agenda`)
+      for (const person of holding.keys()) atomicity(`transaction ${id} aborted, but ${person} has it in their agenda`)
+      continue
+    }
+    if (evidence.cancelAcknowledged.has(id)) {
+      for (const person of holding.keys()) atomicity(`meeting ${id} was cancelled, but ${person} still has it`)
+    } else if (evidence.cancelled.has(id) && holding.size > 0) {
+      const read = tx.participants.flatMap((office) => office.required).filter((person) => evidence.agendas.has(person))
+      const missing = read.filter((person) => !holding.has(person))
+      if (missing.length > 0) atomicity(`meeting ${id} is cancelled for ${missing.join(', ')} but not for ${[...holding.keys()].join(', ')}`)
+    }
+    if (new Set(holding.values()).size > 1) {
+      atomicity(`meeting ${id} is at different times in different agendas: ${[...holding].map(([person, starts]) => `${person} at ${starts}`).join('; ')}`)
     }
   }
 

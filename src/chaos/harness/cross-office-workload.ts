@@ -3,11 +3,12 @@
  * every office) and concurrent organizers who, on a small grid of slots in one week:
  * - book meetings through two-phase commit (`xoffice.book`) with people of other offices, some of
  *   them recurring, so holds of different transactions race for the same people and times;
- * - book one-office meetings among their colleagues, move them (`meeting.update`) and cancel them
- *   (`meeting.cancel`): these compete with the holds too and owe their invitees notifications;
+ * - book one-office meetings among their colleagues (`meeting.book`), which compete with the holds;
+ * - move and cancel the meetings they booked: cross-office ones through two-phase commit
+ *   (`xoffice.move`, `xoffice.cancel`), one-office ones with `meeting.update` and `meeting.cancel`;
+ *   a replica without the cross-office methods (UNKNOWN_METHOD) turns those off for the rest of
+ *   the run, and the workload goes on with the rest;
  * - ask for availability (`calendar.freeBusy`).
- * (Cancelling or moving a cross-office meeting needs its own two-phase protocol; until one exists
- * the workload cancels and moves one-office meetings only.)
  * Every operation is recorded with its call and return times and a definite or indeterminate
  * outcome; every meeting's id is the one the cluster gave it, so each outcome is traceable.
  * A watcher per person records the notifications delivered.
@@ -44,7 +45,7 @@ export interface CrossOfficeWorkloadOptions {
   readonly holdLeaseMs: number
 }
 
-export type CrossOfficeOpKind = 'xbook' | 'book' | 'move' | 'cancel' | 'availability'
+export type CrossOfficeOpKind = 'xbook' | 'book' | 'xmove' | 'move' | 'xcancel' | 'cancel' | 'availability'
 
 /** One operation as the client saw it. */
 export interface CrossOfficeOp {
@@ -65,10 +66,11 @@ const RECURRING = ['RRULE:FREQ=DAILY;COUNT=2']
 const LEFTOVER_POLL_MS = 500
 const TX_ID = /^mtg-([a-z][a-z0-9]{0,15})-\d+$/
 
-interface OneOfficeMeeting {
+/** A meeting the workload booked and may move or cancel; the organizer comes first in `participants`. */
+interface BookedMeeting {
   readonly id: string
   readonly office: string
-  readonly organizer: string
+  readonly crossOffice: boolean
   readonly participants: readonly string[]
 }
 
@@ -77,11 +79,13 @@ export class CrossOfficeWorkload implements ChaosWorkload {
   readonly exercises = ['lostAcknowledgedWrites', 'doubleBookings', 'atomicityViolations', 'staleTokenWritesAccepted', 'missedNotifications'] as const
   private readonly ops: CrossOfficeOp[] = []
   private readonly answers: BookingAnswer[] = []
-  private readonly crossBooked: AcknowledgedBooking[] = []
-  private readonly oneOffice = new Map<string, OneOfficeMeeting>()
-  /** One-office meetings nobody has asked to cancel yet. */
+  private readonly booked = new Map<string, BookedMeeting>()
+  /** Booked meetings nobody has asked to cancel yet. */
   private readonly cancellable: string[] = []
   private readonly cancelled = new Set<string>()
+  private readonly cancelAcknowledged = new Set<string>()
+  /** Cleared when the replicas do not know xoffice.move/xoffice.cancel. */
+  private crossOfficeChanges = true
   private readonly owed: OwedNotification[] = []
   private readonly watchers: NotificationWatchers
   private readonly agendas = new Map<string, AgendaMeeting[]>()
@@ -121,13 +125,17 @@ export class CrossOfficeWorkload implements ChaosWorkload {
     await this.watchers.drain()
     await this.readAgendas()
     const ids = new Set<string>(this.answers.map((answer) => (answer.kind === 'booked' ? answer.id : answer.txId)))
-    for (const meetings of this.agendas.values()) for (const meeting of meetings) if (!this.oneOffice.has(meeting.meetingId)) ids.add(meeting.meetingId)
+    for (const meetings of this.agendas.values()) for (const meeting of meetings) if (this.booked.get(meeting.meetingId)?.crossOffice !== false) ids.add(meeting.meetingId)
     for (const id of ids) await this.readTransaction(id)
   }
 
   counts(): OpCounts {
-    const count = (outcome: CallOutcome) => this.ops.filter((op) => op.outcome === outcome).length
-    return { attempted: this.ops.length, acknowledged: count('ok'), failed: count('fail'), indeterminate: count('info') }
+    return countOutcomes(this.ops)
+  }
+
+  countsByKind(): Readonly<Record<string, OpCounts>> {
+    const kinds = [...new Set(this.ops.map((op) => op.kind))].sort()
+    return Object.fromEntries(kinds.map((kind) => [kind, countOutcomes(this.ops.filter((op) => op.kind === kind))]))
   }
 
   completions(): ReadonlyArray<AcknowledgedWrite & { readonly write: boolean }> {
@@ -146,11 +154,12 @@ export class CrossOfficeWorkload implements ChaosWorkload {
       agendas: this.agendas,
       answers: this.answers,
       cancelled: this.cancelled,
+      cancelAcknowledged: this.cancelAcknowledged,
       leftovers: this.leftovers,
     })
-    const kept = (booking: AcknowledgedBooking) => !this.cancelled.has(booking.id)
-    const bookings = checkBookings(this.agendas, [...this.crossBooked, ...[...this.oneOffice.values()].map((m) => ({ id: m.id, participants: m.participants }))].filter(kept))
-    const notifications = checkNotifications([...this.owed, ...this.owedInvitations()], this.watchers.receivedByPerson())
+    const kept: AcknowledgedBooking[] = [...this.booked.values()].filter((meeting) => !this.cancelled.has(meeting.id))
+    const bookings = checkBookings(this.agendas, kept)
+    const notifications = checkNotifications(this.owed, this.watchers.receivedByPerson())
     const unread = [...this.unread, ...this.watchers.unreadPeople().map((person) => `notifications of ${person}`)]
     return {
       ...atomicity,
@@ -165,11 +174,6 @@ export class CrossOfficeWorkload implements ChaosWorkload {
         ...(unread.length === 0 ? [] : [`xoffice workload could not read after quiescence: ${unread.join(', ')}`]),
       ],
     }
-  }
-
-  /** Each invitee of an acknowledged cross-office booking is owed an invitation by their own office. */
-  private owedInvitations(): OwedNotification[] {
-    return this.crossBooked.flatMap((booking) => booking.participants.slice(1).map((user) => ({ user, kind: 'invited' as const, meetingId: booking.id })))
   }
 
   private people(office: string): string[] {
@@ -220,7 +224,7 @@ export class CrossOfficeWorkload implements ChaosWorkload {
       (result) => {
         if (result.status === 'booked') {
           this.answers.push({ kind: 'booked', id: result.id })
-          this.crossBooked.push({ id: result.id, participants: [organizer, ...attendees] })
+          this.remember({ id: result.id, office, crossOffice: true, participants: [organizer, ...attendees] })
           return result.id
         }
         this.answers.push({ kind: 'refused', txId: result.transaction })
@@ -239,23 +243,34 @@ export class CrossOfficeWorkload implements ChaosWorkload {
       () => this.options.clientFor(office).call('meeting.book', { organizer, attendees, ...this.slot(), tz: 'UTC', title: 'chaos one-office' }),
       (result) => {
         if (result.status !== 'booked') return null
-        this.oneOffice.set(result.id, { id: result.id, office, organizer, participants: [organizer, ...attendees] })
-        this.cancellable.push(result.id)
-        for (const user of attendees) this.owed.push({ user, kind: 'invited', meetingId: result.id })
+        this.remember({ id: result.id, office, crossOffice: false, participants: [organizer, ...attendees] })
         return result.id
       },
     )
   }
 
+  /** An acknowledged booking: its invitees are owed an invitation, each by their own office. */
+  private remember(meeting: BookedMeeting): void {
+    this.booked.set(meeting.id, meeting)
+    this.cancellable.push(meeting.id)
+    this.owe('invited', meeting)
+  }
+
+  private owe(kind: OwedNotification['kind'], meeting: BookedMeeting): void {
+    for (const user of meeting.participants.slice(1)) this.owed.push({ user, kind, meetingId: meeting.id })
+  }
+
   private async move(office: string): Promise<void> {
-    const meeting = this.pickOneOffice(office)
+    const meeting = this.pickChangeable(office)
     if (meeting === null) return
+    const params = { id: meeting.id, ...this.slot(), tz: 'UTC' }
+    const client = this.options.clientFor(office)
     await this.record(
-      'move',
+      meeting.crossOffice ? 'xmove' : 'move',
       office,
-      () => this.options.clientFor(office).call('meeting.update', { id: meeting.id, ...this.slot(), tz: 'UTC' }),
+      () => this.unlessUnknown(meeting.crossOffice ? client.call('xoffice.move', params) : client.call('meeting.update', params)),
       (result) => {
-        if (result.status === 'booked') for (const user of meeting.participants.slice(1)) this.owed.push({ user, kind: 'updated', meetingId: meeting.id })
+        if (result.status === 'booked') this.owe('updated', meeting)
         return meeting.id
       },
       meeting.id,
@@ -263,21 +278,33 @@ export class CrossOfficeWorkload implements ChaosWorkload {
   }
 
   private async cancel(office: string): Promise<void> {
-    const meeting = this.pickOneOffice(office)
+    const meeting = this.pickChangeable(office)
     if (meeting === null) return
     this.cancellable.splice(this.cancellable.indexOf(meeting.id), 1)
     // Asked is enough to excuse it from the agendas: an unanswered cancel may have gone through.
     this.cancelled.add(meeting.id)
+    const client = this.options.clientFor(office)
     await this.record(
-      'cancel',
+      meeting.crossOffice ? 'xcancel' : 'cancel',
       office,
-      () => this.options.clientFor(office).call('meeting.cancel', { id: meeting.id }),
+      () => this.unlessUnknown(meeting.crossOffice ? client.call('xoffice.cancel', { id: meeting.id }) : client.call('meeting.cancel', { id: meeting.id })),
       () => {
-        for (const user of meeting.participants.slice(1)) this.owed.push({ user, kind: 'cancelled', meetingId: meeting.id })
+        this.cancelAcknowledged.add(meeting.id)
+        this.owe('cancelled', meeting)
         return meeting.id
       },
       meeting.id,
     )
+  }
+
+  /** A replica that does not know a cross-office change method turns such changes off for the run. */
+  private async unlessUnknown<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call
+    } catch (error) {
+      if (error instanceof RpcError && error.code === 'UNKNOWN_METHOD') this.crossOfficeChanges = false
+      throw error
+    }
   }
 
   private async askAvailability(office: string): Promise<void> {
@@ -285,11 +312,11 @@ export class CrossOfficeWorkload implements ChaosWorkload {
     await this.record('availability', office, () => this.options.clientFor(office).call('calendar.freeBusy', { users, ...WINDOW }), () => null)
   }
 
-  /** A one-office meeting of this office not yet asked to be cancelled, or null. */
-  private pickOneOffice(office: string): OneOfficeMeeting | null {
+  /** A meeting this office booked and nobody asked to cancel yet, or null. */
+  private pickChangeable(office: string): BookedMeeting | null {
     const candidates = this.cancellable.flatMap((id) => {
-      const meeting = this.oneOffice.get(id)
-      return meeting?.office === office ? [meeting] : []
+      const meeting = this.booked.get(id)
+      return meeting?.office === office && (this.crossOfficeChanges || !meeting.crossOffice) ? [meeting] : []
     })
     return candidates.length === 0 ? null : this.options.random.pick(candidates)
   }
@@ -354,4 +381,9 @@ export class CrossOfficeWorkload implements ChaosWorkload {
       throw error
     }
   }
+}
+
+function countOutcomes(ops: readonly CrossOfficeOp[]): OpCounts {
+  const count = (outcome: CallOutcome) => ops.filter((op) => op.outcome === outcome).length
+  return { attempted: ops.length, acknowledged: count('ok'), failed: count('fail'), indeterminate: count('info') }
 }

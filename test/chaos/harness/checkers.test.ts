@@ -149,6 +149,7 @@ t.test('report: recovery is measured from the heal to the first later write in e
     ],
     ops: { attempted: 3, acknowledged: 3, failed: 0, indeterminate: 0 },
     opsByWorkload: { kv: { attempted: 3, acknowledged: 3, failed: 0, indeterminate: 0 } },
+    opsByKind: {},
     completions: [
       { office: 'nyc', returnedAtMs: 1000 + 3900, write: true },
       { office: 'nyc', returnedAtMs: 1000 + 4500, write: false },

@@ -44,6 +44,7 @@ const cleanCommit: CrossOfficeEvidence = {
   agendas: everyoneHas('mtg-nyc-1'),
   answers: [{ kind: 'booked', id: 'mtg-nyc-1' }],
   cancelled: new Set(),
+  cancelAcknowledged: new Set(),
   leftovers: quiet,
 }
 
@@ -123,9 +124,25 @@ t.test('what the client was told must match the decision', async (t) => {
   t.equal(refusedButCommitted.atomicityViolations, 1)
 })
 
-t.test('a cancelled meeting may be gone from agendas', async (t) => {
-  const findings = checkCrossOffice({ ...cleanCommit, agendas: new Map([['lon-x1', []]]), cancelled: new Set(['mtg-nyc-1']) })
-  t.equal(findings.atomicityViolations, 0)
+t.test('a cancellation must reach every office or none', async (t) => {
+  const asked = { ...cleanCommit, cancelled: new Set(['mtg-nyc-1']) }
+  t.equal(checkCrossOffice({ ...asked, agendas: new Map([['lon-x1', []]]) }).atomicityViolations, 0, 'gone for everyone read')
+  t.equal(checkCrossOffice(asked).atomicityViolations, 0, 'an unanswered cancel may not have happened at all')
+  const partly = everyoneHas('mtg-nyc-1')
+  partly.set('lon-x1', [])
+  const half = checkCrossOffice({ ...asked, agendas: partly })
+  t.equal(half.atomicityViolations, 1)
+  t.match(half.problems, [/cancelled for lon-x1 but not for nyc-x0, lon-x0/])
+  const acknowledged = checkCrossOffice({ ...asked, cancelAcknowledged: new Set(['mtg-nyc-1']) })
+  t.equal(acknowledged.atomicityViolations, 3, 'an acknowledged cancel left the meeting with all three')
+})
+
+t.test('a move applied in one office only leaves the meeting at different times', async (t) => {
+  const agendas = everyoneHas('mtg-nyc-1')
+  agendas.set('lon-x1', [{ meetingId: 'mtg-nyc-1', ...at(14) }])
+  const findings = checkCrossOffice({ ...cleanCommit, agendas })
+  t.equal(findings.atomicityViolations, 1)
+  t.match(findings.problems, [/at different times/])
 })
 
 t.test('a double booking across offices is caught by the agenda check', async (t) => {

@@ -1,8 +1,10 @@
 /**
  * A short chaos run through the real CLI: 2 offices × 3 replica processes behind fault proxies,
- * 60 s of KV workload under a fixed seed's schedule of every supported fault kind (seed 1 draws
- * all five, eight of them aimed at leaders). The run must pass every check it exercised, have
- * injected faults and acknowledged work, print the contract's JSON, and leave nothing running.
+ * 60 s of every workload (KV, one-office bookings, cross-office bookings/moves/cancels with
+ * notification watchers) under a fixed seed's schedule of every supported fault kind (seed 1 draws
+ * all six, coordinator pauses included). The run must pass every check, exercise all of the
+ * contract's checks, have injected faults and acknowledged work, print the contract's JSON, and
+ * leave nothing running.
  */
 import t from 'tap'
 import { runDms } from '../../integration/run-dms.js'
@@ -10,7 +12,7 @@ import { runDms } from '../../integration/run-dms.js'
 t.setTimeout(290_000)
 
 t.test('dms chaos --seed 1 --duration 60 passes with faults injected', async (t) => {
-  const run = await runDms(['chaos', '--seed', '1', '--duration', '60', '--faults', 'kill,pause,partition,delay,duplicate', '--json'], 280_000)
+  const run = await runDms(['chaos', '--seed', '1', '--duration', '60', '--faults', 'kill,pause,partition,delay,duplicate,coordinator-pause', '--json'], 280_000)
   if (run.code !== 0) t.comment(`stderr tail:\n${run.stderr.split('\n').slice(-30).join('\n')}`)
   t.equal(run.code, 0, 'exit code 0')
   const report = JSON.parse(run.stdout) as {
@@ -28,9 +30,15 @@ t.test('dms chaos --seed 1 --duration 60 passes with faults injected', async (t)
   for (const check of ['linearizable', 'lostAcknowledgedWrites', 'doubleBookings', 'atomicityViolations', 'staleTokenWritesAccepted', 'missedNotifications']) {
     t.ok(check in report.checks, `contract check ${check} is reported`)
   }
-  t.same(report.exercised, ['linearizable', 'lostAcknowledgedWrites', 'doubleBookings', 'multipleLeadersInATerm', 'divergentReplicas', 'quiesced', 'replicaCrashes'], 'only checks with evidence are listed as exercised')
+  t.same(
+    report.exercised,
+    ['linearizable', 'lostAcknowledgedWrites', 'doubleBookings', 'atomicityViolations', 'staleTokenWritesAccepted', 'missedNotifications', 'multipleLeadersInATerm', 'divergentReplicas', 'quiesced', 'replicaCrashes'],
+    'every check has evidence',
+  )
   t.ok(report.faults.length >= 10, `faults were injected (${report.faults.length})`)
-  t.same([...new Set(report.faults.map((fault) => fault.kind))].sort(), ['delay', 'duplicate', 'kill', 'partition', 'pause'], 'every supported fault kind was injected')
+  t.same([...new Set(report.faults.map((fault) => fault.kind))].sort(), ['coordinator-pause', 'delay', 'duplicate', 'kill', 'partition', 'pause'], 'every supported fault kind was injected')
+  const xoffice = (report as { opsByKind?: Record<string, Record<string, { acknowledged: number }>> }).opsByKind?.xoffice ?? {}
+  t.ok((xoffice.xbook?.acknowledged ?? 0) > 0, 'cross-office bookings were answered')
   t.ok(report.ops.acknowledged >= 1000, `operations were acknowledged (${report.ops.acknowledged} of ${report.ops.attempted})`)
   t.equal(report.ops.attempted, report.ops.acknowledged + report.ops.failed + report.ops.indeterminate, 'every attempt has one outcome')
 })
