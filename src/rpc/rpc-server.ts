@@ -9,9 +9,10 @@ import { z } from 'zod'
 import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
 import { MAX_METHOD_NAME_LENGTH, requestFrameSchema, requestIdSchema, type ResponseFrame } from './client-protocol.js'
 import { RpcError, type RpcErrorBody } from './rpc-error.js'
-import { stderrLogger, type RpcLogger } from './rpc-logger.js'
+import { stderrLogger, warnSampled, type RpcLogger } from './rpc-logger.js'
 import { explainFailure } from './schema-issues.js'
 import { corkUntilNextTick } from './socket-cork.js'
+import { TokenBucket } from './token-bucket.js'
 
 export interface RequestContext {
   /** Stable across the client's retries of one call: the key the state machine dedupes on. */
@@ -59,6 +60,13 @@ export interface RpcServerOptions {
   readonly logger: RpcLogger
   /** Authentication and authorization; null lets every request through (authentication off). */
   readonly gate: RequestGate | null
+  /** Sustained requests per second one connection may make (bursts up to the same number); more are answered OVERLOADED. */
+  readonly maxRequestsPerSecond: number
+  /** A connection with nothing in flight and no frame for this long is closed. */
+  readonly idleTimeoutMs: number
+  /** Open client connections; one more is closed at once (1013, try again later). */
+  readonly maxConnections: number
+  readonly now: () => number
   readonly observer: RpcObserver | null
 }
 
@@ -68,6 +76,10 @@ export const DEFAULT_RPC_SERVER_OPTIONS: RpcServerOptions = {
   maxBufferedBytes: 16 * 1024 * 1024,
   logger: stderrLogger,
   gate: null,
+  maxRequestsPerSecond: 50_000,
+  idleTimeoutMs: 10 * 60_000,
+  maxConnections: 10_000,
+  now: Date.now,
   observer: null,
 }
 
@@ -82,17 +94,27 @@ export interface RpcServerStats {
   readonly denied: number
   /** Connections closed because the client stopped reading its responses. */
   readonly slowClientsClosed: number
+  /** Requests answered OVERLOADED because their connection was over its request rate. */
+  readonly rateLimited: number
+  readonly idleClosed: number
+  /** Connections refused because the server already had `maxConnections`. */
+  readonly connectionsRefused: number
 }
 
 /** Close code for a frame over the size limit (RFC 6455 "message too big"). */
 export const CLOSE_FRAME_TOO_BIG = 1009
+/** Close codes for an idle connection (RFC 6455 "going away") and for one over the connection limit ("try again later"). */
+export const CLOSE_GOING_AWAY = 1001
+export const CLOSE_TRY_AGAIN_LATER = 1013
 
 export class RpcServer {
   private readonly options: RpcServerOptions
   private readonly methods = new Map<string, RegisteredMethod>()
   private readonly sockets = new Set<WebSocket>()
   private nextConnectionId = 1
-  private readonly counters = { requests: 0, rejected: 0, internalErrors: 0, overloaded: 0, denied: 0, slowClientsClosed: 0 }
+  private readonly counters = { requests: 0, rejected: 0, internalErrors: 0, overloaded: 0, denied: 0, slowClientsClosed: 0, rateLimited: 0, idleClosed: 0, connectionsRefused: 0 }
+  private readonly connections = new Set<ConnectionState>()
+  private idleSweep: NodeJS.Timeout | null = null
 
   constructor(options: Partial<RpcServerOptions> = {}) {
     this.options = { ...DEFAULT_RPC_SERVER_OPTIONS, ...options }
@@ -114,6 +136,12 @@ export class RpcServer {
 
   /** Serves one client WebSocket until it closes; `headers` are its upgrade request's, for the gate. */
   accept(socket: WebSocket, remoteAddress: string | null, headers: IncomingHttpHeaders = {}): void {
+    if (this.sockets.size >= this.options.maxConnections) {
+      this.counters.connectionsRefused++
+      warnSampled(this.options.logger, 'refused a client connection: too many open', this.counters.connectionsRefused, { remoteAddress, limit: this.options.maxConnections })
+      socket.close(CLOSE_TRY_AGAIN_LATER, `this replica has ${this.options.maxConnections} client connections open; try again later`)
+      return
+    }
     const connectionId = this.nextConnectionId++
     const inFlight = new Set<string>()
     const closed = new AbortController()
@@ -121,13 +149,18 @@ export class RpcServer {
     socket.on('error', (err) => {
       this.options.logger.warn('client connection error', { connectionId, remoteAddress, error: err.message })
     })
+    const session = this.options.gate?.connect(headers, remoteAddress) ?? null
+    const rate = new TokenBucket(this.options.maxRequestsPerSecond, this.options.maxRequestsPerSecond, this.options.now)
+    const connection: ConnectionState = { socket, connectionId, remoteAddress, inFlight, signal: closed.signal, session, rate, lastFrameMs: this.options.now() }
+    this.connections.add(connection)
+    this.startIdleSweep()
     socket.on('close', () => {
       this.sockets.delete(socket)
+      this.connections.delete(connection)
       closed.abort()
     })
-    const session = this.options.gate?.connect(headers, remoteAddress) ?? null
-    const connection: ConnectionState = { socket, connectionId, remoteAddress, inFlight, signal: closed.signal, session }
     socket.on('message', (data, isBinary) => {
+      connection.lastFrameMs = this.options.now()
       try {
         this.onFrame(connection, data, isBinary)
       } catch (err) {
@@ -142,8 +175,28 @@ export class RpcServer {
 
   /** Closes every client connection (the listener owns the port). */
   closeAll(): void {
+    if (this.idleSweep !== null) clearInterval(this.idleSweep)
+    this.idleSweep = null
     for (const socket of this.sockets) socket.terminate()
     this.sockets.clear()
+    this.connections.clear()
+  }
+
+  /** One timer per server (not per connection) finds the idle ones. */
+  private startIdleSweep(): void {
+    if (this.idleSweep !== null) return
+    this.idleSweep = setInterval(() => this.closeIdle(), Math.max(10, Math.min(this.options.idleTimeoutMs / 2, 30_000)))
+    this.idleSweep.unref()
+  }
+
+  private closeIdle(): void {
+    const cutoff = this.options.now() - this.options.idleTimeoutMs
+    for (const connection of this.connections) {
+      if (connection.inFlight.size > 0 || connection.lastFrameMs > cutoff) continue
+      this.counters.idleClosed++
+      this.connections.delete(connection)
+      connection.socket.close(CLOSE_GOING_AWAY, `idle for more than ${this.options.idleTimeoutMs} ms`)
+    }
   }
 
   private onFrame(connection: ConnectionState, data: RawData, isBinary: boolean): void {
@@ -170,6 +223,11 @@ export class RpcServer {
     const { method: name, params } = frame.data
     // A retry of a request still running here is answered by the running one, never run twice.
     if (connection.inFlight.has(frame.data.id)) return
+    if (!connection.rate.take()) {
+      this.counters.rateLimited++
+      this.respond(connection, { id: frame.data.id, error: rateLimited(this.options.maxRequestsPerSecond).body })
+      return
+    }
     if (connection.inFlight.size >= this.options.maxInFlightPerConnection) {
       this.counters.overloaded++
       this.respond(connection, { id: frame.data.id, error: overloaded(this.options.maxInFlightPerConnection).body })
@@ -279,6 +337,12 @@ interface ConnectionState {
   readonly inFlight: Set<string>
   readonly signal: AbortSignal
   readonly session: GateSession | null
+  readonly rate: TokenBucket
+  lastFrameMs: number
+}
+
+function rateLimited(limit: number): RpcError {
+  return RpcError.of('OVERLOADED', `too many requests on this connection (limit ${limit} per second); slow down and retry`, { limit })
 }
 
 function overloaded(limit: number): RpcError {
