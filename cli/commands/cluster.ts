@@ -2,6 +2,10 @@
 import type { Command } from 'commander'
 import { queryClusterStatus, type ClusterStatus } from '../../src/cluster/cluster-status.js'
 import { ReplicaProcess, currentDmsLauncher } from '../../src/cluster/replica-process.js'
+import { InterOfficeLinks } from '../../src/cluster/inter-office-links.js'
+import type { ClusterConfig } from '../../src/config/cluster-config-schema.js'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { loadConfigForCli } from '../cli-config.js'
 import { formatClusterStatus } from './status.js'
 import { progressReporter, type ProgressReporter } from '../progress-reporter.js'
@@ -20,6 +24,9 @@ export function registerClusterCommands(program: Command): void {
     .action(async (options: { config: string; data: string; restart: boolean }) => {
       const config = await loadConfigForCli(options.config)
       const launcher = currentDmsLauncher()
+      // With interOfficeDelays enabled, each office's replicas run with a view of the config that reaches the other offices through delaying proxies.
+      const links = await InterOfficeLinks.start(config)
+      const viewPaths = links === null ? null : await writeOfficeViews(links, config, options.data)
       let shuttingDown = false
       const replicas: ReplicaProcess[] = config.offices.flatMap((office) =>
         office.replicas.map(
@@ -27,7 +34,7 @@ export function registerClusterCommands(program: Command): void {
             new ReplicaProcess({
               nodeId: replica.id,
               launcher,
-              configPath: options.config,
+              configPath: viewPaths?.get(office.id) ?? options.config,
               dataDir: options.data,
               onUnexpectedExit: (id, how) => {
                 if (shuttingDown) return
@@ -43,6 +50,7 @@ export function registerClusterCommands(program: Command): void {
         shuttingDown = true
         process.stderr.write(`dms: ${signal}: stopping ${replicas.length} replicas\n`)
         await Promise.all(replicas.map((r) => r.stop()))
+        await links?.close()
         process.stderr.write('dms: all replicas stopped\n')
         process.exit(0)
       }
@@ -58,8 +66,22 @@ export function registerClusterCommands(program: Command): void {
         process.stderr.write(`dms: not every office elected a leader within ${READY_TIMEOUT_MS / 1000} s; see the replica logs above\n`)
       } else {
         process.stdout.write(formatClusterStatus(status) + '\n\nThe cluster is up. Try: npx dms status   (Ctrl-C stops every replica)\n')
+        for (const [office, path] of viewPaths ?? []) process.stdout.write(`Inter-office delays are on; a client in ${office}: --config ${path}\n`)
       }
     })
+}
+
+/** Writes `<data>/inter-office/<office>.json` for every office; returns office -> path. */
+async function writeOfficeViews(links: InterOfficeLinks, config: ClusterConfig, dataDir: string): Promise<Map<string, string>> {
+  const directory = join(dataDir, 'inter-office')
+  await mkdir(directory, { recursive: true })
+  const paths = new Map<string, string>()
+  for (const office of config.offices) {
+    const path = join(directory, `${office.id}.json`)
+    await writeFile(path, JSON.stringify(links.viewFrom(office.id), null, 2))
+    paths.set(office.id, path)
+  }
+  return paths
 }
 
 async function waitForLeaders(query: () => Promise<ClusterStatus>, cancelled: () => boolean, progress: ProgressReporter): Promise<ClusterStatus | null> {

@@ -16,6 +16,7 @@ import { officeClientUrls } from '../config/cluster-topology.js'
 import { parseClusterConfig } from '../config/load-cluster-config.js'
 import type { OfficeMethods } from '../office/office-api.js'
 import { queryClusterStatus, type OfficeStatus } from './cluster-status.js'
+import { InterOfficeLinks, type InterOfficeLinkStats } from './inter-office-links.js'
 import { ReplicaProcess, type NodeLauncher } from './replica-process.js'
 
 export interface EphemeralOffice {
@@ -34,6 +35,11 @@ export interface EphemeralClusterOptions {
   readonly onLine?: (nodeId: string, line: string) => void
   readonly onUnexpectedExit?: (nodeId: string, description: string) => void
   readonly tickMs?: number
+  /**
+   * One-way delays between offices ("nyc-lon": 35): replicas reach other offices through delaying
+   * proxies (InterOfficeLinks), and `configFrom(office)` places a client in an office.
+   */
+  readonly interOfficeDelays?: Readonly<Record<string, number>>
 }
 
 interface RawReplica {
@@ -55,6 +61,7 @@ interface RawOffice {
 interface RawConfig {
   clusterId: string
   timing: { tickMs: number; electionTicks: number; heartbeatTicks: number }
+  interOfficeDelays?: { enabled: boolean; oneWayMs: Record<string, number> }
   offices: RawOffice[]
 }
 
@@ -90,6 +97,7 @@ export class EphemeralCluster {
   readonly logs: string[] = []
   private readonly clients: Array<ClusterClient<OfficeMethods>> = []
   private stopped = false
+  private links: InterOfficeLinks | null = null
 
   private constructor(
     private readonly options: EphemeralClusterOptions,
@@ -103,7 +111,12 @@ export class EphemeralCluster {
     const offices: RawOffice[] = []
     for (const office of options.offices) offices.push(await rawOffice(office))
     const raw: RawConfig = { clusterId: 'dms-ephemeral', timing: { tickMs: options.tickMs ?? 50, electionTicks: 10, heartbeatTicks: 2 }, offices }
+    if (options.interOfficeDelays !== undefined) {
+      if (options.peerPort !== undefined) throw new Error('interOfficeDelays and peerPort cannot be combined: the chaos proxies set their own inter-office latency')
+      raw.interOfficeDelays = { enabled: true, oneWayMs: { ...options.interOfficeDelays } }
+    }
     const cluster = new EphemeralCluster(options, directory, raw, parseClusterConfig(raw, 'ephemeral cluster').config)
+    cluster.links = await InterOfficeLinks.start(cluster.parsed)
     await cluster.writeConfigs()
     for (const office of raw.offices) for (const replica of office.replicas) cluster.replicas.set(replica.id, cluster.processFor(replica.id, []))
     return cluster
@@ -112,6 +125,16 @@ export class EphemeralCluster {
   /** The config with every replica at its real address: what clients use. */
   get config(): ClusterConfig {
     return this.parsed
+  }
+
+  /** The config as a client placed in `officeId` sees it: other offices behind their delays (same as `config` without delays). */
+  configFrom(officeId: string): ClusterConfig {
+    return this.links?.viewFrom(officeId) ?? this.parsed
+  }
+
+  /** Per inter-office proxy, its delay and the connections it carried (empty without delays). */
+  interOfficeLinkStats(): InterOfficeLinkStats[] {
+    return this.links?.stats() ?? []
   }
 
   get configPath(): string {
@@ -150,6 +173,7 @@ export class EphemeralCluster {
     const office = this.raw.offices.find((o) => o.id === officeId)
     if (office === undefined) throw new Error(`no office ${officeId} in this cluster`)
     const id = `${officeId}-${office.replicas.length + 1}`
+    this.refuseWithDelays('adding a replica')
     office.replicas.push({ id, host: '127.0.0.1', port: await freeLoopbackPort() })
     this.parsed = parseClusterConfig(this.raw, 'ephemeral cluster').config
     await this.writeConfigs()
@@ -164,6 +188,7 @@ export class EphemeralCluster {
    */
   async addOffice(office: EphemeralOffice): Promise<ReplicaProcess[]> {
     if (this.raw.offices.some((o) => o.id === office.id)) throw new Error(`office ${office.id} is already in this cluster`)
+    this.refuseWithDelays('adding an office')
     this.raw.offices.push(await rawOffice(office))
     this.parsed = parseClusterConfig(this.raw, 'ephemeral cluster').config
     await this.writeConfigs()
@@ -178,15 +203,29 @@ export class EphemeralCluster {
     this.stopped = true
     for (const client of this.clients) client.close()
     await Promise.all([...this.replicas.values()].map((r) => r.stop(3000)))
+    await this.links?.close()
     await rm(this.directory, { recursive: true, force: true })
   }
 
   private nodeConfigPath(nodeId: string): string {
-    return this.options.peerPort === undefined ? this.configPath : join(this.directory, `cluster.${nodeId}.json`)
+    return this.options.peerPort === undefined && this.links === null ? this.configPath : join(this.directory, `cluster.${nodeId}.json`)
+  }
+
+  /** The proxies are laid out for the offices and replicas known at creation. */
+  private refuseWithDelays(what: string): void {
+    if (this.links !== null) throw new Error(`${what} is not supported while inter-office delays are on`)
   }
 
   private async writeConfigs(): Promise<void> {
     await writeFile(this.configPath, JSON.stringify(this.raw, null, 2))
+    const links = this.links
+    if (links !== null) {
+      for (const office of this.raw.offices) {
+        const view = JSON.stringify(links.viewFrom(office.id), null, 2)
+        for (const self of office.replicas) await writeFile(this.nodeConfigPath(self.id), view)
+      }
+      return
+    }
     const peerPort = this.options.peerPort
     if (peerPort === undefined) return
     for (const office of this.raw.offices) {
