@@ -195,17 +195,6 @@ export class OfficeReplica {
       node.freeBusy = freeBusy
       scraped = { driver, rpc, freeBusy }
       freeBusy.register(rpc)
-      const freeBusy = new FreeBusyService({
-        config,
-        store: machine.store,
-        office: calendarSettings,
-        journal,
-        readBarrier: (ctx) => node.readBarrier(false, ctx),
-        isLeader: () => driver.status().role === 'leader',
-        now,
-      })
-      node.freeBusy = freeBusy
-      freeBusy.register(rpc)
       registerCalendarMethods(rpc, {
         store: machine.store,
         office: calendarSettings,
