@@ -3,7 +3,7 @@ import type { ChaosClock, ChaosEventLog } from './chaos-event-log.js'
 import { LinkPipe } from './link-pipe.js'
 import { CLEAR_LINK, LinkShapeError, validateLinkShape, type LinkShape } from './link-shape.js'
 import type { Random } from './seeded-random.js'
-import { WebSocketFrameSplitter, type StreamUnit } from './websocket-frame-splitter.js'
+import { NO_HANDSHAKE, WebSocketFrameSplitter, type HandshakeMessages, type StreamUnit } from './websocket-frame-splitter.js'
 
 /**
  * A TCP proxy on 127.0.0.1 for one directed peer link: whoever dials `port` is connected to
@@ -23,6 +23,8 @@ export interface FaultProxyOptions {
   readonly log: ChaosEventLog
   /** WebSocket frames larger than this are not buffered whole (the stream turns raw). Default 16 MiB. */
   readonly maxFrameBytes?: number
+  /** Leading messages of each connection that belong to the application's handshake: never duplicated. */
+  readonly handshakeMessages?: HandshakeMessages
 }
 
 export interface FaultProxyStats {
@@ -132,7 +134,10 @@ export class FaultProxy {
   }
 
   private wire(source: Socket, pipe: LinkPipe): void {
-    const splitter = this.options.protocol === 'websocket' ? new WebSocketFrameSplitter(this.options.maxFrameBytes ?? 16 * 1024 * 1024) : null
+    const splitter =
+      this.options.protocol === 'websocket'
+        ? new WebSocketFrameSplitter(this.options.maxFrameBytes ?? 16 * 1024 * 1024, this.options.handshakeMessages ?? NO_HANDSHAKE)
+        : null
     source.on('data', (chunk: Buffer) => {
       const units: StreamUnit[] = splitter === null ? [{ bytes: chunk, duplicable: false }] : splitter.push(chunk)
       if (units.length > 0) pipe.accept(units)

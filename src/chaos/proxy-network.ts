@@ -12,6 +12,7 @@ import { FaultProxy } from './fault-proxy.js'
 import { CLEAR_LINK, type LinkShape } from './link-shape.js'
 import { blockedLinks, type PartitionPlan } from './partition-patterns.js'
 import type { Random } from './seeded-random.js'
+import type { HandshakeMessages } from './websocket-frame-splitter.js'
 
 /**
  * One fault proxy per directed pair of replicas: replica A reaches replica B only by dialing the
@@ -28,6 +29,8 @@ export interface ProxyNetworkOptions {
   /** Each replica's real peer port. */
   readonly peerPorts: Readonly<Record<string, number>>
   readonly protocol: 'websocket' | 'raw'
+  /** Leading messages of each connection never duplicated (see WebSocketFrameSplitter). */
+  readonly handshakeMessages?: HandshakeMessages
   readonly random: Random
   readonly clock: ChaosClock
   readonly log: ChaosEventLog
@@ -71,6 +74,7 @@ export class ProxyNetwork {
           name: linkKey(link),
           targetPort,
           protocol: options.protocol,
+          ...(options.handshakeMessages === undefined ? {} : { handshakeMessages: options.handshakeMessages }),
           random: options.random,
           clock: options.clock,
           log: options.log,

@@ -7,6 +7,10 @@
  * - each frame is one unit, duplicable only if it is a complete message (FIN set, opcode text or
  *   binary) without RSV bits (a permessage-deflate frame depends on the compressor's history,
  *   a fragment on its neighbours, and control frames carry connection state);
+ * - the first data messages that make up the application's own handshake are never duplicable:
+ *   what "duplicate" models is an application re-sending a message after the connection is set
+ *   up (e.g. a retransmitted Raft batch), and TCP itself never delivers anything twice, so a
+ *   re-delivered handshake step is not a fault any real network produces;
  * - anything that does not look like a WebSocket upgrade, or a frame larger than the limit
  *   (not worth buffering whole), switches the stream to raw: chunks pass as they come and
  *   nothing is duplicable from then on.
@@ -16,6 +20,16 @@ export interface StreamUnit {
   readonly duplicable: boolean
 }
 
+/** How many whole data messages each side sends for the application's handshake. */
+export interface HandshakeMessages {
+  /** Sent by the side that asked for the upgrade (the WebSocket client). */
+  readonly fromDialer: number
+  /** Sent by the side that answered it (the WebSocket server). */
+  readonly fromAcceptor: number
+}
+
+export const NO_HANDSHAKE: HandshakeMessages = { fromDialer: 0, fromAcceptor: 0 }
+
 const HEAD_END = Buffer.from('\r\n\r\n')
 const MAX_HEAD_BYTES = 16 * 1024
 const OPCODE_TEXT = 0x1
@@ -24,8 +38,13 @@ const OPCODE_BINARY = 0x2
 export class WebSocketFrameSplitter {
   private phase: 'head' | 'frames' | 'raw' = 'head'
   private pending: Buffer = Buffer.alloc(0)
+  /** Handshake messages still expected on this stream; known once the head tells the side. */
+  private handshakeLeft = 0
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly handshake: HandshakeMessages = NO_HANDSHAKE,
+  ) {}
 
   push(chunk: Buffer): StreamUnit[] {
     if (this.phase === 'raw') return [{ bytes: chunk, duplicable: false }]
@@ -35,7 +54,9 @@ export class WebSocketFrameSplitter {
       const end = this.pending.indexOf(HEAD_END)
       if (end < 0) return this.pending.length > MAX_HEAD_BYTES ? this.switchToRaw() : units
       const head = this.pending.subarray(0, end + HEAD_END.length)
-      if (!looksLikeUpgrade(head)) return this.switchToRaw()
+      const side = upgradeSide(head)
+      if (side === null) return this.switchToRaw()
+      this.handshakeLeft = side === 'dialer' ? this.handshake.fromDialer : this.handshake.fromAcceptor
       units.push({ bytes: head, duplicable: false })
       this.pending = this.pending.subarray(head.length)
       this.phase = 'frames'
@@ -47,7 +68,10 @@ export class WebSocketFrameSplitter {
       if (this.pending.length < length) break
       const frame = this.pending.subarray(0, length)
       this.pending = this.pending.subarray(length)
-      units.push({ bytes: frame, duplicable: isWholeDataMessage(frame) })
+      const whole = isWholeDataMessage(frame)
+      const inHandshake = whole && this.handshakeLeft > 0
+      if (inHandshake) this.handshakeLeft--
+      units.push({ bytes: frame, duplicable: whole && !inHandshake })
     }
     return units
   }
@@ -60,9 +84,11 @@ export class WebSocketFrameSplitter {
   }
 }
 
-function looksLikeUpgrade(head: Buffer): boolean {
+/** Which side of a WebSocket upgrade wrote `head`, or null if it is not one. */
+function upgradeSide(head: Buffer): 'dialer' | 'acceptor' | null {
   const text = head.toString('latin1')
-  return (text.startsWith('GET ') && /\r\nupgrade:\s*websocket/i.test(text)) || text.startsWith('HTTP/1.1 101')
+  if (text.startsWith('GET ') && /\r\nupgrade:\s*websocket/i.test(text)) return 'dialer'
+  return text.startsWith('HTTP/1.1 101') ? 'acceptor' : null
 }
 
 /** Total bytes of the frame at the start of `bytes` (header, mask key and payload). */

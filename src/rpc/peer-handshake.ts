@@ -60,6 +60,9 @@ export const helloFrameSchema = z.strictObject({
 })
 export const welcomeFrameSchema = z.strictObject({ type: z.literal('welcome'), nodeId: id, proof: bytes(1024) })
 
+/** Messages each side sends before Raft batches flow: hello; challenge and welcome. */
+export const PEER_HANDSHAKE_MESSAGES = { fromDialer: 1, fromAcceptor: 2 } as const
+
 export type ChallengeFrame = z.output<typeof challengeFrameSchema>
 export type HelloFrame = z.output<typeof helloFrameSchema>
 export type WelcomeFrame = z.output<typeof welcomeFrameSchema>

@@ -82,3 +82,15 @@ t.test('a frame above the size limit turns the stream raw without losing a byte'
   t.same(Buffer.concat(units.map((unit) => unit.bytes)), Buffer.concat([upgradeResponse, big, small]))
   t.same(units.map((unit) => unit.duplicable), units.map(() => false))
 })
+
+t.test("the application's handshake messages are never duplicable, only what follows them", async (t) => {
+  const handshake = { fromDialer: 1, fromAcceptor: 2 }
+  const message = (text: string, mask: boolean) => frame(0x2, Buffer.from(text), { mask })
+  const ping = frame(0x9, Buffer.from('ping'), { mask: true })
+  const dialer = new WebSocketFrameSplitter(1024, handshake)
+  const fromDialer = dialer.push(Buffer.concat([upgradeRequest, ping, message('hello', true), message('batch 1', true), message('batch 2', true)]))
+  t.same(fromDialer.map((unit) => unit.duplicable), [false, false, false, true, true], 'head, ping and hello are not; batches are')
+  const acceptor = new WebSocketFrameSplitter(1024, handshake)
+  const fromAcceptor = acceptor.push(Buffer.concat([upgradeResponse, message('challenge', false), message('welcome', false), message('later', false)]))
+  t.same(fromAcceptor.map((unit) => unit.duplicable), [false, false, false, true])
+})
