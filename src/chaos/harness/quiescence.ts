@@ -29,7 +29,10 @@ function unsettledParts(status: ClusterStatus): string[] {
       !member.up
         ? [`replica ${member.id} is not answering (${member.error ?? 'no answer'})`]
         : member.appliedIndex !== leader.commitIndex
-          ? [`replica ${member.id} applied ${member.appliedIndex} of the leader's ${leader.commitIndex}`]
+          ? [
+              `replica ${member.id} applied ${member.appliedIndex} of the leader's ${leader.commitIndex} ` +
+                `(its commit ${member.commitIndex}, ${member.role} in term ${member.term}; leader ${leader.id} in term ${leader.term})`,
+            ]
           : [],
     )
   })
