@@ -91,7 +91,12 @@ export const CALENDAR_PARAM_SCHEMAS = {
   'meeting.respond': z.strictObject({ id: recordId, user: personId, response: z.enum(['accepted', 'declined', 'tentative']) }),
   'meeting.get': z.strictObject({ id: recordId }),
   'calendar.agenda': z.strictObject({ user: personId, ...window, stale: z.boolean().optional() }),
-  'calendar.freeBusy': z.strictObject({ users: z.array(personId).min(1).max(500), ...window }),
+  'calendar.freeBusy': z.strictObject({
+    users: z.array(personId).min(1).max(500),
+    ...window,
+    /** Leave out people this office does not hold instead of answering NOT_FOUND (another office asking before it knows where they live). */
+    skipUnknown: z.boolean().optional(),
+  }),
   'calendar.suggest': z.strictObject({
     organizer: personId,
     attendees: z.array(personId).max(200),

@@ -1,9 +1,12 @@
 /**
  * Free/busy of people in any offices, answered by the office the client called: its own people
  * from its own state, every other office's people with one call per office, all offices in
- * parallel. With a staleness bound, answers the cache holds (and whose office's change stream
- * confirmed them recently enough) are used without any message; without one, every office is
- * read linearizably. Every remote answer refreshes the cache either way.
+ * parallel, so a query costs one round trip to the farthest office involved. Where each person
+ * lives is remembered from earlier answers; a person not placed yet is asked of every other office
+ * in the same round (each answers for the people it holds and leaves out the rest), so locating
+ * costs no extra round trip. With a staleness bound, answers the cache holds (and whose office's
+ * change stream confirmed them recently enough) are used without any message; without one, every
+ * office is read linearizably. Every remote answer refreshes the cache either way.
  */
 import type { FreeBusyUser } from '../calendar-service/calendar-api.js'
 import type { Interval } from '../calendar/intervals/interval-set.js'
@@ -13,14 +16,13 @@ import type { FreeBusySource } from './free-busy-api.js'
 import type { FreeBusyCache } from './free-busy-cache.js'
 import type { OfficeChangeFeeds } from './office-change-feed.js'
 import type { OfficeCaller } from './office-caller.js'
-import type { UserLocator } from './user-locator.js'
 
 export interface FreeBusyFanOutOptions {
   readonly officeId: string
+  readonly offices: () => readonly string[]
   readonly office: (officeId: string) => OfficeCaller
-  /** This office's people, read linearizably from its own state. */
+  /** This office's answers for the ones of `users` it holds (callers put a read barrier first). */
   readonly readLocal: (users: readonly string[], window: Interval) => Promise<readonly FreeBusyUser[]>
-  readonly locator: UserLocator
   readonly cache: FreeBusyCache
   readonly feeds: OfficeChangeFeeds
   readonly now: () => number
@@ -35,10 +37,14 @@ export interface AskedUser {
 export interface FanOutAnswer {
   readonly users: ReadonlyMap<string, FreeBusyUser>
   readonly sources: readonly FreeBusySource[]
+  /** Calls to other offices this query made. */
   readonly rpcs: number
 }
 
+const MAX_REMEMBERED_PLACES = 200_000
+
 export class FreeBusyFanOut {
+  private readonly places = new Map<string, string>()
   private fanOuts = 0
   private rpcs = 0
 
@@ -49,66 +55,62 @@ export class FreeBusyFanOut {
   }
 
   async freeBusy(asked: readonly AskedUser[], window: Interval, maxStalenessMs: number | null): Promise<FanOutAnswer> {
-    const { officeId, locator } = this.options
-    const placement = await locator.place(asked.map((a) => a.id))
-    const missing = asked.find((a) => placement.missing.includes(a.id))
-    if (missing !== undefined) throw RpcError.of('NOT_FOUND', `${missing.field}: no office has a user "${missing.id}"`)
-    const byOffice = new Map<string, string[]>()
-    for (const { id } of asked) {
-      const office = placement.offices.get(id)!
-      const list = byOffice.get(office) ?? []
-      if (!list.includes(id)) list.push(id)
-      byOffice.set(office, list)
-    }
-    const parts = await Promise.all(
-      [...byOffice].map(([office, users]) => (office === officeId ? this.readHere(users, window) : this.readAway(office, users, window, maxStalenessMs))),
-    )
-    const rpcs = placement.rpcs + parts.reduce((n, p) => n + p.rpcs, 0)
-    if (rpcs > 0 || byOffice.size > 1 || !byOffice.has(officeId)) this.fanOuts++
-    this.rpcs += rpcs
-    return {
-      users: new Map(parts.flatMap((p) => p.users).map((u) => [u.id, u])),
-      sources: parts.flatMap((p) => p.sources),
-      rpcs,
-    }
-  }
-
-  private async readHere(users: readonly string[], window: Interval): Promise<Part> {
-    const answers = await this.options.readLocal(users, window)
-    return { users: answers, sources: [{ office: this.options.officeId, users: users.length, from: 'local' }], rpcs: 0 }
-  }
-
-  private async readAway(office: string, users: readonly string[], window: Interval, maxStalenessMs: number | null): Promise<Part> {
-    const { cache, feeds, now, locator } = this.options
+    const { officeId, cache } = this.options
+    const ids = [...new Set(asked.map((a) => a.id))]
+    const here = await this.options.readLocal(ids, window)
+    const found = new Map(here.map((u) => [u.id, u]))
+    const sources: FreeBusySource[] = here.length === 0 ? [] : [{ office: officeId, users: here.length, from: 'local' }]
     const windowKey = `${window.start}/${window.end}`
-    const cached = new Map<string, FreeBusyUser>()
-    if (maxStalenessMs !== null) {
-      for (const user of users) {
-        const hit = cache.lookup(office, user, windowKey, maxStalenessMs)
-        if (hit !== null) cached.set(user, hit)
+    const ask = new Map<string, string[]>()
+    const unplaced: string[] = []
+    const cached = new Map<string, number>()
+    for (const id of ids.filter((i) => !found.has(i))) {
+      const office = this.places.get(id)
+      if (office === undefined || office === officeId) {
+        unplaced.push(id)
+        continue
       }
+      const hit = maxStalenessMs === null ? null : cache.lookup(office, id, windowKey, maxStalenessMs)
+      if (hit !== null) {
+        found.set(id, hit)
+        cached.set(office, (cached.get(office) ?? 0) + 1)
+      } else ask.set(office, [...(ask.get(office) ?? []), id])
     }
-    const ask = users.filter((u) => !cached.has(u))
-    const sources: FreeBusySource[] = cached.size === 0 ? [] : [{ office, users: cached.size, from: 'cache' }]
-    if (ask.length === 0) return { users: [...cached.values()], sources, rpcs: 0 }
+    for (const [office, users] of cached) sources.push({ office, users, from: 'cache' })
+    if (unplaced.length > 0) {
+      for (const office of this.options.offices()) if (office !== officeId) ask.set(office, [...(ask.get(office) ?? []), ...unplaced])
+    }
+    const answers = await Promise.all([...ask].map(([office, users]) => this.readAway(office, users, windowKey, window)))
+    for (const answer of answers) {
+      for (const user of answer.users) {
+        found.set(user.id, user)
+        this.remember(user.id, answer.office)
+      }
+      if (answer.users.length > 0) sources.push({ office: answer.office, users: answer.users.length, from: 'remote' })
+    }
+    const missing = asked.find((a) => !found.has(a.id))
+    if (missing !== undefined) {
+      // A placed person missing from their office's answer has moved: place them afresh next time.
+      this.places.delete(missing.id)
+      throw RpcError.of('NOT_FOUND', `${missing.field}: no office has a user "${missing.id}"`)
+    }
+    if (sources.some((s) => s.office !== officeId)) this.fanOuts++
+    this.rpcs += answers.length
+    return { users: found, sources, rpcs: answers.length }
+  }
+
+  /** One call: the ones of `users` this office holds, stored in the cache and followed. */
+  private async readAway(office: string, users: readonly string[], windowKey: string, window: Interval): Promise<{ office: string; users: readonly FreeBusyUser[] }> {
+    const { cache, feeds, now } = this.options
     const askedAtMs = now()
-    let answer
-    try {
-      answer = await this.options.office(office).call('calendar.freeBusy', { users: ask, from: formatInstantUtc(window.start), to: formatInstantUtc(window.end) })
-    } catch (error) {
-      // The person may have moved since they were located: look them up afresh next time.
-      if (error instanceof RpcError && error.code === 'NOT_FOUND') for (const user of ask) locator.forget(user)
-      throw error
-    }
+    const answer = await this.options.office(office).call('calendar.freeBusy', { users: [...users], from: formatInstantUtc(window.start), to: formatInstantUtc(window.end), skipUnknown: true })
     for (const user of answer.users) cache.store(office, windowKey, { answer: user, readAtIndex: answer.appliedIndex, askedAtMs })
     feeds.follow(office, answer.appliedIndex)
-    sources.push({ office, users: ask.length, from: 'remote' })
-    return { users: [...cached.values(), ...answer.users], sources, rpcs: 1 }
+    return { office, users: answer.users }
   }
-}
 
-interface Part {
-  readonly users: readonly FreeBusyUser[]
-  readonly sources: readonly FreeBusySource[]
-  readonly rpcs: number
+  private remember(user: string, office: string): void {
+    if (this.places.size >= MAX_REMEMBERED_PLACES) this.places.clear()
+    this.places.set(user, office)
+  }
 }

@@ -133,7 +133,10 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       await read(false, ctx)
       // Read before the records, so the data is at least as new as the index it is cached under.
       const appliedIndex = deps.appliedIndex()
-      const people = await Promise.all(p.users.map((id, i) => user(id, `users[${i}]`)))
+      const people =
+        p.skipUnknown === true
+          ? (await Promise.all(p.users.map((id) => readUser(store, id)))).filter((u): u is UserRecord => u !== null)
+          : await Promise.all(p.users.map((id, i) => user(id, `users[${i}]`)))
       const window = resolveWindow(p.from, p.to, p.tz ?? 'UTC')
       const nowMs = deps.now()
       return { users: await Promise.all(people.map((u) => freeBusy(store, u, window, office, nowMs))), appliedIndex }

@@ -17,7 +17,6 @@ import { FREE_BUSY_PARAM_SCHEMAS } from '../free-busy/free-busy-api.js'
 import { FreeBusyCache, type FreeBusyCacheStats } from '../free-busy/free-busy-cache.js'
 import { FreeBusyFanOut } from '../free-busy/free-busy-fan-out.js'
 import { OfficeChangeFeeds } from '../free-busy/office-change-feed.js'
-import { UserLocator } from '../free-busy/user-locator.js'
 import type { OfficeMethods } from '../office/office-api.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
@@ -52,22 +51,16 @@ export class FreeBusyService {
     }
     this.cache = new FreeBusyCache(now)
     this.feeds = new OfficeChangeFeeds({ cache: this.cache, office: caller, now, waitMs: FEED_WAIT_MS, retryMs: FEED_RETRY_MS })
-    const locator = new UserLocator({
-      officeId: office.officeId,
-      offices: () => config.offices.map((o) => o.id),
-      office: caller,
-      localUsers: async (users) => (await Promise.all(users.map(async (id) => ((await readUser(store, id)) === null ? null : id)))).filter((id) => id !== null),
-    })
     this.fanOut = new FreeBusyFanOut({
       officeId: office.officeId,
+      offices: () => config.offices.map((o) => o.id),
       office: caller,
       // Callers put a read barrier first; the local part then reads this replica's applied state.
       readLocal: async (users, window) => {
         const nowMs = now()
-        const records = await Promise.all(users.map((id) => readUser(store, id)))
-        return Promise.all(records.map((record, i) => freeBusy(store, record ?? notHere(users[i]!, office.officeId), window, office, nowMs)))
+        const records = (await Promise.all(users.map((id) => readUser(store, id)))).filter((r) => r !== null)
+        return Promise.all(records.map((record) => freeBusy(store, record, window, office, nowMs)))
       },
-      locator,
       cache: this.cache,
       feeds: this.feeds,
       now,
@@ -118,10 +111,6 @@ export class FreeBusyService {
     for (const client of this.clients.values()) client.close()
     this.clients.clear()
   }
-}
-
-function notHere(user: string, officeId: string): never {
-  throw RpcError.of('NOT_FOUND', `user "${user}" is not in office ${officeId}`)
 }
 
 function withFieldErrors<T>(ctx: RequestContext, run: () => T): T {
