@@ -4,7 +4,7 @@
  * these per process; tests run several in one process.
  */
 import { join } from 'node:path'
-import { RaftDriver, intervalTicker, type Ticker } from '../../raft/driver.js'
+import { RaftDriver, RaftRequestError, intervalTicker, type Ticker } from '../../raft/driver.js'
 import type { Entry, Message, RaftConfig, RestoredState } from '../../raft/types.js'
 import { RaftLogStore } from '../../storage/raft-log-store.js'
 import { ReplicaDb } from '../../storage/replica-db.js'
@@ -66,6 +66,8 @@ export interface OfficeReplicaOptions {
   readonly join?: boolean
   /** Cross-office (2PC) timeouts and lease; tests shorten them. */
   readonly crossOffice?: Partial<CrossOfficeTiming>
+  /** TEST-ONLY: the chaos harness's hook between a durable decision and its delivery (src/node/chaos-test-hooks.ts). */
+  readonly afterDecision?: (txId: string) => void
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 10_000
@@ -156,6 +158,10 @@ export class OfficeReplica {
         ticker: options.ticker ?? intervalTicker(config.timing.tickMs),
         snapshotEvery: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
         onFatal: (error) => logger.error('replica stopped after a storage or state machine failure', { error: error.message }),
+        onStall: (step, ticks) => {
+          const raft = driver.status()
+          logger.warn('Raft processing is stuck waiting on one step', { step, waitedMs: ticks * config.timing.tickMs, applied: raft.applied, commit: raft.commit })
+        },
         onSoftState: (soft) => {
           metrics.softState(soft)
           logger.info(soft.role === 'leader' ? `became leader of term ${soft.term}` : `${soft.role} in term ${soft.term}`, { role: soft.role, term: soft.term, leader: soft.leader })
@@ -336,6 +342,7 @@ export class OfficeReplica {
       now,
       random: options.random ?? Math.random,
       logger,
+      ...(options.afterDecision === undefined ? {} : { afterDecision: options.afterDecision }),
     })
     service.register(this.rpc)
     service.start()
@@ -401,7 +408,12 @@ export class OfficeReplica {
         await this.guard(() => this.driver.proposeConfChange(change, { signal: ctx.signal }))
         return { index: this.driver.status().lastIndex }
       })
-      .method('replica.transferLeadership', s['replica.transferLeadership'], (p) => {
+      .method('replica.transferLeadership', s['replica.transferLeadership'], async (p) => {
+        // Only the leader can hand over; a follower redirects the client there (NOT_LEADER) like a write.
+        const raft = this.driver.status()
+        if (raft.role !== 'leader') {
+          await this.guard(() => Promise.reject(new RaftRequestError('notLeader', raft.leader, `${this.replica.id} does not lead ${this.office.id}`)))
+        }
         const result = this.driver.transferLeadership(p.to)
         if (!result.ok) throw RpcError.of('BAD_REQUEST', `cannot transfer leadership to ${p.to}: ${result.reason}`)
         return { ok: true as const }
