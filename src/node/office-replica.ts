@@ -66,8 +66,6 @@ export interface OfficeReplicaOptions {
   readonly join?: boolean
   /** Cross-office (2PC) timeouts and lease; tests shorten them. */
   readonly crossOffice?: Partial<CrossOfficeTiming>
-  /** TEST-ONLY: the chaos harness's hook between a durable decision and its delivery (src/node/chaos-test-hooks.ts). */
-  readonly afterDecision?: (txId: string) => void
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 10_000
@@ -158,10 +156,6 @@ export class OfficeReplica {
         ticker: options.ticker ?? intervalTicker(config.timing.tickMs),
         snapshotEvery: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
         onFatal: (error) => logger.error('replica stopped after a storage or state machine failure', { error: error.message }),
-        onStall: (step, ticks) => {
-          const raft = driver.status()
-          logger.warn('Raft processing is stuck waiting on one step', { step, waitedMs: ticks * config.timing.tickMs, applied: raft.applied, commit: raft.commit })
-        },
         onSoftState: (soft) => {
           metrics.softState(soft)
           logger.info(soft.role === 'leader' ? `became leader of term ${soft.term}` : `${soft.role} in term ${soft.term}`, { role: soft.role, term: soft.term, leader: soft.leader })
@@ -342,7 +336,6 @@ export class OfficeReplica {
       now,
       random: options.random ?? Math.random,
       logger,
-      ...(options.afterDecision === undefined ? {} : { afterDecision: options.afterDecision }),
     })
     service.register(this.rpc)
     service.start()
