@@ -5,11 +5,12 @@
  * with the CPU each side's three server processes and the load generator spent per put.
  *
  *   npm run bench:kv -- [--duration 10] [--concurrency 1,16,64,256] [--targets dms,etcd]
- *                       [--idle 10] [--cpu-prof DIR]
+ *                       [--idle 10] [--cpu-prof DIR] [--heap-prof DIR] [--node-flags="--flag ..."]
  *
  * `--idle S` first measures the servers' CPU over S seconds with no load (ms of CPU per second);
  * `--cpu-prof DIR` runs the dms replicas under `node --cpu-prof`, writing one profile per replica
- * into DIR when they stop (read them with test/bench/cpu-profile-summary.ts).
+ * into DIR when they stop (read them with test/bench/cpu-profile-summary.ts); `--heap-prof DIR`
+ * likewise samples where they allocate (`node --heap-prof`).
  */
 import { parseArgs } from 'node:util'
 import { join, resolve } from 'node:path'
@@ -32,6 +33,8 @@ const { values } = parseArgs({
     targets: { type: 'string', default: 'dms,etcd' },
     idle: { type: 'string', default: '0' },
     'cpu-prof': { type: 'string' },
+    'heap-prof': { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
   },
 })
 const durationS = positiveNumber('--duration', values.duration!)
@@ -39,7 +42,12 @@ const idleS = values.idle === '0' ? 0 : positiveNumber('--idle', values.idle!)
 const concurrencies = values.concurrency!.split(',').map((c) => positiveNumber('--concurrency', c))
 const targets = values.targets!.split(',')
 for (const t of targets) if (t !== 'dms' && t !== 'etcd') fail(`--targets: unknown target "${t}" (expected dms and/or etcd)`)
-const cpuProfDir = values['cpu-prof'] === undefined ? null : resolve(values['cpu-prof'])
+/** Extra node/V8 flags for the dms replicas (e.g. to compare garbage collector settings). */
+const replicaNodeFlags = [
+  ...values['node-flags']!.split(' ').filter((flag) => flag.length > 0),
+  ...(values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`]),
+  ...(values['heap-prof'] === undefined ? [] : ['--heap-prof', `--heap-prof-dir=${resolve(values['heap-prof'])}`]),
+]
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 
 let seed = 42
@@ -102,9 +110,8 @@ interface TargetRun {
 }
 
 async function runDms(): Promise<TargetRun> {
-  const profiling = cpuProfDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]
   const cluster = await EphemeralCluster.create({
-    launcher: { command: process.execPath, args: [...profiling, join(repo, 'dist/cli/dms.js')] },
+    launcher: { command: process.execPath, args: [...replicaNodeFlags, join(repo, 'dist/cli/dms.js')] },
     offices: [{ id: 'nyc', timeZone: 'America/New_York', replicas: 3 }],
   })
   try {
