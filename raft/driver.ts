@@ -132,7 +132,19 @@ export interface RaftDriverOptions<Result> {
   readonly onFatal?: (error: Error) => void
   /** Called when this replica's role, known leader or term changes (for logs and metrics). */
   readonly onSoftState?: (soft: SoftState) => void
+  /**
+   * Called when one step of processing a Ready has been waited on for `stallTicks` ticks, and again
+   * every `stallTicks` ticks while it lasts: a replica that stops applying says where it is stuck.
+   */
+  readonly onStall?: (step: DriverStep, ticks: number) => void
+  /** Default 200 (10 s at 50 ms ticks). */
+  readonly stallTicks?: number
 }
+
+/** The awaited steps of processing one Ready. */
+export type DriverStep = 'persist' | 'restore' | 'apply' | 'snapshot'
+
+const DEFAULT_STALL_TICKS = 200
 
 export interface DriverCounters {
   /** Ready batches processed. */
@@ -175,6 +187,9 @@ export class RaftDriver<Result> {
   private applied: Index
   private snapshotIndex: Index
   private soft: SoftState
+  /** The step being awaited, and for how many ticks (the stall watchdog). */
+  private awaiting: DriverStep | null = null
+  private awaitingTicks = 0
   private readonly proposals = new Map<Index, PendingProposal>()
   private readonly reads = new Map<string, PendingRead>()
   private readSeq = 0
@@ -190,6 +205,9 @@ export class RaftDriver<Result> {
   private constructor(options: RaftDriverOptions<Result>, restored: RestoredState) {
     if (!Number.isSafeInteger(options.snapshotEvery) || options.snapshotEvery < 1) {
       throw new Error(`RaftDriverOptions.snapshotEvery must be a positive integer, got ${options.snapshotEvery}`)
+    }
+    if (options.stallTicks !== undefined && !(Number.isSafeInteger(options.stallTicks) && options.stallTicks >= 1)) {
+      throw new Error(`RaftDriverOptions.stallTicks must be a positive integer, got ${options.stallTicks}`)
     }
     this.options = options
     this.incarnation = Math.floor(options.config.random() * 2 ** 32).toString(36)
@@ -289,8 +307,16 @@ export class RaftDriver<Result> {
 
   private tick(): void {
     if (this.phase !== 'running') return
+    if (this.awaiting !== null && ++this.awaitingTicks % (this.options.stallTicks ?? DEFAULT_STALL_TICKS) === 0) {
+      this.options.onStall?.(this.awaiting, this.awaitingTicks)
+    }
     this.node.tick()
     this.kick()
+  }
+
+  private enterStep(step: DriverStep | null): void {
+    this.awaiting = step
+    this.awaitingTicks = 0
   }
 
   private submit(propose: () => ProposeResult, options: RequestOptions): Promise<unknown> {
@@ -339,6 +365,7 @@ export class RaftDriver<Result> {
     } catch (error) {
       this.fail(error instanceof Error ? error : new Error(String(error)))
     } finally {
+      this.enterStep(null)
       this.looping = false
     }
   }
@@ -349,6 +376,7 @@ export class RaftDriver<Result> {
     const { early, late } = splitByDurability(ready, this.durable)
     if (early.length > 0) transport.send(early)
     if (ready.snapshot !== null || ready.entries.length > 0 || ready.hardState !== null) {
+      this.enterStep('persist')
       await storage.persist({ snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState })
       if (ready.hardState !== null) this.durable = ready.hardState
       this.counters.persists++
@@ -358,12 +386,14 @@ export class RaftDriver<Result> {
     // Only now are the votes and acknowledgements in these messages backed by durable state.
     if (late.length > 0) transport.send(late)
     if (ready.snapshot !== null) {
+      this.enterStep('restore')
       await stateMachine.restore(ready.snapshot)
       this.applied = ready.snapshot.meta.index
       this.snapshotIndex = ready.snapshot.meta.index
       this.failProposalsThrough(ready.snapshot.meta.index)
     }
     if (ready.committed.length > 0) {
+      this.enterStep('apply')
       const results = await stateMachine.apply(ready.committed)
       if (results.length !== ready.committed.length) {
         throw new Error(`state machine returned ${results.length} results for ${ready.committed.length} entries`)
@@ -429,6 +459,7 @@ export class RaftDriver<Result> {
   }
 
   private async takeSnapshot(): Promise<void> {
+    this.enterStep('snapshot')
     const produced = await this.options.stateMachine.snapshot()
     if (produced.index !== this.applied) {
       throw new Error(`state machine snapshot is at index ${produced.index}, but ${this.applied} is applied`)

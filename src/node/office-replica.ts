@@ -160,6 +160,10 @@ export class OfficeReplica {
           metrics.softState(soft)
           logger.info(soft.role === 'leader' ? `became leader of term ${soft.term}` : `${soft.role} in term ${soft.term}`, { role: soft.role, term: soft.term, leader: soft.leader })
         },
+        onStall: (step, ticks) => {
+          const raft = driver.status()
+          logger.warn('Raft processing is stuck waiting on one step', { step, waitedMs: ticks * config.timing.tickMs, applied: raft.applied, commit: raft.commit })
+        },
       })
       deliver = (message) => driver.step(message)
 

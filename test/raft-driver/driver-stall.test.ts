@@ -1,0 +1,94 @@
+import t from 'tap'
+import { RaftDriver, type DriverStep } from '../../raft/driver.js'
+import { seededRandom } from './driver-cluster.js'
+
+const conf = { voters: ['r1'], learners: [] }
+const config = {
+  id: 'r1',
+  electionTicks: 10,
+  heartbeatTicks: 2,
+  maxBytesPerMessage: 65536,
+  maxInflightMessages: 8,
+  snapshotChunkBytes: 1024,
+  preVote: true,
+  checkQuorum: true,
+  leaseReads: false,
+  maxClockDriftTicks: 0,
+  random: seededRandom(1),
+}
+const restored = { hardState: { term: 0, vote: null, commit: 0 }, snapshot: null, entries: [], applied: 0, conf }
+
+/** A ticker the test advances by hand. */
+function manualTicker(): { ticker: { start(onTick: () => void): { stop(): void } }; tick(times: number): void } {
+  let onTick: () => void = () => {}
+  return {
+    ticker: { start: (callback) => ((onTick = callback), { stop: () => (onTick = () => {}) }) },
+    tick: (times) => {
+      for (let i = 0; i < times; i++) onTick()
+    },
+  }
+}
+
+const idleStateMachine = {
+  apply: async (entries: readonly unknown[]) => entries.map(() => null),
+  snapshot: async () => ({ data: new Uint8Array(), index: 0, term: 0 }),
+  restore: async () => {},
+}
+
+t.test('a step that never finishes is reported every stallTicks ticks, naming the step', async (t) => {
+  const clock = manualTicker()
+  const stalls: Array<[DriverStep, number]> = []
+  let writes = 0
+  const driver = await RaftDriver.start({
+    config,
+    restored,
+    // The first synced write (the vote of its own election) never completes: a wedged disk.
+    storage: { persist: () => (writes++, new Promise<void>(() => {})), compact: async () => {} },
+    transport: { send: () => {} },
+    stateMachine: idleStateMachine,
+    ticker: clock.ticker,
+    snapshotEvery: 100,
+    stallTicks: 20,
+    onStall: (step, ticks) => stalls.push([step, ticks]),
+  })
+  // A lone voter elects itself within an election timeout and starts writing its vote.
+  for (let i = 0; i < 100 && writes === 0; i++) {
+    clock.tick(1)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  t.equal(writes, 1, 'the write is under way')
+  clock.tick(19)
+  t.same(stalls, [], 'not yet waited on for 20 ticks')
+  clock.tick(21)
+  t.same(stalls, [['persist', 20], ['persist', 40]], 'reported after 20 and 40 ticks of waiting')
+  void driver.stop()
+})
+
+t.test('steps that finish are never reported', async (t) => {
+  const clock = manualTicker()
+  const stalls: DriverStep[] = []
+  const driver = await RaftDriver.start({
+    config,
+    restored,
+    storage: { persist: async () => {}, compact: async () => {} },
+    transport: { send: () => {} },
+    stateMachine: idleStateMachine,
+    ticker: clock.ticker,
+    snapshotEvery: 100,
+    stallTicks: 5,
+    onStall: (step) => stalls.push(step),
+  })
+  t.teardown(() => driver.stop())
+  for (let i = 0; i < 40; i++) {
+    clock.tick(1)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  t.equal(driver.status().role, 'leader', 'it elected itself and applied its first entry')
+  t.equal(driver.status().applied, driver.status().commit)
+  t.same(stalls, [])
+})
+
+t.test('a bad stallTicks is named', async (t) => {
+  const base = { config, restored, storage: { persist: async () => {}, compact: async () => {} }, transport: { send: () => {} }, stateMachine: idleStateMachine, ticker: manualTicker().ticker, snapshotEvery: 100 }
+  await t.rejects(RaftDriver.start({ ...base, stallTicks: 0 }), /RaftDriverOptions.stallTicks must be a positive integer, got 0/)
+})
