@@ -41,6 +41,7 @@ import { fencingCounters } from '../cross-office/xoffice-store.js'
 import { RpcServer, type RequestContext } from '../rpc/rpc-server.js'
 import { toRpcError } from './raft-request-errors.js'
 import { loadReplicaSecurity } from '../security/replica-security.js'
+import { checkStoredMembership } from '../security/stored-membership-check.js'
 import { registerTokenMethods } from '../security/token-methods.js'
 import type { AuthorizationSource } from '../client/client-authorization.js'
 
@@ -122,6 +123,7 @@ export class OfficeReplica {
         onRestored: (index) => journal.reset(index),
       })
       const restored = await loadOrBootstrap(logStore, machine.appliedIndex(), options.join === true ? null : office)
+      checkStoredMembership(restored, nodeId, office, join(options.dataDir, nodeId))
 
       // The transport delivers into the driver, which is created with the transport: bind late.
       let deliver: (message: Message) => void = () => {}
