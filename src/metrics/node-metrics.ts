@@ -1,8 +1,9 @@
 /**
  * A replica's Prometheus metrics (prom-client), in a registry of its own (tests run several
  * replicas in one process). Raft positions, driver and RPC-server counts are read when scraped,
- * so they cost nothing between scrapes; what happens per request (RPC timing, proposals, synced
- * writes) goes to labelled children created up front, so the hot path only increments.
+ * so they cost nothing between scrapes. Per-request counts (proposals, decisions) are plain
+ * numbers read at scrape time too; timings (RPC, synced writes) go to histogram children created
+ * up front. docs/BENCHMARKS.md has the cost per event.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { DriverCounters } from '../../raft/driver.js'
@@ -44,11 +45,11 @@ export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE
 
 export class NodeMetrics implements RpcObserver {
   readonly registry = new Registry()
-  private readonly proposals: Readonly<Record<ProposalKind, { readonly ok: Counter.Internal; readonly failed: Counter.Internal }>>
+  private readonly proposals = Object.fromEntries(PROPOSAL_KINDS.map((kind) => [kind, { applied: 0, failed: 0 }])) as Record<ProposalKind, Record<'applied' | 'failed', number>>
   private readonly syncWrites: Histogram
   private readonly rpcSeconds: Histogram<'method' | 'outcome'>
   private readonly leaderChanges: Counter
-  private readonly decisions: Readonly<Record<DecisionKind, Counter.Internal>>
+  private readonly decisions: Record<DecisionKind, number> = { commit: 0, abort: 0 }
   private lastLeader: string | null = null
 
   constructor(options: NodeMetricsOptions, sources: NodeMetricSources) {
@@ -95,10 +96,17 @@ export class NodeMetrics implements RpcObserver {
       registers,
     })
 
-    const proposals = new Counter({ name: 'dms_raft_proposals_total', help: 'commands proposed through this replica, by kind and outcome', labelNames: ['kind', 'outcome'], registers })
-    this.proposals = Object.fromEntries(
-      PROPOSAL_KINDS.map((kind) => [kind, { ok: zeroed(proposals, { kind, outcome: 'applied' }), failed: zeroed(proposals, { kind, outcome: 'failed' }) }]),
-    ) as NodeMetrics['proposals']
+    const proposals = this.proposals
+    new Counter({
+      name: 'dms_raft_proposals_total',
+      help: 'commands proposed through this replica, by kind and outcome',
+      labelNames: ['kind', 'outcome'],
+      registers,
+      collect() {
+        this.reset()
+        for (const kind of PROPOSAL_KINDS) for (const outcome of ['applied', 'failed'] as const) this.inc({ kind, outcome }, proposals[kind][outcome])
+      },
+    })
 
     this.rpcSeconds = new Histogram({
       name: 'dms_rpc_request_duration_seconds',
@@ -114,8 +122,17 @@ export class NodeMetrics implements RpcObserver {
     rpcCounter('dms_rpc_overloaded_total', 'requests refused because their connection had too many in flight', (s) => s.overloaded)
     new Gauge({ name: 'dms_rpc_connections', help: 'open client connections', registers, collect() { this.set(sources.rpc().connections) } })
 
-    const decisions = new Counter({ name: 'dms_xoffice_decisions_total', help: 'two-phase-commit decisions this replica made durable as coordinator', labelNames: ['decision'], registers })
-    this.decisions = { commit: zeroed(decisions, { decision: 'commit' }), abort: zeroed(decisions, { decision: 'abort' }) }
+    const decisions = this.decisions
+    new Counter({
+      name: 'dms_xoffice_decisions_total',
+      help: 'two-phase-commit decisions this replica made durable as coordinator',
+      labelNames: ['decision'],
+      registers,
+      collect() {
+        this.reset()
+        for (const [decision, count] of Object.entries(decisions)) this.inc({ decision }, count)
+      },
+    })
     new Gauge({
       name: 'dms_xoffice_fenced_rejections',
       help: 'cross-office messages the office refused (stale coordinator term or fencing token, ...); replicated, so every replica agrees',
@@ -161,8 +178,7 @@ export class NodeMetrics implements RpcObserver {
   }
 
   proposal(kind: ProposalKind, failed: boolean): void {
-    const counters = this.proposals[kind]
-    ;(failed ? counters.failed : counters.ok).inc()
+    this.proposals[kind][failed ? 'failed' : 'applied']++
   }
 
   softState(soft: SoftState): void {
@@ -171,17 +187,11 @@ export class NodeMetrics implements RpcObserver {
   }
 
   decision(kind: DecisionKind): void {
-    this.decisions[kind].inc()
+    this.decisions[kind]++
   }
 
   /** The text exposition a Prometheus server scrapes. */
   async exposition(): Promise<string> {
     return this.registry.metrics()
   }
-}
-
-/** The labelled child, exposed as 0 from the start: a series that appears only on its first event hides rates. */
-function zeroed<L extends string>(counter: Counter<L>, labels: Partial<Record<L, string>>): Counter.Internal {
-  counter.inc(labels, 0)
-  return counter.labels(labels)
 }
