@@ -35,6 +35,23 @@ class ManualTicker implements Ticker {
   }
 }
 
+/** The Raft settings of the driver tests: small messages and chunks, so batching and chunking show. */
+export function testRaftConfig(id: NodeId, random: () => number, maxInflightMessages = 16): RaftConfig {
+  return {
+    id,
+    electionTicks: 10,
+    heartbeatTicks: 2,
+    maxBytesPerMessage: 64 * 1024,
+    maxInflightMessages,
+    snapshotChunkBytes: 1024,
+    preVote: true,
+    checkQuorum: true,
+    leaseReads: false,
+    maxClockDriftTicks: 0,
+    random,
+  }
+}
+
 export interface Replica {
   readonly id: NodeId
   readonly driver: RaftDriver<string | null>
@@ -70,19 +87,7 @@ export class DriverCluster {
     const machine = new KvStateMachine(await StateMachineStore.open(db))
     const conf: ConfState = { voters: [...this.options.ids], learners: [] }
     const restored = await log.load({ applied: machine.store.appliedIndex(), conf })
-    const config: RaftConfig = {
-      id,
-      electionTicks: 10,
-      heartbeatTicks: 2,
-      maxBytesPerMessage: 64 * 1024,
-      maxInflightMessages: 16,
-      snapshotChunkBytes: 1024,
-      preVote: true,
-      checkQuorum: true,
-      leaseReads: false,
-      maxClockDriftTicks: 0,
-      random: seededRandom(this.options.seed * 31 + this.options.ids.indexOf(id) * 7 + this.restarts++),
-    }
+    const config = testRaftConfig(id, seededRandom(this.options.seed * 31 + this.options.ids.indexOf(id) * 7 + this.restarts++))
     const driver = await RaftDriver.start({
       config,
       restored,

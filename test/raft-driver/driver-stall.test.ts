@@ -1,21 +1,9 @@
 import t from 'tap'
 import { RaftDriver, type DriverStep } from '../../raft/driver.js'
-import { seededRandom } from './driver-cluster.js'
+import { seededRandom, testRaftConfig } from './driver-cluster.js'
 
 const conf = { voters: ['r1'], learners: [] }
-const config = {
-  id: 'r1',
-  electionTicks: 10,
-  heartbeatTicks: 2,
-  maxBytesPerMessage: 65536,
-  maxInflightMessages: 8,
-  snapshotChunkBytes: 1024,
-  preVote: true,
-  checkQuorum: true,
-  leaseReads: false,
-  maxClockDriftTicks: 0,
-  random: seededRandom(1),
-}
+const config = testRaftConfig('r1', seededRandom(1), 8)
 const restored = { hardState: { term: 0, vote: null, commit: 0 }, snapshot: null, entries: [], applied: 0, conf }
 
 /** A ticker the test advances by hand. */

@@ -4,23 +4,11 @@ import { RaftDriver } from '../../raft/driver.js'
 import { RaftLogStore } from '../../storage/raft-log-store.js'
 import { ReplicaDb } from '../../storage/replica-db.js'
 import { StateMachineStore } from '../../storage/state-machine-store.js'
-import { seededRandom } from './driver-cluster.js'
+import { seededRandom, testRaftConfig } from './driver-cluster.js'
 import { KvStateMachine } from './kv-state-machine.js'
 
 const conf = { voters: ['r1', 'r2', 'r3'], learners: [] }
-const config = {
-  id: 'r1',
-  electionTicks: 10,
-  heartbeatTicks: 2,
-  maxBytesPerMessage: 65536,
-  maxInflightMessages: 8,
-  snapshotChunkBytes: 1024,
-  preVote: true,
-  checkQuorum: true,
-  leaseReads: false,
-  maxClockDriftTicks: 0,
-  random: seededRandom(1),
-}
+const config = testRaftConfig('r1', seededRandom(1), 8)
 const stillTicker = { start: () => ({ stop: () => {} }) }
 
 t.test('a crash between storing a received snapshot and installing it is repaired on start', async (t) => {
