@@ -1,7 +1,7 @@
 /** `dms node`: runs one replica in the foreground until SIGINT/SIGTERM, logging JSON lines on stderr. */
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { createEventLogger, LOG_LEVELS, parseLogLevel, type LogLevel } from '../../src/logging/event-logger.js'
-import { OfficeReplica } from '../../src/node/office-replica.js'
+import { DEFAULT_SNAPSHOT_EVERY, OfficeReplica } from '../../src/node/office-replica.js'
 import { METRICS_PATH } from '../../src/rpc/replica-listener.js'
 import { parsePositiveInteger } from '../cli-arguments.js'
 import { loadConfigForCli } from '../cli-config.js'
@@ -23,7 +23,7 @@ export function registerNodeCommand(program: Command): void {
     .requiredOption('--config <file>', 'cluster config')
     .requiredOption('--id <nodeId>', 'which replica of the config this process is')
     .option('--data <dir>', 'data directory (the replica uses <dir>/<id>)', './data')
-    .option('--snapshot-every <n>', 'snapshot the state machine and compact the log every n applied entries', parsePositiveInteger('--snapshot-every'), 10_000)
+    .option('--snapshot-every <n>', 'snapshot the state machine and compact the log every n applied entries', parsePositiveInteger('--snapshot-every'), DEFAULT_SNAPSHOT_EVERY)
     .option('--join', 'join a running office as a new member (after `dms office add-replica`) instead of bootstrapping')
     .option('--hold-lease-ms <ms>', 'lease of the holds a cross-office booking places (default 10000)', parsePositiveInteger('--hold-lease-ms'))
     .addOption(new Option('--log-level <level>', `least severe level logged (${LOG_LEVELS.join(', ')})`).argParser(parseLevel).default('info'))

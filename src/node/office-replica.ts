@@ -69,7 +69,15 @@ export interface OfficeReplicaOptions {
   readonly crossOffice?: Partial<CrossOfficeTiming>
 }
 
-const DEFAULT_SNAPSHOT_EVERY = 10_000
+/**
+ * Applied entries between snapshots (and log compactions): etcd's default snapshot count. A
+ * snapshot serializes the whole keyspace, the applied-request table included (two keys per
+ * request over the retention window), so its cost grows with the state, not with the entries
+ * since the last one. At 150,000 keys one snapshot and its compaction cost 0.6 s of CPU on each
+ * replica and held up the apply loop for 1.7-2.8 s on a loaded machine: every 10,000 entries that
+ * was about 190 µs of server CPU per put, more than half of the rest (docs/BENCHMARKS.md).
+ */
+export const DEFAULT_SNAPSHOT_EVERY = 100_000
 const MAX_PEER_FRAME_BYTES = 16 * 1024 * 1024
 const MAX_CLIENT_FRAME_BYTES = 1024 * 1024
 /** How often a replica checks whether membership changed and its peer links must follow. */
