@@ -1,10 +1,13 @@
 /**
  * Cross-office bookings (two-phase commit) on real processes: offices nyc and lon, three replicas
- * each, on loopback (no inter-office delay yet). Measures the latency of a booking whose
- * attendees live in both offices against a one-office booking in the same run, sequentially (one
- * client) and with concurrent clients booking disjoint people.
+ * each, on loopback, or with --delays 35 ms apart one way (a client in nyc, the booking's
+ * prepares and decision crossing to lon through delaying proxies). Measures the latency of a
+ * booking whose attendees live in both offices against a one-office booking in the same run,
+ * sequentially (one client) and with concurrent clients booking disjoint people. A cross-office
+ * booking should cost about two inter-office round trips (prepare, then the decision) plus the
+ * local Raft writes.
  *
- *   npm run bench:xoffice -- [--count 200] [--concurrency 8] [--duration 10]
+ *   npm run bench:xoffice -- [--delays] [--count 200] [--concurrency 8] [--duration 10]
  */
 import { parseArgs } from 'node:util'
 import { join, resolve } from 'node:path'
@@ -16,7 +19,10 @@ import { officeClientUrls } from '../../src/config/cluster-topology.js'
 import { LatencyRecorder } from '../../src/bench/latency-recorder.js'
 import type { OfficeMethods } from '../../src/office/office-api.js'
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '8' }, duration: { type: 'string', default: '10' } } })
+const { values } = parseArgs({
+  options: { delays: { type: 'boolean', default: false }, count: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '8' }, duration: { type: 'string', default: '10' } },
+})
+const ONE_WAY_MS = 35
 const count = Number(values.count)
 const concurrency = Number(values.concurrency)
 const durationS = Number(values.duration)
@@ -30,12 +36,14 @@ const cluster = await EphemeralCluster.create({
     { id: 'nyc', timeZone: 'America/New_York', replicas: 3 },
     { id: 'lon', timeZone: 'Europe/London', replicas: 3 },
   ],
+  ...(values.delays ? { interOfficeDelays: { 'nyc-lon': ONE_WAY_MS } } : {}),
 })
 const round = (ms: number) => Math.round(ms * 10) / 10
 try {
   cluster.startAll()
   await Promise.all([cluster.waitForLeader('nyc'), cluster.waitForLeader('lon')])
-  const nycUrls = officeClientUrls(cluster.config, 'nyc')
+  // The client sits in nyc (with delays on, lon is behind its delay in this view).
+  const nycUrls = officeClientUrls(cluster.configFrom('nyc'), 'nyc')
   const admin = { nyc: new ClusterClient<OfficeMethods>({ endpoints: nycUrls, callTimeoutMs: 30_000 }), lon: new ClusterClient<OfficeMethods>({ endpoints: officeClientUrls(cluster.config, 'lon'), callTimeoutMs: 30_000 }) }
   const pairs = Array.from({ length: concurrency }, (_, i) => ({ organizer: `n${i}`, local: `m${i}`, remote: `l${i}` }))
   for (const p of pairs) {
@@ -85,7 +93,8 @@ try {
   admin.lon.close()
   console.log(
     JSON.stringify({
-      interOfficeDelayMs: 0,
+      interOfficeDelayMs: values.delays ? ONE_WAY_MS : 0,
+      interOfficeRoundTripMs: values.delays ? 2 * ONE_WAY_MS : 0,
       sequential: { bookings: count, localP50Ms: round(local.p50Ms), localP99Ms: round(local.p99Ms), crossP50Ms: round(cross.p50Ms), crossP99Ms: round(cross.p99Ms) },
       concurrent: { clients: concurrency, bookings: summary.count, bookingsPerSec: Math.round(summary.count / elapsedS), notBooked, p50Ms: round(summary.p50Ms), p99Ms: round(summary.p99Ms) },
       loadAverage1m: round(loadavg()[0] ?? 0),
