@@ -44,7 +44,7 @@ const firstSeed = count('first-seed', values['first-seed'])
 const rows: string[][] = []
 const failures: string[] = []
 // Boot, quiescence and checks are bounded inside the run; this only catches a hung child.
-const childTimeoutMs = (durationS + 300) * 1000
+const childTimeoutMs = (durationS + 420) * 1000
 
 for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
   const started = Date.now()
