@@ -49,7 +49,8 @@ const cluster = await EphemeralCluster.create({
 })
 try {
   cluster.startAll()
-  await Promise.all(['nyc', 'lon', 'tok'].map((o) => cluster.waitForLeader(o)))
+  // Nine processes starting through tsx on a busy 2-core machine can take a while.
+  await Promise.all(['nyc', 'lon', 'tok'].map((o) => cluster.waitForLeader(o, { timeoutMs: 180_000 })))
   const setupStarted = performance.now()
   await Promise.all(['nyc', 'lon', 'tok'].map((office) => populate(office)))
   process.stderr.write(`populated ${3 * usersPerOffice} people in ${Math.round((performance.now() - setupStarted) / 1000)} s\n`)

@@ -41,7 +41,7 @@ const cluster = await EphemeralCluster.create({
 const round = (ms: number) => Math.round(ms * 10) / 10
 try {
   cluster.startAll()
-  await Promise.all([cluster.waitForLeader('nyc'), cluster.waitForLeader('lon')])
+  await Promise.all([cluster.waitForLeader('nyc', { timeoutMs: 120_000 }), cluster.waitForLeader('lon', { timeoutMs: 120_000 })])
   // The client sits in nyc (with delays on, lon is behind its delay in this view).
   const nycUrls = officeClientUrls(cluster.configFrom('nyc'), 'nyc')
   const admin = { nyc: new ClusterClient<OfficeMethods>({ endpoints: nycUrls, callTimeoutMs: 30_000 }), lon: new ClusterClient<OfficeMethods>({ endpoints: officeClientUrls(cluster.config, 'lon'), callTimeoutMs: 30_000 }) }
