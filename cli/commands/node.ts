@@ -1,6 +1,7 @@
 /** `dms node`: runs one replica in the foreground until SIGINT/SIGTERM, logging JSON lines on stderr. */
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { createEventLogger, LOG_LEVELS, parseLogLevel, type LogLevel } from '../../src/logging/event-logger.js'
+import { chaosTestHooksFromEnvironment } from '../../src/node/chaos-test-hooks.js'
 import { DEFAULT_SNAPSHOT_EVERY, OfficeReplica } from '../../src/node/office-replica.js'
 import { METRICS_PATH } from '../../src/rpc/replica-listener.js'
 import { parsePositiveInteger } from '../cli-arguments.js'
@@ -30,7 +31,10 @@ export function registerNodeCommand(program: Command): void {
     .action(async (options: NodeOptions) => {
       const config = await loadConfigForCli(options.config)
       const logger = createEventLogger({ level: options.logLevel, bindings: { pid: process.pid } })
+      // Test-only: present only when `dms chaos` started this replica.
+      const hooks = chaosTestHooksFromEnvironment(options.id)
       const replica = await OfficeReplica.start({
+        ...(hooks === null ? {} : { now: hooks.now, afterDecision: hooks.afterDecision }),
         config,
         nodeId: options.id,
         dataDir: options.data,

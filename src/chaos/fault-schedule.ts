@@ -26,6 +26,7 @@ export const FAULT_KINDS = [
   'duplicate',
   'clock-jump',
   'coordinator-pause',
+  'coordinator-kill',
   'data-loss',
 ] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
@@ -54,6 +55,8 @@ export type ScheduledFault = Timing &
     | { readonly kind: 'clock-jump'; readonly target: NodeTarget; readonly offsetMs: number }
     /** Pause the office's leader while it coordinates, for longer than a hold lease. */
     | { readonly kind: 'coordinator-pause'; readonly office: string }
+    /** Kill the office's leader between a cross-office decision and its delivery; restart it after `durationS`. */
+    | { readonly kind: 'coordinator-kill'; readonly office: string }
     /** Wipe a replica's data; after `durationS` it rejoins as a new member and rebuilds. */
     | { readonly kind: 'data-loss'; readonly target: { readonly kind: 'node'; readonly id: string } }
   )
@@ -131,7 +134,7 @@ export function generateFaultSchedule(options: ScheduleOptions): ScheduledFault[
  * Everything wrong with a schedule, as readable sentences (empty when it is fine):
  * - a fault starts before 0 or is healed after the end minus the quiet period (for data loss,
  *   its rebuild time must fit too);
- * - more replicas of one office down at once (killed, paused, coordinator-paused, wiped) than a
+ * - more replicas of one office down at once (killed, paused, coordinator-paused or -killed, wiped) than a
  *   majority can spare, or one replica hit by two such faults at once;
  * - a wiped replica's office touched by any other fault (including any partition) while it is down
  *   or rebuilding: if another copy of the log were lost then, committed data could be gone for good;
@@ -230,6 +233,8 @@ function drawFault(kind: FaultKind, atS: number, options: ResolvedOptions, rando
       }
       case 'coordinator-pause':
         return { kind, atS, durationS: seconds(options.holdLeaseS * 1.5, options.holdLeaseS * 2.5), office: anyOffice() }
+      case 'coordinator-kill':
+        return { kind, atS, durationS: seconds(1, 4), office: anyOffice() }
       case 'data-loss':
         return { kind, atS, durationS: seconds(1, 3), target: { kind: 'node', id: anyNode() } }
     }
@@ -274,6 +279,7 @@ function downOffice(fault: ScheduledFault, topology: ChaosTopology): string | nu
     case 'data-loss':
       return targetOffice(fault.target, topology)
     case 'coordinator-pause':
+    case 'coordinator-kill':
       membersOf(topology, fault.office)
       return fault.office
     default:
@@ -319,6 +325,7 @@ function downTarget(fault: ScheduledFault): NodeTarget | null {
     case 'data-loss':
       return fault.target
     case 'coordinator-pause':
+    case 'coordinator-kill':
       return { kind: 'leader', office: fault.office }
     default:
       return null
@@ -337,6 +344,7 @@ function touchesOffice(fault: ScheduledFault, office: string, topology: ChaosTop
     case 'data-loss':
       return targetOffice(fault.target, topology) === office
     case 'coordinator-pause':
+    case 'coordinator-kill':
       return fault.office === office
     case 'partition':
       return true

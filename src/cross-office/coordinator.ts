@@ -172,6 +172,7 @@ export class CrossOfficeCoordinator {
     const term = this.requireLeader(`xoffice.${tx.intent.kind}`)
     const votes = await Promise.all(tx.participants.map(async (p) => ({ office: p.office, vote: await this.prepareOne(tx, p, term) })))
     const decided = await this.decide(tx, decisionFrom(votes), 'decide')
+    this.deps.afterDecision?.(decided.id)
     this.deliver(decided)
     return decided
   }

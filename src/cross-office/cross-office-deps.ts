@@ -37,4 +37,6 @@ export interface CrossOfficeDeps {
   /** Uniform in [0, 1): the jitter between attempts that lost to another transaction's hold. */
   readonly random: () => number
   readonly logger: RpcLogger
+  /** TEST-ONLY (chaos harness, see src/node/chaos-test-hooks.ts): runs once a decision is durable, before it is delivered. */
+  readonly afterDecision?: (txId: string) => void
 }

@@ -67,6 +67,8 @@ export interface OfficeReplicaOptions {
   readonly join?: boolean
   /** Cross-office (2PC) timeouts and lease; tests shorten them. */
   readonly crossOffice?: Partial<CrossOfficeTiming>
+  /** TEST-ONLY: the chaos harness's hook between a durable decision and its delivery (src/node/chaos-test-hooks.ts). */
+  readonly afterDecision?: (txId: string) => void
 }
 
 /**
@@ -350,6 +352,7 @@ export class OfficeReplica {
       now,
       random: options.random ?? Math.random,
       logger,
+      ...(options.afterDecision === undefined ? {} : { afterDecision: options.afterDecision }),
     })
     service.register(this.rpc)
     service.start()

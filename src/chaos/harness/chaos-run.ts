@@ -4,10 +4,14 @@
  * cluster to quiesce, settle the workload (final reads), run every checker, report. Whatever
  * happens (an error, an abort), every process and proxy started here is stopped before it returns.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ClusterClient } from '../../client/cluster-client.js'
 import { officeClientUrls } from '../../config/cluster-topology.js'
 import type { EphemeralOffice } from '../../cluster/ephemeral-cluster.js'
 import type { NodeLauncher } from '../../cluster/replica-process.js'
+import { CHAOS_HOOKS_ENV } from '../../node/chaos-test-hooks.js'
 import type { OfficeMethods } from '../../office/office-api.js'
 import { ChaosEventLog } from '../chaos-event-log.js'
 import { allNodes } from '../chaos-topology.js'
@@ -29,14 +33,13 @@ import { StatusSampler } from './status-sampler.js'
 
 /** Fault kinds the harness cannot inject yet, and why. */
 export const UNSUPPORTED_FAULTS: Readonly<Partial<Record<FaultKind, string>>> = {
-  'clock-jump': 'dms node has no clock source the harness can move (its clock is Date.now)',
   'data-loss': 'rejoining a wiped replica as a new member is not driven by the harness yet',
 }
 
 export const WORKLOAD_NAMES = ['kv', 'bookings', 'xoffice'] as const
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number]
 
-export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'delay', 'duplicate', 'coordinator-pause']
+export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'delay', 'duplicate', 'clock-jump', 'coordinator-pause', 'coordinator-kill']
 
 export interface ChaosRunOptions {
   readonly launcher: NodeLauncher
@@ -82,12 +85,28 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     const why = UNSUPPORTED_FAULTS[kind]
     if (why !== undefined) throw new RangeError(`fault kind "${kind}" is not supported: ${why}`)
   }
+  // Every replica this run starts, or restarts, inherits the directory of its test-only hooks.
+  const hooksDirectory = await mkdtemp(join(tmpdir(), 'dms-chaos-hooks-'))
+  const previous = process.env[CHAOS_HOOKS_ENV]
+  process.env[CHAOS_HOOKS_ENV] = hooksDirectory
+  try {
+    return await runWithHooks(options, hooksDirectory)
+  } finally {
+    if (previous === undefined) delete process.env[CHAOS_HOOKS_ENV]
+    else process.env[CHAOS_HOOKS_ENV] = previous
+    await rm(hooksDirectory, { recursive: true, force: true })
+  }
+}
+
+async function runWithHooks(options: ChaosRunOptions, hooksDirectory: string): Promise<ChaosReport> {
   const now = () => performance.now()
   const progress = options.onProgress ?? (() => {})
   const log = new ChaosEventLog({ now })
   const random = new SeededRandom(options.seed)
 
   const crashes: string[] = []
+  /** Replicas a coordinator fault is making die on their own: their exit is the fault, not a crash. */
+  const exitExpected = new Set<string>()
   let startMs = now()
   let started: ClusterUnderTest | null = null
   progress(`booting ${options.offices.map((o) => `${o.id}×${o.replicas}`).join(' + ')} behind fault proxies`)
@@ -101,6 +120,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     clock: { now },
     log,
     onUnexpectedExit: (node, description) => {
+      if (exitExpected.has(node)) return
       // The replica's last words say why it died.
       const lastLines = started?.lastLines(node) ?? []
       const atS = Math.round((now() - startMs) / 100) / 10
@@ -165,7 +185,15 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
   const schedule = await stopOnError(cluster, () =>
     generateFaultSchedule({ seed: options.seed, durationS: options.durationS, kinds: options.faults, topology: cluster.topology, holdLeaseS: HOLD_LEASE_MS / 1000 }),
   )
-  const nemesis = new Nemesis({ cluster, schedule, leaderOf: (office) => sampler.leaderOf(office), elapsedS: () => (now() - startMs) / 1000, onAction: progress })
+  const nemesis = new Nemesis({
+    cluster,
+    schedule,
+    leaderOf: (office) => sampler.leaderOf(office),
+    elapsedS: () => (now() - startMs) / 1000,
+    onAction: progress,
+    hooksDirectory,
+    expectExit: (node, expected) => (expected ? exitExpected.add(node) : exitExpected.delete(node)),
+  })
 
   let torndown: Promise<void> | null = null
   const teardown = () =>

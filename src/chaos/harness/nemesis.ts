@@ -4,6 +4,8 @@
  * replica or links it hit and when it really started and ended, for the report's timeline and
  * recovery times. `healAll` ends whatever is still going, so a run always finishes healed.
  */
+import { access, rm, writeFile } from 'node:fs/promises'
+import { chaosHookFiles, type AfterDecisionAction } from '../../node/chaos-test-hooks.js'
 import { linksInScope, officeOf, type LinkScope } from '../chaos-topology.js'
 import { resolvePartition, resolveTarget, type NodeTarget, type ScheduledFault } from '../fault-schedule.js'
 import type { PartitionPlan } from '../partition-patterns.js'
@@ -31,7 +33,15 @@ export interface NemesisOptions {
   readonly elapsedS: () => number
   /** One line per action, for progress on stderr. */
   readonly onAction?: (line: string) => void
+  /** Where the replicas read their test-only hook files (src/node/chaos-test-hooks.ts). */
+  readonly hooksDirectory: string
+  /** Called with a replica the nemesis is about to make die on its own, so its exit is not taken for a crash. */
+  readonly expectExit?: (nodeId: string, expected: boolean) => void
 }
+
+/** How long a coordinator fault waits for the leader's next cross-office decision before striking anyway. */
+const DECISION_WAIT_MS = 3000
+const HOOK_POLL_MS = 10
 
 type Heal = () => Promise<void> | void
 
@@ -91,24 +101,34 @@ export class Nemesis {
     switch (fault.kind) {
       case 'kill':
       case 'pause':
-      // A coordinator pause freezes the office's leader, which coordinates its bookings, past the
-      // hold lease: a new leader re-drives (or presumes abort of) its transactions, and the old
-      // one wakes with a stale term its peers must fence off.
-      case 'coordinator-pause': {
-        const node = nodeOf(fault.kind === 'coordinator-pause' ? { kind: 'leader', office: fault.office } : fault.target)
+      // Coordinator faults strike the office's leader, which coordinates its cross-office changes,
+      // right after it made a decision durable and before it sent it (through the replica's test
+      // hook). Paused past the hold lease, a new leader delivers the decision and the old one wakes
+      // with a stale term its peers must fence off; killed, the new leader delivers what it decided.
+      case 'coordinator-pause':
+      case 'coordinator-kill': {
+        const coordinator = fault.kind === 'coordinator-pause' || fault.kind === 'coordinator-kill'
+        const node = nodeOf(coordinator ? { kind: 'leader', office: fault.office } : fault.target)
         const offices = [officeOf(topology, node)]
         if (this.down.has(node)) return begin(node, offices, () => {}, 'the replica is already down')
         const replica = cluster.replica(node)
         this.down.add(node)
-        if (fault.kind === 'kill') {
+        const dies = fault.kind === 'kill' || fault.kind === 'coordinator-kill'
+        let where = ''
+        if (coordinator) {
+          if (dies) this.options.expectExit?.(node, true)
+          where = (await this.atNextDecision(node, dies ? 'exit' : 'stop')) ? ' at a decision' : ' (no decision in time)'
+        }
+        if (dies) {
           await replica.kill()
-          begin(node, offices, () => {
+          begin(`${node}${where}`, offices, () => {
             this.down.delete(node)
+            this.options.expectExit?.(node, false)
             replica.start()
           })
         } else {
           replica.pause()
-          begin(node, offices, () => {
+          begin(`${node}${where}`, offices, () => {
             this.down.delete(node)
             replica.resume()
           })
@@ -132,11 +152,35 @@ export class Nemesis {
         const what = fault.kind === 'delay' ? `${fault.delayMs}±${fault.jitterMs}ms` : `p=${fault.probability}`
         return begin(`${describeScope(fault.links)} ${what}`, offices, () => cluster.network.clearLinkFault(fault.kind))
       }
-      case 'clock-jump':
+      case 'clock-jump': {
+        // The replica's wall clock (proposal stamps, hold leases) jumps; healing sets it right again.
+        const node = nodeOf(fault.target)
+        const file = chaosHookFiles(this.options.hooksDirectory, node).clockOffset
+        await writeFile(file, String(fault.offsetMs))
+        return begin(`${node} ${fault.offsetMs > 0 ? '+' : ''}${fault.offsetMs}ms`, [officeOf(topology, node)], () => writeFile(file, '0'))
+      }
       case 'data-loss':
         // Refused when the run is configured (see UNSUPPORTED_FAULTS); reaching here is a harness bug.
         throw new Error(`fault kind "${fault.kind}" is not supported by this harness`)
     }
+  }
+
+  /**
+   * Arms the leader's after-decision hook and waits until it fired (the replica stopped or killed
+   * itself right after making a decision durable). Returns false if no decision came in time: the
+   * hook is disarmed and the caller strikes from outside instead.
+   */
+  private async atNextDecision(node: string, action: AfterDecisionAction): Promise<boolean> {
+    const files = chaosHookFiles(this.options.hooksDirectory, node)
+    await rm(files.afterDecisionDone, { force: true })
+    await writeFile(files.afterDecision, action)
+    for (let waitedMs = 0; waitedMs < DECISION_WAIT_MS; waitedMs += HOOK_POLL_MS) {
+      if (await exists(files.afterDecisionDone)) return true
+      await pause(HOOK_POLL_MS)
+    }
+    await rm(files.afterDecision, { force: true })
+    // The replica may have fired the hook just as the wait ended.
+    return exists(files.afterDecisionDone)
   }
 
   private async heal(record: FaultRecord): Promise<void> {
@@ -181,4 +225,17 @@ function unique(items: readonly string[]): string[] {
 
 function round(seconds: number): number {
   return Math.round(seconds * 10) / 10
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
