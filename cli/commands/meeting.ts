@@ -76,18 +76,20 @@ export function registerMeetingCommands(program: Command): void {
       printResult(o.json === true, result, (r) => bookingText(r, 'booked', 'invited'))
     })
 
-  withSessionOptions(meeting.command('move <id>').description('move a meeting (new start, length or title); across offices it moves everywhere or nowhere, and every invitee is notified'))
+  withSessionOptions(meeting.command('move <id>').description('move a meeting or one occurrence (new start, length or title); across offices it moves everywhere or nowhere, and every invitee is notified'))
+    .option('--occurrence <instant>', 'move only the occurrence of the series starting here')
     .option('--start <time>', "new start (wall time in the meeting's zone, or an instant)")
     .option('--duration <minutes>', 'new length in minutes', parsePositiveInteger('--duration', 1440))
     .option('--title <text>', 'new title')
     .option('--override', 'move even over conflicts, recording them as warnings')
     .option('--priority <n>', '1 (default) to 1000: may displace tentative holds of lower-priority cross-office bookings', parsePositiveInteger('--priority', 1000))
     .option('--expected-version <n>', 'fail unless the meeting is at this version', parsePositiveInteger('--expected-version'))
-    .action(async (id: string, o: SessionOptions & { start?: string; duration?: number; title?: string; override?: boolean; priority?: number; expectedVersion?: number }) => {
+    .action(async (id: string, o: SessionOptions & { occurrence?: string; start?: string; duration?: number; title?: string; override?: boolean; priority?: number; expectedVersion?: number }) => {
       if (o.start === undefined && o.duration === undefined && o.title === undefined) throw new Error('meeting move: give at least one of --start, --duration, --title')
       const result = await withCalendar(o, (client) =>
         client.updateMeeting({
           id,
+          ...(o.occurrence === undefined ? {} : { occurrence: o.occurrence }),
           ...(o.start === undefined ? {} : { start: o.start }),
           ...(o.duration === undefined ? {} : { durationMinutes: o.duration }),
           ...(o.title === undefined ? {} : { title: o.title }),
@@ -107,6 +109,7 @@ export function registerMeetingCommands(program: Command): void {
         `  ${localTime(m.start, m.tz)} to ${localTime(m.end, m.tz)} (${m.tz})${m.rules.length === 0 ? '' : `, ${m.rules.join(' ')}`}`,
         `  organizer ${m.organizer}; ${Object.entries(m.responses).map(([u, r]) => `${u}: ${r}`).join(', ')}`,
         ...m.cancelledOccurrences.map((c) => `  cancelled occurrence ${c}`),
+        ...m.movedOccurrences.map((c) => `  occurrence ${c.originalStart} moved to ${localTime(c.start, m.tz)}`),
         ...m.warnings.map((w) => `  warning: ${w}`),
       ].join('\n'),
     )

@@ -79,6 +79,8 @@ export const CALENDAR_PARAM_SCHEMAS = {
   }),
   'meeting.update': z.strictObject({
     id: recordId,
+    /** Move only the occurrence starting here (a series); absent: the whole meeting. */
+    occurrence: timeText.optional(),
     start: timeText.optional(),
     durationMinutes: minutes.optional(),
     tz: zoneName.optional(),
@@ -196,6 +198,8 @@ export interface MeetingView {
   readonly durationMinutes: number
   readonly rules: readonly string[]
   readonly cancelledOccurrences: readonly string[]
+  /** Occurrences moved on their own: where the series had them, and where they are now. */
+  readonly movedOccurrences: ReadonlyArray<{ readonly originalStart: string; readonly start: string; readonly end: string }>
   readonly responses: Readonly<Record<string, InvitationResponse>>
   readonly warnings: readonly string[]
   readonly version: number

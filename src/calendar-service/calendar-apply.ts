@@ -13,7 +13,7 @@ import { readEvent, readMeeting, readUser } from './calendar-store.js'
 import { notify } from './calendar-outbox.js'
 import { eventSpan } from './event-span.js'
 import { attendeesOf, bumpCalendarVersion, checkMeetingTime, writeAttendeeEvent, writeMeeting } from './meeting-booking.js'
-import { cancellationNotice, cancelledMeeting, findOccurrence, invitationNotice, invitees, movedMeeting, updateNotice } from './meeting-changes.js'
+import { cancellationNotice, cancelledMeeting, findOccurrence, invitationNotice, invitees, movedMeeting, resolveTimeChange, updateNotice } from './meeting-changes.js'
 
 export async function applyCalendarCommand(command: CalendarCommand, tx: KeyspaceTransaction, ctx: CalendarApplyContext): Promise<CalendarResult> {
   switch (command.kind) {
@@ -51,17 +51,14 @@ export async function applyCalendarCommand(command: CalendarCommand, tx: Keyspac
       return bookMeeting(tx, ctx, command.meeting, command.override)
     case 'meeting.update': {
       const current = await requireBookedMeeting(tx, command.meetingId, command.expectedVersion)
-      const moved = movedMeeting(current, {
-        start: command.start ?? current.start,
-        durationMinutes: command.durationMinutes ?? current.durationMinutes,
-        title: command.title ?? current.title,
-      })
+      const occurrence = command.occurrenceStartMs === null ? null : findOccurrence(current, command.occurrenceStartMs)
+      const moved = movedMeeting(current, resolveTimeChange(current, occurrence, command), occurrence)
       const check = await checkMeetingTime(tx, moved, ctx.atMs, current.id)
       if (check.conflicts.length > 0 && !command.override) return { kind: 'booking', outcome: { status: 'conflict', conflicts: check.conflicts } }
       const warnings = [...check.conflicts, ...check.optionalConflicts]
       const meeting = { ...moved, warnings: warnings.map(describeConflict) }
       await writeMeeting(tx, meeting)
-      const notified = await notify(tx, ctx, invitees(meeting), updateNotice(meeting))
+      const notified = await notify(tx, ctx, invitees(meeting), updateNotice(meeting, occurrence))
       return { kind: 'booking', outcome: { status: 'booked', meeting, warnings, notified } }
     }
     case 'meeting.cancel': {
@@ -93,6 +90,7 @@ async function bookMeeting(tx: KeyspaceTransaction, ctx: CalendarApplyContext, s
     id: `mtg-${ctx.office.officeId}-${ctx.index}`,
     ...spec,
     cancelledOccurrences: [],
+    movedOccurrences: [],
     status: 'booked',
     responses: Object.fromEntries([[spec.organizer, 'accepted'], ...[...spec.required, ...spec.optional].map((u) => [u, 'needs-action'])]),
     warnings: [],

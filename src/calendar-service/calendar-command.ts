@@ -45,6 +45,8 @@ export type CalendarCommand =
   | {
       readonly kind: 'meeting.update'
       readonly meetingId: string
+      /** null: the whole series; otherwise the start instant of the one occurrence to move. */
+      readonly occurrenceStartMs: number | null
       readonly start: LocalDateTime | null
       readonly durationMinutes: number | null
       readonly title: string | null

@@ -32,12 +32,21 @@ export interface MeetingRecord extends MeetingSpec {
   readonly id: string
   /** Wall-clock starts (in `zone`) of occurrences cancelled on their own. */
   readonly cancelledOccurrences: readonly LocalDateTime[]
+  /** Occurrences moved on their own: the series' wall-clock start for each, and where it went. */
+  readonly movedOccurrences: readonly MovedOccurrence[]
   readonly status: 'booked' | 'cancelled'
   readonly responses: Readonly<Record<string, InvitationResponse>>
   /** What an override booked over, kept so the organizer can see it later. */
   readonly warnings: readonly string[]
   readonly version: number
   readonly createdAtMs: number
+}
+
+/** One occurrence of a meeting series at another time or length (wall times in the meeting's zone). */
+export interface MovedOccurrence {
+  readonly originalStart: LocalDateTime
+  readonly start: LocalDateTime
+  readonly durationMinutes: number
 }
 
 /**

@@ -26,15 +26,30 @@ export function instantOf(text: string, zone: string, field: string): number {
   return parseInstantOrLocal(text, zone, field)
 }
 
-/** What a meeting update asks to change (null: keep); a meeting keeps its zone, a new start is read in it. */
+/**
+ * What a meeting update asks to change (null: keep), and which occurrence (null: the series); a
+ * meeting keeps its zone, so a new start and an occurrence are read in it.
+ */
 export function resolveMeetingUpdate(
-  params: { readonly id: string; readonly start?: string | undefined; readonly tz?: string | undefined; readonly durationMinutes?: number | undefined; readonly title?: string | undefined },
+  params: {
+    readonly id: string
+    readonly occurrence?: string | undefined
+    readonly start?: string | undefined
+    readonly tz?: string | undefined
+    readonly durationMinutes?: number | undefined
+    readonly title?: string | undefined
+  },
   currentZone: string,
-): { readonly start: LocalDateTime | null; readonly durationMinutes: number | null; readonly title: string | null } {
+): { readonly occurrenceStartMs: number | null; readonly start: LocalDateTime | null; readonly durationMinutes: number | null; readonly title: string | null } {
   if (params.tz !== undefined && params.tz !== currentZone && params.start !== undefined && !params.start.endsWith('Z')) {
     throw new CalendarInputError('tz', `tz: meeting "${params.id}" is in ${currentZone}; give start as an instant or in that zone`)
   }
-  return { start: params.start === undefined ? null : wallTimeOf(params.start, currentZone, 'start'), durationMinutes: params.durationMinutes ?? null, title: params.title ?? null }
+  return {
+    occurrenceStartMs: params.occurrence === undefined ? null : instantOf(params.occurrence, currentZone, 'occurrence'),
+    start: params.start === undefined ? null : wallTimeOf(params.start, currentZone, 'start'),
+    durationMinutes: params.durationMinutes ?? null,
+    title: params.title ?? null,
+  }
 }
 
 export function resolveWindow(from: string, to: string, zone: string): Interval {

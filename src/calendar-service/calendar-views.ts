@@ -58,6 +58,10 @@ export function meetingView(meeting: MeetingRecord): MeetingView {
     durationMinutes: meeting.durationMinutes,
     rules: meeting.lines,
     cancelledOccurrences: meeting.cancelledOccurrences.map((t) => formatInstantUtc(wallClockToInstant(t, meeting.zone))),
+    movedOccurrences: meeting.movedOccurrences.map((m) => {
+      const startMs = wallClockToInstant(m.start, meeting.zone)
+      return { originalStart: formatInstantUtc(wallClockToInstant(m.originalStart, meeting.zone)), start: formatInstantUtc(startMs), end: formatInstantUtc(startMs + m.durationMinutes * 60_000) }
+    }),
     responses: meeting.responses,
     warnings: meeting.warnings,
     version: meeting.version,

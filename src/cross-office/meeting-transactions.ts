@@ -11,7 +11,7 @@ import type { MeetingRecord } from '../calendar-service/calendar-records.js'
 import { instantOf, resolveMeetingSpec, resolveMeetingUpdate } from '../calendar-service/calendar-request-resolution.js'
 import { readMeeting, readUser } from '../calendar-service/calendar-store.js'
 import { bookingResult, cancelResult, conflictView } from '../calendar-service/calendar-views.js'
-import { findOccurrence, invitees, type MeetingTimeChange } from '../calendar-service/meeting-changes.js'
+import { findOccurrence, invitees, resolveTimeChange } from '../calendar-service/meeting-changes.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { CrossOfficeCoordinator } from './coordinator.js'
 import type { CrossOfficeDeps } from './cross-office-deps.js'
@@ -67,7 +67,7 @@ export class MeetingTransactions {
     return { ...cancelResult({ ...meeting, version: meeting.version + 1 }, occurrenceStartMs, invitees(meeting)), transaction: tx.id }
   }
 
-  /** Moves the meeting (new start, length or title) in every office or in none. */
+  /** Moves the meeting, or one occurrence (new start, length or title), in every office or in none. */
   async move(params: Params<'xoffice.move'>, requestId: string, signal: AbortSignal): Promise<CrossOfficeMoveResult> {
     const meeting = await this.requireMeeting(params.id)
     const requested = resolveMeetingUpdate(params, meeting.zone)
@@ -80,8 +80,10 @@ export class MeetingTransactions {
       return { ...bookingResult(result.outcome), transaction: null }
     }
     requireChangeable(meeting, expectedVersion)
-    const change: MeetingTimeChange = { start: requested.start ?? meeting.start, durationMinutes: requested.durationMinutes ?? meeting.durationMinutes, title: requested.title ?? meeting.title }
-    const intent = { kind: 'move' as const, meetingId: meeting.id, change, override, priority: params.priority ?? DEFAULT_PRIORITY }
+    const { occurrenceStartMs } = requested
+    const occurrence = occurrenceStartMs === null ? null : asRpcError(() => findOccurrence(meeting, occurrenceStartMs))
+    const change = resolveTimeChange(meeting, occurrence, requested)
+    const intent = { kind: 'move' as const, meetingId: meeting.id, occurrence, change, override, priority: params.priority ?? DEFAULT_PRIORITY }
     const tx = await this.coordinator.run(intent, participants, requestId, signal)
     const decision = decisionOf(tx)
     if (decision.kind === 'commit') {

@@ -101,7 +101,7 @@ async function timeClaimOf(tx: KeyspaceTransaction, txId: string, intent: TxInte
   const meeting = await readMeeting(tx, intent.meetingId)
   if (meeting === null) return { kind: 'refused', reason: `meeting "${intent.meetingId}" does not exist in office ${office}` }
   if (meeting.status === 'cancelled') return { kind: 'refused', reason: `meeting "${intent.meetingId}" is already cancelled in office ${office}` }
-  if (intent.kind === 'move') return claim(movedMeeting(meeting, intent.change), meeting.id, intent.override, intent.priority)
+  if (intent.kind === 'move') return claim(movedMeeting(meeting, intent.change, intent.occurrence), meeting.id, intent.override, intent.priority)
   const occurrence = intent.occurrence
   if (occurrence !== null && meeting.cancelledOccurrences.some((c) => compareLocalDateTime(c, occurrence.originalStart) === 0)) {
     return { kind: 'refused', reason: `the ${formatInstantUtc(occurrence.startMs)} occurrence of meeting "${meeting.id}" is already cancelled in office ${office}` }
@@ -235,8 +235,8 @@ async function applyIntent(tx: KeyspaceTransaction, ctx: CalendarApplyContext, t
     const meeting = cancelledMeeting(current, intent.occurrence)
     return save(meeting, cancellationNotice(meeting, intent.occurrence))
   }
-  const meeting = { ...movedMeeting(current, intent.change), warnings: prepared.warnings.map(describeConflict) }
-  return save(meeting, updateNotice(meeting))
+  const meeting = { ...movedMeeting(current, intent.change, intent.occurrence), warnings: prepared.warnings.map(describeConflict) }
+  return save(meeting, updateNotice(meeting, intent.occurrence))
 }
 
 function releaseHolds(tx: KeyspaceTransaction, ctx: CalendarApplyContext, prepared: PreparedState): void {
@@ -257,6 +257,6 @@ function writeRecord(tx: KeyspaceTransaction, record: ParticipantTx): void {
 }
 
 function bookedShape(id: string, spec: MeetingSpec): MeetingShape {
-  return { id, title: spec.title, zone: spec.zone, start: spec.start, durationMinutes: spec.durationMinutes, lines: spec.lines, cancelledOccurrences: [] }
+  return { id, title: spec.title, zone: spec.zone, start: spec.start, durationMinutes: spec.durationMinutes, lines: spec.lines, cancelledOccurrences: [], movedOccurrences: [] }
 }
 

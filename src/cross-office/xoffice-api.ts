@@ -48,12 +48,15 @@ const meetingSpec: z.ZodType<MeetingSpec> = z.strictObject({
   lines: z.array(z.string().min(1).max(2000)).max(50),
 })
 
+const occurrence = z.strictObject({ originalStart: localDateTime, startMs: z.int() }).nullable()
+
 const intent: z.ZodType<TxIntent> = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('book'), meeting: meetingSpec, override: z.boolean(), priority }),
-  z.strictObject({ kind: z.literal('cancel'), meetingId, occurrence: z.strictObject({ originalStart: localDateTime, startMs: z.int() }).nullable() }),
+  z.strictObject({ kind: z.literal('cancel'), meetingId, occurrence }),
   z.strictObject({
     kind: z.literal('move'),
     meetingId,
+    occurrence,
     change: z.strictObject({ start: localDateTime, durationMinutes: z.int().min(1).max(527_040), title: z.string().max(500) }),
     override: z.boolean(),
     priority,

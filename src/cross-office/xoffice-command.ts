@@ -25,7 +25,15 @@ export type TxIntent =
   | { readonly kind: 'book'; readonly meeting: MeetingSpec; readonly override: boolean; readonly priority: number }
   /** occurrence null: the whole series. */
   | { readonly kind: 'cancel'; readonly meetingId: string; readonly occurrence: OccurrenceRef | null }
-  | { readonly kind: 'move'; readonly meetingId: string; readonly change: MeetingTimeChange; readonly override: boolean; readonly priority: number }
+  /** occurrence null: the whole series moves; otherwise that one occurrence. */
+  | {
+      readonly kind: 'move'
+      readonly meetingId: string
+      readonly occurrence: OccurrenceRef | null
+      readonly change: MeetingTimeChange
+      readonly override: boolean
+      readonly priority: number
+    }
 
 /** A cancellation places no holds, so it never competes on priority. */
 export function priorityOf(intent: TxIntent): number {

@@ -155,7 +155,7 @@ t.test('moving a meeting checks the new time, ignores its own old one, and notif
   const log = new EntryLog()
   await machine.apply([log.entry(user('alice')), log.entry(user('bob')), log.entry(event('bob', '2026-03-18T14:00', 60)), log.entry(meeting('alice', ['bob'], '2026-03-18T10:00'))])
   const move = (start: string, expectedVersion: number | null) =>
-    log.entry({ kind: 'meeting.update', meetingId: 'mtg-nyc-4', start: local(start), durationMinutes: null, title: 'moved', expectedVersion, override: false })
+    log.entry({ kind: 'meeting.update', meetingId: 'mtg-nyc-4', occurrenceStartMs: null, start: local(start), durationMinutes: null, title: 'moved', expectedVersion, override: false })
   const out = await machine.apply([move('2026-03-18T13:30', 1), move('2026-03-18T10:30', 1), move('2026-03-18T11:00', 1)])
   t.match(calendarResult(out[0]), { kind: 'booking', outcome: { status: 'conflict', conflicts: [{ user: 'bob', sourceId: 'evt-nyc-3' }] } })
   t.match(calendarResult(out[1]), { kind: 'booking', outcome: { status: 'booked', meeting: { version: 2, title: 'moved' }, notified: ['bob'] } }, 'overlapping its own old time is fine')
@@ -164,6 +164,22 @@ t.test('moving a meeting checks the new time, ignores its own old one, and notif
   t.same(notes.map((n) => n.kind), ['invited', 'updated'])
   const bob = await agenda(machine.store, (await readUser(machine.store, 'bob'))!, { start: Date.UTC(2026, 2, 18), end: Date.UTC(2026, 2, 19) })
   t.same(bob.events.map((e) => [e.id, e.start]), [['mtg-nyc-4', '2026-03-18T14:30:00.000Z'], ['evt-nyc-3', '2026-03-18T18:00:00.000Z']])
+})
+
+t.test('moving one occurrence of a series checks its new time and leaves the others where they were', async (t) => {
+  const { machine } = await openCalendarMachine(t)
+  const log = new EntryLog()
+  await machine.apply([log.entry(user('alice')), log.entry(user('bob')), log.entry(event('bob', '2026-03-26T10:00', 60)), log.entry(meeting('alice', ['bob'], '2026-03-18T10:00', 60, ['RRULE:FREQ=WEEKLY;COUNT=3']))])
+  const moveOccurrence = (start: string) =>
+    log.entry({ kind: 'meeting.update', meetingId: 'mtg-nyc-4', occurrenceStartMs: Date.UTC(2026, 2, 25, 14), start: local(start), durationMinutes: null, title: null, expectedVersion: null, override: false })
+  const out = await machine.apply([moveOccurrence('2026-03-26T10:30'), moveOccurrence('2026-03-26T15:00')])
+  t.match(calendarResult(out[0]), { outcome: { status: 'conflict', conflicts: [{ user: 'bob', sourceId: 'evt-nyc-3' }] } })
+  t.match(calendarResult(out[1]), { outcome: { status: 'booked', meeting: { version: 2, movedOccurrences: [{ originalStart: local('2026-03-25T10:00'), start: local('2026-03-26T15:00'), durationMinutes: 60 }] }, notified: ['bob'] } })
+  const bob = await agenda(machine.store, (await readUser(machine.store, 'bob'))!, { start: Date.UTC(2026, 2, 18), end: Date.UTC(2026, 3, 2) })
+  t.same(bob.events.filter((e) => e.meetingId !== null).map((e) => e.start), ['2026-03-18T14:00:00.000Z', '2026-03-26T19:00:00.000Z', '2026-04-01T14:00:00.000Z'])
+  t.match((await notificationsAfter(machine.store, 'bob', 0, 10)).at(-1), { kind: 'updated', occurrenceStartMs: Date.UTC(2026, 2, 25, 14) })
+  const [missing] = await machine.apply([log.entry({ kind: 'meeting.update', meetingId: 'mtg-nyc-4', occurrenceStartMs: Date.UTC(2026, 2, 25, 14), start: null, durationMinutes: 30, title: null, expectedVersion: null, override: false })])
+  t.match(missing, { ok: false, code: 'NOT_FOUND', message: 'meeting "mtg-nyc-4" has no occurrence starting at 2026-03-25T14:00:00.000Z' }, 'the moved occurrence is named by its new start')
 })
 
 t.test('live holds block bookings until their lease ends at the entry time', async (t) => {

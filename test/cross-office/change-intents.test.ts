@@ -10,6 +10,7 @@ import { listEvents, listHolds, notificationsAfter, readMeeting } from '../../sr
 import type { MeetingSpec } from '../../src/calendar-service/calendar-command.js'
 import type { OfficeAttendance, TxIntent, XofficeCommand } from '../../src/cross-office/xoffice-command.js'
 import { readParticipantTx } from '../../src/cross-office/xoffice-store.js'
+import { meetingOccurrences } from '../../src/calendar-service/meeting-occurrences.js'
 import { EntryLog, event, local, openCalendarMachine, user } from '../calendar-service/calendar-machine-fixture.js'
 import { AT, XLog, xresult } from './xoffice-machine-fixture.js'
 
@@ -76,10 +77,33 @@ t.test('cancelling one occurrence, then the whole series: no holds, each commit 
   t.same(await listEvents(machine.store, 'bob'), [], "the meeting left bob's calendar")
   t.match((await notificationsAfter(machine.store, 'bob', 0, 10)).map((n) => n.kind), ['invited', 'occurrence-cancelled', 'cancelled'])
 
-  const move: TxIntent = { kind: 'move', meetingId: MEETING, change: { start: local('2026-03-18T15:00'), durationMinutes: 30, title: 'plan' }, override: false, priority: 1 }
+  const move: TxIntent = { kind: 'move', meetingId: MEETING, occurrence: null, change: { start: local('2026-03-18T15:00'), durationMinutes: 30, title: 'plan' }, override: false, priority: 1 }
   const late = await machine.apply([x.entry(prepare('chg-lon-12', move)), x.entry(prepare('chg-lon-13', { kind: 'cancel', meetingId: 'mtg-lon-99', occurrence: null }))])
   t.match(xresult(late[0]), { vote: { vote: 'no', reason: `meeting "${MEETING}" is already cancelled in office nyc` } })
   t.match(xresult(late[1]), { vote: { vote: 'no', reason: 'meeting "mtg-lon-99" does not exist in office nyc' } })
+})
+
+t.test('moving one occurrence keeps the rest of the series; cancelling it later drops the move', async (t) => {
+  const { machine, x } = await officeWithMeeting(t)
+  const occurrence = { originalStart: local('2026-03-25T10:00'), startMs: Date.UTC(2026, 2, 25, 14) }
+  const move: TxIntent = { kind: 'move', meetingId: MEETING, occurrence, change: { start: local('2026-03-26T09:00'), durationMinutes: 30, title: 'plan' }, override: false, priority: 1 }
+  const [voted] = await machine.apply([x.entry(prepare('chg-lon-30', move))])
+  const token = (xresult(voted) as { vote: { token: number } }).vote.token
+  const [done] = await machine.apply([x.entry(commit('chg-lon-30', token))])
+  t.same(xresult(done), { kind: 'decided', state: 'committed', notified: ['bob', 'cora'] })
+  const meeting = await readMeeting(machine.store, MEETING)
+  t.same(meeting?.movedOccurrences, [{ originalStart: occurrence.originalStart, start: local('2026-03-26T09:00'), durationMinutes: 30 }])
+  t.same(meeting === null ? [] : meetingOccurrences(meeting).map((o) => [o.startMs, o.endMs]), [
+    [Date.UTC(2026, 2, 18, 14), Date.UTC(2026, 2, 18, 15)],
+    [Date.UTC(2026, 2, 26, 13), Date.UTC(2026, 2, 26, 13, 30)],
+    [Date.UTC(2026, 3, 1, 14), Date.UTC(2026, 3, 1, 15)],
+  ])
+  t.match((await notificationsAfter(machine.store, 'bob', 0, 10)).at(-1), { kind: 'updated', occurrenceStartMs: occurrence.startMs, message: 'the 2026-03-25T14:00:00.000Z occurrence of "plan" was changed by olga' })
+
+  const movedRef = { originalStart: occurrence.originalStart, startMs: Date.UTC(2026, 2, 26, 13) }
+  const [cancelVote] = await machine.apply([x.entry(prepare('chg-lon-31', { kind: 'cancel', meetingId: MEETING, occurrence: movedRef }))])
+  await machine.apply([x.entry(commit('chg-lon-31', (xresult(cancelVote) as { vote: { token: number } }).vote.token))])
+  t.match(await readMeeting(machine.store, MEETING), { movedOccurrences: [], cancelledOccurrences: [occurrence.originalStart], version: 3 })
 })
 
 t.test('a move checks the new time (conflicts with details, its own old time ignored), holds it, and commits the new time everywhere it is applied', async (t) => {
@@ -87,7 +111,7 @@ t.test('a move checks the new time (conflicts with details, its own old time ign
   const { machine, log, x } = await officeWithMeeting(t, single)
   const attendance = { office: 'nyc', required: ['bob', 'cora'], optional: [] }
   await machine.apply([log.entry(event('cora', '2026-03-19T10:00', 60))])
-  const moveTo = (start: string): TxIntent => ({ kind: 'move', meetingId: MEETING, change: { start: local(start), durationMinutes: 60, title: 'plan v2' }, override: false, priority: 1 })
+  const moveTo = (start: string): TxIntent => ({ kind: 'move', meetingId: MEETING, occurrence: null, change: { start: local(start), durationMinutes: 60, title: 'plan v2' }, override: false, priority: 1 })
 
   const [refused] = await machine.apply([x.entry(prepare('chg-lon-20', moveTo('2026-03-19T10:30'), attendance))])
   t.match(xresult(refused), {

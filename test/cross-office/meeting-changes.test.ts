@@ -37,7 +37,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-t.test('three offices: cancel an occurrence and the series, move with and without conflict, an office down, priority', async (t) => {
+t.test('three offices: cancel an occurrence, move one, cancel the series, move with and without conflict, an office down, priority', async (t) => {
   const cluster = await startTestCluster(t, { offices: OFFICES, replicaCount: 1 })
   await Promise.all(OFFICES.map((office) => cluster.waitForLeader(office)))
   const office = { nyc: officeClient(t, cluster, 'nyc'), lon: officeClient(t, cluster, 'lon'), tok: officeClient(t, cluster, 'tok') }
@@ -60,7 +60,7 @@ t.test('three offices: cancel an occurrence and the series, move with and withou
   const kinds = async (user: string) => (await office[homes[user] as keyof typeof office].call('notifications.poll', { user, after: 0, waitMs: 0 })).notifications.map((n) => n.kind)
 
   let weekly = ''
-  await t.test('one occurrence, then the whole series, cancelled in every office; every invitee notified', async (t) => {
+  await t.test('one occurrence cancelled, another moved, then the whole series cancelled, in every office; every invitee notified', async (t) => {
     const booked = await client.book({ organizer: 'alice', attendees: ['lena', 'taro'], start: '2026-03-18T10:00', durationMinutes: 60, title: 'sync', rules: ['RRULE:FREQ=WEEKLY;COUNT=3'] })
     if (booked.status !== 'booked') throw t.fail(`expected booked, got ${JSON.stringify(booked)}`)
     weekly = booked.id
@@ -73,12 +73,18 @@ t.test('three offices: cancel an occurrence and the series, move with and withou
     for (const user of ['alice', 'lena', 'taro']) t.same(await starts(user), left, `${user}'s agenda`)
     for (const user of ['lena', 'taro']) t.same(await kinds(user), ['invited', 'occurrence-cancelled'], `${user} was told in their own office`)
 
+    const moved = await client.updateMeeting({ id: weekly, occurrence: '2026-04-01T10:00', start: '2026-04-02T09:00' })
+    t.match(moved, { id: weekly, status: 'booked', notified: ['lena', 'taro'], transaction: /^chg-nyc-\d+$/ })
+    await settled()
+    for (const meeting of await meetingEverywhere(weekly)) t.same(meeting.movedOccurrences, [{ originalStart: '2026-04-01T14:00:00.000Z', start: '2026-04-02T13:00:00.000Z', end: '2026-04-02T14:00:00.000Z' }])
+    for (const user of ['alice', 'lena', 'taro']) t.same(await starts(user), [`${weekly}@2026-03-18T14:00:00.000Z`, `${weekly}@2026-04-02T13:00:00.000Z`], `${user}'s agenda has the occurrence moved`)
+
     const whole = await client.cancel({ id: weekly })
     t.match(whole, { id: weekly, status: 'cancelled', occurrence: null, notified: ['lena', 'taro'] })
     await settled()
     for (const meeting of await meetingEverywhere(weekly)) t.equal(meeting.status, 'cancelled')
     for (const user of ['alice', 'lena', 'taro']) t.same(await starts(user), [], `${user}'s agenda is empty`)
-    for (const user of ['lena', 'taro']) t.same(await kinds(user), ['invited', 'occurrence-cancelled', 'cancelled'])
+    for (const user of ['lena', 'taro']) t.same(await kinds(user), ['invited', 'occurrence-cancelled', 'updated', 'cancelled'])
   })
 
   let single = ''
