@@ -8,6 +8,7 @@
 import t from 'tap'
 import { CalendarClient } from '../../src/client/calendar-client.js'
 import { startTestCluster } from '../integration/cluster-fixture.js'
+import { runDms } from '../integration/run-dms.js'
 
 t.setTimeout(180_000)
 
@@ -89,4 +90,18 @@ t.test('cross-office availability and propose: same answer as one office, cached
   t.ok(crossSuggest.suggestions.every((s) => !(s.start < '2026-03-18T11:00:00.000Z' && s.end > '2026-03-18T10:00:00.000Z')), 'suggestions avoid the new event')
 
   await t.rejects(client.availability({ users: ['alice', 'nobody'], ...WINDOW }), /users\[1\]: no office has a user "nobody"/, 'an unknown person is named')
+
+  const config = ['--config', cluster.configPath]
+  const cli = await runDms(['availability', ...config, '--users', 'alice,lena', '--from', WINDOW.from, '--to', WINDOW.to, '--max-staleness-ms', '60000', '--json'])
+  t.equal(cli.code, 0, cli.stderr)
+  const printed = JSON.parse(cli.stdout) as { users: Array<{ id: string; busy: unknown[]; working: unknown[] }> }
+  t.same(printed.users.map((u) => u.id), ['alice', 'lena'], 'dms availability --json across offices')
+  t.ok(printed.users.every((u) => Array.isArray(u.busy) && Array.isArray(u.working)))
+  const proposed = await runDms(['meeting', 'propose', ...config, '--organizer', 'alice', '--attendees', 'bob,lena,liam', '--duration', '60', '--from', WINDOW.from, '--to', WINDOW.to, '--json'])
+  t.equal(proposed.code, 0, proposed.stderr)
+  const suggestions = JSON.parse(proposed.stdout) as { suggestions: Array<{ start: string; free: string[] }>; explanation: string | null }
+  t.ok(suggestions.suggestions.length > 0 && suggestions.explanation === null, 'dms meeting propose --json across offices')
+  const bad = await runDms(['availability', ...config, '--users', 'alice', '--from', WINDOW.from, '--to', WINDOW.to, '--max-staleness-ms', 'soon'])
+  t.not(bad.code, 0)
+  t.match(bad.stderr, /--max-staleness-ms/, 'a bad staleness bound is named')
 })
