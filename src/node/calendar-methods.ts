@@ -11,6 +11,7 @@ import type { UserRecord } from '../calendar-service/calendar-records.js'
 import { instantOf, resolveEventSpec, resolveMeetingSpec, resolveMeetingUpdate, resolveUserSpec, resolveWindow } from '../calendar-service/calendar-request-resolution.js'
 import { listEvents, listUsers, notificationsAfter, readMeeting, readUser, type BulkKeyspaceReader } from '../calendar-service/calendar-store.js'
 import { bookingResult, cancelResult, meetingView, storedEventView, userView } from '../calendar-service/calendar-views.js'
+import { attendeesOf } from '../calendar-service/meeting-booking.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
 import type { NotificationWaiters } from './notification-waiters.js'
@@ -51,7 +52,15 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
   }
   const userForWrite = async (id: string, field: string, ctx: RequestContext): Promise<UserRecord> =>
     (await fresh(ctx, () => readUser(store, id))) ?? notFound(`${field}: user "${id}" is not in office ${office.officeId}`)
-  const meetingForWrite = async (id: string, ctx: RequestContext) => (await fresh(ctx, () => readMeeting(store, id))) ?? notFound(`id: meeting "${id}" does not exist`)
+  /** A meeting this office may change alone: one whose attendees are all here (others change through 2PC). */
+  const meetingForWrite = async (id: string, ctx: RequestContext) => {
+    const meeting = (await fresh(ctx, () => readMeeting(store, id))) ?? notFound(`id: meeting "${id}" does not exist`)
+    const away = (await Promise.all(attendeesOf(meeting).map(async (u) => ((await readUser(store, u)) === null ? u : null)))).filter((u) => u !== null)
+    if (away.length > 0) {
+      throw RpcError.of('BAD_REQUEST', `id: meeting "${id}" has attendees in other offices (${away.join(', ')}); change it with xoffice.cancel or xoffice.move (the client library does this)`)
+    }
+    return meeting
+  }
   const calendar = async (command: CalendarCommand, ctx: RequestContext) => deps.propose(command, ctx)
   const read = (stale: boolean | undefined, ctx: RequestContext) => deps.readBarrier(stale === true, ctx)
 
@@ -113,7 +122,8 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       return bookingResult(expectKind(await calendar(command, ctx), 'booking').outcome)
     }))
     .method('meeting.cancel', s['meeting.cancel'], boundary(async (p, ctx) => {
-      const occurrenceStartMs = p.occurrence === undefined ? null : instantOf(p.occurrence, (await meetingForWrite(p.id, ctx)).zone, 'occurrence')
+      const current = await meetingForWrite(p.id, ctx)
+      const occurrenceStartMs = p.occurrence === undefined ? null : instantOf(p.occurrence, current.zone, 'occurrence')
       const result = expectKind(await calendar({ kind: 'meeting.cancel', meetingId: p.id, occurrenceStartMs, expectedVersion: p.expectedVersion ?? null }, ctx), 'meeting')
       return cancelResult(result.meeting, occurrenceStartMs, result.notified)
     }))
