@@ -9,9 +9,7 @@ import { freeBusy } from '../calendar-service/calendar-queries.js'
 import { resolveWindow } from '../calendar-service/calendar-request-resolution.js'
 import { readUser, type BulkKeyspaceReader } from '../calendar-service/calendar-store.js'
 import { CalendarInputError } from '../calendar/calendar-input-error.js'
-import { ClusterClient } from '../client/cluster-client.js'
-import type { ClusterConfig } from '../config/cluster-config-schema.js'
-import { officeClientUrls } from '../config/cluster-topology.js'
+import type { ClusterClient } from '../client/cluster-client.js'
 import type { ChangeJournal } from '../free-busy/change-journal.js'
 import { FREE_BUSY_PARAM_SCHEMAS } from '../free-busy/free-busy-api.js'
 import { FreeBusyCache, type FreeBusyCacheStats } from '../free-busy/free-busy-cache.js'
@@ -22,7 +20,10 @@ import { RpcError } from '../rpc/rpc-error.js'
 import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
 
 export interface FreeBusyServiceDeps {
-  readonly config: ClusterConfig
+  /** Every office of the cluster, this one included (offices may be added while running). */
+  readonly offices: () => readonly string[]
+  /** A new client for another office's Raft group. */
+  readonly connect: (officeId: string) => ClusterClient<OfficeMethods>
   readonly store: BulkKeyspaceReader
   readonly office: OfficeCalendarSettings
   readonly journal: ChangeJournal
@@ -43,17 +44,17 @@ export class FreeBusyService {
   private readonly clients = new Map<string, ClusterClient<OfficeMethods>>()
 
   constructor(private readonly deps: FreeBusyServiceDeps) {
-    const { store, office, now, config } = deps
+    const { store, office, now } = deps
     const caller = (officeId: string): ClusterClient<OfficeMethods> => {
       let client = this.clients.get(officeId)
-      if (client === undefined) this.clients.set(officeId, (client = new ClusterClient<OfficeMethods>({ endpoints: officeClientUrls(config, officeId) })))
+      if (client === undefined) this.clients.set(officeId, (client = deps.connect(officeId)))
       return client
     }
     this.cache = new FreeBusyCache(now)
     this.feeds = new OfficeChangeFeeds({ cache: this.cache, office: caller, now, waitMs: FEED_WAIT_MS, retryMs: FEED_RETRY_MS })
     this.fanOut = new FreeBusyFanOut({
       officeId: office.officeId,
-      offices: () => config.offices.map((o) => o.id),
+      offices: deps.offices,
       office: caller,
       // Callers put a read barrier first; the local part then reads this replica's applied state.
       readLocal: async (users, window) => {

@@ -13,7 +13,7 @@ import { tzdbVersion } from '../calendar/time/time-zone.js'
 import type { ClusterConfig, OfficeConfig, ReplicaConfig } from '../config/cluster-config-schema.js'
 import { findReplica, peerUrlsOf } from '../config/cluster-topology.js'
 import { readKvKey, readKvPrefix } from '../kv/kv-read.js'
-import { OFFICE_PARAM_SCHEMAS, type ReplicaStatus } from '../office/office-api.js'
+import { OFFICE_PARAM_SCHEMAS, type OfficeMethods, type ReplicaStatus } from '../office/office-api.js'
 import { encodeProposal, type OfficeCommand, type OfficeOutcome, type OfficeResult } from '../office/office-command.js'
 import { encodeMemberAddress, readMemberAddresses } from '../office/office-members.js'
 import { OfficeStateMachine } from '../office/office-state-machine.js'
@@ -200,7 +200,9 @@ export class OfficeReplica {
         now,
       })
       const freeBusy = new FreeBusyService({
-        config,
+        offices: () => node.topology.officeIds(),
+        // Peer credentials and the offices' current addresses, like the 2PC and directory clients.
+        connect: (officeId) => new ClusterClient<OfficeMethods>({ endpoints: node.topology.clientUrls(officeId), ...node.outgoing }),
         store: machine.store,
         office: calendarSettings,
         journal,
