@@ -88,6 +88,11 @@ export class StateMachineStore {
     return this.db.stateMachine.get(key)
   }
 
+  /** One key, read on the calling thread: no trip through the thread pool. */
+  getSync(key: string): Uint8Array | undefined {
+    return this.db.stateMachine.getSync(key)
+  }
+
   /** Several keys in one LevelDB call: one trip through the thread pool instead of one per key. */
   async getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
     return this.db.stateMachine.getMany([...keys])

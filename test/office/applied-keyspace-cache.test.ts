@@ -5,7 +5,7 @@ import { KeyspaceTransaction } from '../../src/office/keyspace-transaction.js'
 /** A committed keyspace in memory that counts how often it is read. */
 function committedStore(initial: Record<string, string>) {
   const data = new Map(Object.entries(initial).map(([k, v]) => [k, Buffer.from(v)]))
-  const reads = { get: 0, range: 0, getMany: 0 }
+  const reads = { get: 0, range: 0, getMany: 0, getSync: 0 }
   return {
     data,
     reads,
@@ -16,6 +16,10 @@ function committedStore(initial: Record<string, string>) {
     async getMany(keys: readonly string[]) {
       reads.getMany += 1
       return keys.map((key) => data.get(key))
+    },
+    getSync(key: string) {
+      reads.getSync += 1
+      return data.get(key)
     },
     async range({ prefix }: { prefix: string }) {
       reads.range += 1
@@ -34,7 +38,7 @@ t.test('the cache answers repeated reads from memory and follows committed write
   t.equal(await cache.get('a/x/3'), undefined)
   await cache.range({ prefix: 'a/x/' })
   await cache.get('a/x/3')
-  t.same(store.reads, { get: 2, range: 1, getMany: 0 }, 'second reads did not reach the store')
+  t.same(store.reads, { get: 2, range: 1, getMany: 0, getSync: 0 }, 'second reads did not reach the store')
 
   const ops = [
     { type: 'put' as const, key: 'a/x/3', value: Buffer.from('three') },
@@ -46,23 +50,34 @@ t.test('the cache answers repeated reads from memory and follows committed write
   t.same(text(await cache.range({ prefix: 'a/x/' })), ['a/x/2=TWO', 'a/x/3=three'])
   t.equal(Buffer.from((await cache.get('a/x/3'))!).toString(), 'three', 'a remembered absence is replaced')
   t.equal(await cache.get('a/x/1'), undefined)
-  t.same(store.reads, { get: 2, range: 1, getMany: 0 })
+  t.same(store.reads, { get: 2, range: 1, getMany: 0, getSync: 0 })
   t.same(text(await cache.range({ prefix: 'a/x' })), ['a/x/2=TWO', 'a/x/3=three'], 'a prefix not ending in "/" goes to the store')
   cache.clear()
   await cache.get('a/x/3')
   t.equal(store.reads.get, 3, 'after clear() everything is read again')
 })
 
-t.test('a prefetch loads the missing keys in one batched read, absences included', async (t) => {
+t.test('a prefetch of a few keys reads each missing one synchronously, absences included', async (t) => {
   const store = committedStore({ 'k/1': 'one', 'k/2': 'two' })
   const cache = new AppliedKeyspaceCache(store)
   await cache.get('k/1')
   await cache.prefetch(['k/1', 'k/2', 'k/3', 'k/2'])
-  t.same(store.reads, { get: 1, range: 0, getMany: 1 })
+  t.same(store.reads, { get: 1, range: 0, getMany: 0, getSync: 2 })
   t.equal(Buffer.from((await cache.get('k/2'))!).toString(), 'two')
   t.equal(await cache.get('k/3'), undefined)
   await cache.prefetch(['k/3'])
-  t.same(store.reads, { get: 1, range: 0, getMany: 1 }, 'cached keys and absences are not read again')
+  t.same(store.reads, { get: 1, range: 0, getMany: 0, getSync: 2 }, 'cached keys and absences are not read again')
+})
+
+t.test('a prefetch of many keys loads the missing ones in one batched read', async (t) => {
+  const keys = Array.from({ length: 40 }, (_, i) => `k/${i}`)
+  const store = committedStore(Object.fromEntries(keys.slice(0, 20).map((key) => [key, key.toUpperCase()])))
+  const cache = new AppliedKeyspaceCache(store)
+  await cache.prefetch([...keys, ...keys])
+  t.same(store.reads, { get: 0, range: 0, getMany: 1, getSync: 0 })
+  t.equal(Buffer.from((await cache.get('k/7'))!).toString(), 'K/7')
+  t.equal(await cache.get('k/30'), undefined)
+  t.same(store.reads, { get: 0, range: 0, getMany: 1, getSync: 0 }, 'answered from what the prefetch loaded')
 })
 
 t.test('a transaction range merges its own writes under the prefix, in key order', async (t) => {
