@@ -98,10 +98,16 @@ export class MeetingTransactions {
     return (await readMeeting(this.deps.store, id)) ?? fail('NOT_FOUND', `id: meeting "${id}" does not exist in office ${this.deps.officeId}`)
   }
 
-  /** The offices of a meeting booked across offices (its booking transaction's); null for a one-office meeting. */
+  /**
+   * The offices of a meeting booked across offices (its booking transaction's); null for a
+   * one-office meeting. Only the office that booked it (named in its id) coordinates its changes.
+   */
   private async participantsOf(meeting: MeetingRecord): Promise<readonly OfficeAttendance[] | null> {
     const booking = await readCoordinatorTx(this.deps.store, meeting.id)
-    return booking === null ? null : booking.participants
+    if (booking !== null) return booking.participants
+    const owner = /^mtg-([a-z][a-z0-9]*)-\d+$/.exec(meeting.id)?.[1]
+    if (owner !== this.deps.officeId) fail('BAD_REQUEST', `id: meeting "${meeting.id}" is changed through office ${owner ?? '(unknown)'}, which booked it; this is office ${this.deps.officeId}`)
+    return null
   }
 }
 

@@ -95,6 +95,7 @@ t.test('three offices: cancel an occurrence, move one, cancel the series, move w
     await office.tok.call('event.add', { user: 'taro', start: '2026-03-20T14:00:00Z', durationMinutes: 30, title: 'late call' })
     await settled()
     await t.rejects(office.nyc.call('meeting.cancel', { id: single }), { code: 'BAD_REQUEST', message: /has attendees in other offices \(lena, taro\); change it with xoffice.cancel/ }, 'the one-office command refuses it')
+    await t.rejects(office.lon.call('xoffice.cancel', { id: single }), { code: 'BAD_REQUEST', message: `id: meeting "${single}" is changed through office nyc, which booked it; this is office lon` })
     const refused = await client.updateMeeting({ id: single, start: '2026-03-20T10:00' })
     t.match(refused, { id: null, status: 'conflict', conflicts: [{ user: 'taro', start: '2026-03-20T14:00:00.000Z', end: '2026-03-20T14:30:00.000Z', meetingStart: '2026-03-20T14:00:00.000Z' }] })
     await settled()
