@@ -88,6 +88,22 @@ export class CalendarClient {
     throw RpcError.of('NOT_FOUND', `${field}: no office has a user "${user}"`)
   }
 
+  /**
+   * Runs a call at the person's office; when that office answers that the directory now places
+   * them elsewhere (they moved), the call is made once more there.
+   */
+  private async atHome<T>(user: string, field: string, run: (office: ClusterClient<OfficeMethods>) => Promise<T>): Promise<T> {
+    try {
+      return await run(this.office(await this.officeOf(user, field)))
+    } catch (error) {
+      const moved = error instanceof RpcError && error.code === 'NOT_FOUND' ? (error.details as { office?: unknown } | null)?.office : undefined
+      if (typeof moved !== 'string' || moved === this.homes.get(user)) throw error
+      if (this.knowsOffice(moved)) this.homes.set(user, moved)
+      else this.homes.delete(user)
+      return run(this.office(await this.officeOf(user, field)))
+    }
+  }
+
   /** Forgets where `user` lives (after a move), so the next call asks the directory again. */
   forgetHome(user: string): void {
     this.homes.delete(user)
@@ -132,11 +148,11 @@ export class CalendarClient {
   }
 
   async updateUser(params: Params<'user.update'>, options?: CallOptions): Promise<Result<'user.update'>> {
-    return this.office(await this.officeOf(params.id, 'id')).call('user.update', params, options)
+    return this.atHome(params.id, 'id', (office) => office.call('user.update', params, options))
   }
 
   async getUser(id: string): Promise<Result<'user.get'>> {
-    return this.office(await this.officeOf(id, 'id')).call('user.get', { id })
+    return this.atHome(id, 'id', (office) => office.call('user.get', { id }))
   }
 
   async listUsers(officeId?: string): Promise<Result<'user.list'>['users']> {
@@ -146,23 +162,23 @@ export class CalendarClient {
   }
 
   async addEvent(params: Params<'event.add'>, options?: CallOptions): Promise<Result<'event.add'>> {
-    return this.office(await this.officeOf(params.user)).call('event.add', params, options)
+    return this.atHome(params.user, 'user', (office) => office.call('event.add', params, options))
   }
 
   async updateEvent(params: Params<'event.update'>, options?: CallOptions): Promise<Result<'event.update'>> {
-    return this.office(await this.officeOf(params.user)).call('event.update', params, options)
+    return this.atHome(params.user, 'user', (office) => office.call('event.update', params, options))
   }
 
   async deleteEvent(params: Params<'event.delete'>, options?: CallOptions): Promise<Result<'event.delete'>> {
-    return this.office(await this.officeOf(params.user)).call('event.delete', params, options)
+    return this.atHome(params.user, 'user', (office) => office.call('event.delete', params, options))
   }
 
   async listEvents(user: string): Promise<Result<'event.list'>> {
-    return this.office(await this.officeOf(user)).call('event.list', { user })
+    return this.atHome(user, 'user', (office) => office.call('event.list', { user }))
   }
 
   async agenda(params: Params<'calendar.agenda'>): Promise<Result<'calendar.agenda'>> {
-    return this.office(await this.officeOf(params.user)).call('calendar.agenda', params)
+    return this.atHome(params.user, 'user', (office) => office.call('calendar.agenda', params))
   }
 
   /**
@@ -177,7 +193,7 @@ export class CalendarClient {
 
   /** Suggestions computed by the organizer's office, over attendees of any offices. */
   async suggest(params: Params<'calendar.suggest'>): Promise<Result<'calendar.suggest'>> {
-    return this.office(await this.officeOf(params.organizer, 'organizer')).call('calendar.suggest', params)
+    return this.atHome(params.organizer, 'organizer', (office) => office.call('calendar.suggest', params))
   }
 
   async conflicts(params: Params<'calendar.conflicts'>): Promise<Result<'calendar.conflicts'>> {

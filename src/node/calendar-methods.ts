@@ -13,6 +13,7 @@ import { listEvents, listUsers, notificationsAfter, readMeeting, readUser, type 
 import { bookingResult, cancelResult, meetingView, storedEventView, userView } from '../calendar-service/calendar-views.js'
 import { attendeesOf } from '../calendar-service/meeting-booking.js'
 import { RpcError } from '../rpc/rpc-error.js'
+import { userElsewhereError } from '../directory/user-elsewhere.js'
 import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
 import type { NotificationWaiters } from './notification-waiters.js'
 import { attendeeCalendarsAnywhere } from '../free-busy/attendee-calendars.js'
@@ -38,8 +39,11 @@ const DEFAULT_POLL_LIMIT = 100
 export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps): void {
   const s = CALENDAR_PARAM_SCHEMAS
   const { store, office } = deps
-  const user = async (id: string, field = 'user'): Promise<UserRecord> =>
-    (await readUser(store, id)) ?? notFound(`${field}: user "${id}" is not in office ${office.officeId}`)
+  /** Not here: the error names the office the directory places the person in. */
+  const elsewhere = async (id: string, field: string): Promise<never> => {
+    throw await userElsewhereError(store, id, field, office.officeId)
+  }
+  const user = async (id: string, field = 'user'): Promise<UserRecord> => (await readUser(store, id)) ?? elsewhere(id, field)
   /**
    * A mutation's boundary reads this replica's applied state, which may lag the leader (a follower,
    * or a leader that has not applied everything yet): before answering "not found", catch up.
@@ -51,7 +55,7 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
     return look()
   }
   const userForWrite = async (id: string, field: string, ctx: RequestContext): Promise<UserRecord> =>
-    (await fresh(ctx, () => readUser(store, id))) ?? notFound(`${field}: user "${id}" is not in office ${office.officeId}`)
+    (await fresh(ctx, () => readUser(store, id))) ?? elsewhere(id, field)
   /** A meeting this office may change alone: one whose attendees are all here (others change through 2PC). */
   const meetingForWrite = async (id: string, ctx: RequestContext) => {
     const meeting = (await fresh(ctx, () => readMeeting(store, id))) ?? notFound(`id: meeting "${id}" does not exist`)

@@ -9,6 +9,7 @@ import { CalendarClient } from '../../src/client/calendar-client.js'
 import { EphemeralCluster } from '../../src/cluster/ephemeral-cluster.js'
 import type { NodeLauncher } from '../../src/cluster/replica-process.js'
 import type { BookingResult, ConflictView, EventView } from '../../src/calendar-service/calendar-api.js'
+import type { NotificationRecord } from '../../src/calendar-service/calendar-records.js'
 
 export interface DemoOptions {
   readonly launcher: NodeLauncher
@@ -126,7 +127,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
     begin('the series in each calendar, in local time')
     for (const p of PEOPLE) {
-      const occurrences = await meetingOccurrences(client, p.id, seriesId)
+      const occurrences = await meetingOccurrences(client, p.id, seriesId, (found) => found.length === 12)
       print(`${p.id}: ${occurrences.length} occurrences in 2027`)
       for (const o of occurrences.filter((_, i) => i < 3 || i >= occurrences.length - 2)) print(`  ${local(o.start, p.id)}`)
       check(occurrences.length === 12, `${p.id} has ${occurrences.length} occurrences in 2027, expected 11 third Wednesdays + 1 November Friday`)
@@ -152,6 +153,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const review = await settledBooking(client, outcome, print)
     for (const p of PEOPLE) {
       // Exactly the committed meeting: nothing left behind by an attempt that aborted.
+      await meetingOccurrences(client, p.id, review, (found) => found.length > 0)
       const events = (await client.agenda({ user: p.id, from: '2027-01-27T00:00:00Z', to: '2027-01-28T00:00:00Z' })).events.filter((e) => e.title === 'Incident review')
       check(events.length === 1 && events[0]?.meetingId === review, `${p.id} has ${events.length} "Incident review" events; expected exactly ${review}`)
       print(`  ${p.id}: ${events[0]?.title ?? ''} ${local(events[0]?.start ?? '', p.id)}`)
@@ -163,11 +165,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     check(cancelled.status === 'cancelled', `expected cancelled, got ${cancelled.status}`)
     check(['ben', 'kenji'].every((u) => cancelled.notified.includes(u)), `ben and kenji are notified (${cancelled.notified.join(', ')})`)
     for (const user of ['ben', 'kenji']) {
-      const polled = await client.office((await client.officeOf(user))).call('notifications.poll', { user, after: 0, waitMs: 0 })
-      const notice = polled.notifications.find((n) => n.kind === 'occurrence-cancelled' && n.meetingId === seriesId)
+      const notice = await firstNotification(client, user, (n) => n.kind === 'occurrence-cancelled' && n.meetingId === seriesId)
       check(notice !== undefined, `${user} has an occurrence-cancelled notification`)
       print(`  ${user} <- ${notice?.message ?? ''} (received ${local(new Date(notice?.atMs ?? 0).toISOString(), user)})`)
-      const left = await meetingOccurrences(client, user, seriesId)
+      const left = await meetingOccurrences(client, user, seriesId, (found) => found.length === 11)
       check(left.length === 11 && !left.some((o) => o.start === CANCELLED_OCCURRENCE), `${user} keeps the 11 other occurrences`)
     }
     print('')
@@ -188,8 +189,19 @@ function idOf(result: BookingResult): string {
   return result.id
 }
 
-async function meetingOccurrences(client: CalendarClient, user: string, meetingId: string): Promise<EventView[]> {
-  return (await client.agenda({ user, ...YEAR })).events.filter((e) => e.meetingId === meetingId)
+/**
+ * The person's occurrences of a meeting in 2027, once their office has applied the latest change:
+ * a cross-office client is answered when the decision is durable, and each office applies it
+ * moments later, so the read waits (a bounded while) until `settled` holds.
+ */
+async function meetingOccurrences(client: CalendarClient, user: string, meetingId: string, settled: (events: EventView[]) => boolean): Promise<EventView[]> {
+  let events: EventView[] = []
+  for (let i = 0; i < 50; i++) {
+    events = (await client.agenda({ user, ...YEAR })).events.filter((e) => e.meetingId === meetingId)
+    if (settled(events)) break
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  return events
 }
 
 function printConflicts(conflicts: readonly ConflictView[], print: (line: string) => void, local: (instant: string, user: string) => string): void {
@@ -212,6 +224,17 @@ async function settledBooking(client: CalendarClient, first: BookingResult | Err
     await new Promise((resolve) => setTimeout(resolve, 1000))
   }
   throw new DemoCheckFailed("kill one office's leader in the middle of a booking", 'the booking never went through after the leader change')
+}
+
+/** Follows the person's notification subscription (the real delivery path) until one matches, for at most 15 s. */
+async function firstNotification(client: CalendarClient, user: string, wanted: (n: NotificationRecord) => boolean): Promise<NotificationRecord | undefined> {
+  const signal = AbortSignal.timeout(15_000)
+  try {
+    for await (const notification of client.subscribe(user, { waitMs: 1000, signal })) if (wanted(notification)) return notification
+  } catch (error) {
+    if (!signal.aborted) throw error
+  }
+  return undefined
 }
 
 async function eventually<T>(look: () => Promise<T>, expected: T): Promise<T | undefined> {

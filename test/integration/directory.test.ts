@@ -62,7 +62,8 @@ t.test('directory: publication, a new office, a move, an unknown person', async 
   const booked = await client.book({ organizer: 'alice', attendees: ['bob', 'chika'], start: '2026-03-18T09:00', durationMinutes: 60, title: 'three offices' })
   t.match(booked, { id: /^mtg-nyc-/, status: 'booked' })
   const meetingId = booked.id as string
-  t.match((await client.agenda({ user: 'chika', ...DAY })).events, [{ meetingId }], "the meeting is in chika's calendar in tok")
+  // The client is answered once the decision is durable; tok applies the commit right after.
+  await eventually(async () => (await client.agenda({ user: 'chika', ...DAY })).events.some((e) => e.meetingId === meetingId), true, "the meeting in chika's calendar in tok", cluster)
 
   // bob moves from lon to tok with his calendar.
   const moved = await runDms(['office', 'move-user', '--user', 'bob', '--to', 'tok', '--config', cluster.configPath, '--json'])
@@ -74,6 +75,7 @@ t.test('directory: publication, a new office, a move, an unknown person', async 
   t.equal(await fresh.officeOf('bob'), 'tok', 'lookups route to the new office')
   t.match((await fresh.agenda({ user: 'bob', ...DAY })).events, [{ meetingId }], 'the meeting that includes bob still shows up')
   t.equal((await fresh.getUser('bob')).office, 'tok')
+  t.match((await before.agenda({ user: 'bob', ...DAY })).events, [{ meetingId }], 'a client that remembered lon (and predates tok) is routed to tok')
   const gone = await fresh.office('lon').call('user.get', { id: 'bob' }).catch((error: unknown) => error)
   t.ok(gone instanceof RpcError && gone.code === 'NOT_FOUND', 'lon no longer holds bob')
 
