@@ -35,7 +35,7 @@ export interface ChaosTestHooks {
 }
 
 /** The hooks when DMS_CHAOS_HOOKS_DIR is set, else null (a normal replica). */
-export function chaosTestHooksFromEnvironment(nodeId: string, env: NodeJS.ProcessEnv = process.env): ChaosTestHooks | null {
+export function chaosTestHooksFromEnvironment(nodeId: string, env: NodeJS.ProcessEnv = process.env, wallClock: () => number = Date.now): ChaosTestHooks | null {
   const directory = env[CHAOS_HOOKS_ENV]
   if (directory === undefined || directory === '') return null
   const files = chaosHookFiles(directory, nodeId)
@@ -47,7 +47,7 @@ export function chaosTestHooksFromEnvironment(nodeId: string, env: NodeJS.Proces
   readOffset()
   setInterval(readOffset, CLOCK_POLL_MS).unref()
   return {
-    now: () => Date.now() + offsetMs,
+    now: () => wallClock() + offsetMs,
     afterDecision: (txId) => {
       const action = readOptional(files.afterDecision)?.trim()
       if (action !== 'stop' && action !== 'exit') return
