@@ -18,6 +18,8 @@ export interface Quiescence {
 }
 
 const TOTAL_BUDGET_FACTOR = 3
+/** A replica busy catching up on a loaded machine may answer slowly; slow is not down. */
+const STATUS_TIMEOUT_MS = 5000
 
 export async function waitForQuiescence(config: ClusterConfig, stallMs: number, pollMs = 250): Promise<Quiescence> {
   const started = Date.now()
@@ -26,7 +28,7 @@ export async function waitForQuiescence(config: ClusterConfig, stallMs: number, 
   const lastApplied = new Map<string, number>()
   let lastMovedAt = started
   for (;;) {
-    const status = await queryClusterStatus(config, 1000)
+    const status = await queryClusterStatus(config, STATUS_TIMEOUT_MS)
     for (const member of status.offices.flatMap((office) => office.members)) {
       if (member.appliedIndex === null) continue
       if (!firstApplied.has(member.id)) firstApplied.set(member.id, member.appliedIndex)
