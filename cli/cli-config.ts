@@ -5,6 +5,7 @@ import { findOffice, officeClientUrls } from '../src/config/cluster-topology.js'
 import { loadClusterConfig } from '../src/config/load-cluster-config.js'
 import type { OfficeMethods } from '../src/office/office-api.js'
 import { presentLocalAdminIfNoToken } from './cli-credentials.js'
+import { trustConfiguredCa } from './cli-trust.js'
 
 export const DEFAULT_CONFIG_PATH = 'cluster-configs/local.json'
 
@@ -12,6 +13,7 @@ export async function loadConfigForCli(path: string | undefined): Promise<Cluste
   const { config, warnings } = await loadClusterConfig(path ?? DEFAULT_CONFIG_PATH)
   for (const warning of warnings) process.stderr.write(`dms: warning: ${warning}\n`)
   await presentLocalAdminIfNoToken(config)
+  trustConfiguredCa(config)
   return config
 }
 

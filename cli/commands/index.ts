@@ -15,6 +15,7 @@ import { registerUserCommands } from './user.js'
 import { registerWatchCommand } from './watch.js'
 import { registerIcalCommands } from './ical.js'
 import { registerTokenCommands } from './token.js'
+import { registerDevCertCommand } from './dev-cert.js'
 
 /** Every command group of `dms`; each module adds its subcommands to the program. */
 export function registerCommands(program: Command): void {
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerWatchCommand(program)
   registerIcalCommands(program)
   registerTokenCommands(program)
+  registerDevCertCommand(program)
 }

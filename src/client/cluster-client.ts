@@ -37,6 +37,8 @@ export interface ClusterClientOptions<M extends MethodMap> {
   readonly maxFrameBytes?: number
   /** The credential sent on each connection; by default DMS_TOKEN / DMS_TOKEN_FILE (client-authorization.ts). */
   readonly authorization?: AuthorizationSource
+  /** The CA wss:// replicas must be signed by; by default DMS_CA_FILE, else the system's roots. */
+  readonly ca?: Buffer | null
   readonly results?: ResultSchemas<M>
 }
 
@@ -66,6 +68,7 @@ export class ClusterClient<M extends MethodMap> {
   private readonly schedule: Schedule
   private readonly maxFrameBytes: number | undefined
   private readonly authorization: AuthorizationSource | undefined
+  private readonly ca: Buffer | null | undefined
   private readonly results: ResultSchemas<M>
   private readonly clientId: string
   private sequence = 0
@@ -85,6 +88,7 @@ export class ClusterClient<M extends MethodMap> {
     this.schedule = options.schedule ?? realSchedule
     this.maxFrameBytes = options.maxFrameBytes
     this.authorization = options.authorization
+    this.ca = options.ca
     this.results = options.results ?? {}
     this.clientId = Array.from({ length: 4 }, () => Math.floor(this.random() * 0x10000).toString(16).padStart(4, '0')).join('')
   }
@@ -179,6 +183,7 @@ export class ClusterClient<M extends MethodMap> {
         schedule: this.schedule,
         ...(this.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.maxFrameBytes }),
         ...(this.authorization === undefined ? {} : { authorization: this.authorization }),
+        ...(this.ca === undefined ? {} : { ca: () => this.ca ?? null }),
       })
       this.connections.set(url, connection)
     }

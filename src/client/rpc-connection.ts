@@ -10,18 +10,22 @@ import { RpcError } from '../rpc/rpc-error.js'
 import { realSchedule, type Cancel, type Schedule } from '../rpc/schedule.js'
 import { corkUntilNextTick } from '../rpc/socket-cork.js'
 import { authorizationFromEnvironment, type AuthorizationSource } from './client-authorization.js'
+import { caFromEnvironment } from './client-trust.js'
 
 export interface RpcConnectionOptions {
   readonly maxFrameBytes: number
   readonly schedule: Schedule
   /** The Authorization header for each new socket (asked on every connect, so it may be fresh). */
   readonly authorization: AuthorizationSource
+  /** The CA that wss:// endpoints must be signed by; null: the system's trusted roots. */
+  readonly ca: () => Buffer | null
 }
 
 export const DEFAULT_RPC_CONNECTION_OPTIONS: RpcConnectionOptions = {
   maxFrameBytes: 1024 * 1024,
   schedule: realSchedule,
   authorization: () => authorizationFromEnvironment(),
+  ca: () => caFromEnvironment(),
 }
 
 interface PendingRequest {
@@ -85,10 +89,12 @@ export class RpcConnection {
   private connect(): WebSocket {
     if (this.socket !== null) return this.socket
     const authorization = this.options.authorization()
+    const ca = this.options.ca()
     const socket = new WebSocket(this.url, {
       maxPayload: this.options.maxFrameBytes,
       perMessageDeflate: false,
       ...(authorization === null ? {} : { headers: { authorization } }),
+      ...(ca === null ? {} : { ca }),
     })
     this.socket = socket
     let lastError: string | null = null

@@ -93,8 +93,8 @@ export class OfficeReplica {
   private freeBusy: FreeBusyService | null = null
   private crossOffice: { readonly service: CrossOfficeService; readonly clients: Map<string, ClusterClient<CrossOfficeMethods>> } | null = null
   private directory: { readonly service: DirectoryService; readonly clients: Map<string, ClusterClient<DirectoryMethods>> } | null = null
-  /** The credential this replica shows other offices (set once at start, from the security config). */
-  private outgoingAuthorization: AuthorizationSource = () => null
+  /** How this replica calls other offices: its credential and the CA it trusts (set once at start, from the security config). */
+  private outgoing: { readonly authorization: AuthorizationSource; readonly ca: Buffer | null } = { authorization: () => null, ca: null }
 
   private constructor(
     readonly office: OfficeConfig,
@@ -158,6 +158,7 @@ export class OfficeReplica {
         random,
         logger,
         ...(security.peerAuthenticator === null ? {} : { authenticator: security.peerAuthenticator }),
+        ...(security.tls?.ca == null ? {} : { tlsCa: security.tls.ca }),
       })
       const driver = await RaftDriver.start<OfficeOutcome | null>({
         config: raftConfig(config, nodeId, random),
@@ -185,11 +186,11 @@ export class OfficeReplica {
         onPeer: (socket, remote) => transport.acceptIncoming(socket, remote),
         maxClientFrameBytes: MAX_CLIENT_FRAME_BYTES,
         maxPeerFrameBytes: MAX_PEER_FRAME_BYTES,
-        tls: null,
+        tls: security.tls === null ? null : { cert: security.tls.cert, key: security.tls.key },
         metrics: { contentType: METRICS_CONTENT_TYPE, render: () => metrics.exposition() },
       })
       const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now, new OfficeTopology(config), metrics)
-      node.outgoingAuthorization = security.outgoingAuthorization
+      node.outgoing = { authorization: security.outgoingAuthorization, ca: security.tls?.ca ?? null }
       node.registerMethods()
       registerTokenMethods(rpc, {
         proposeKv: (command, ctx) => node.proposeKv(command, ctx),
@@ -346,7 +347,7 @@ export class OfficeReplica {
       },
       office: (officeId) => {
         let client = clients.get(officeId)
-        if (client === undefined) clients.set(officeId, (client = new ClusterClient<CrossOfficeMethods>({ endpoints: topology.clientUrls(officeId), authorization: this.outgoingAuthorization })))
+        if (client === undefined) clients.set(officeId, (client = new ClusterClient<CrossOfficeMethods>({ endpoints: topology.clientUrls(officeId), ...this.outgoing })))
         return client
       },
       readBarrier: (ctx) => this.readBarrier(false, ctx),
@@ -380,7 +381,7 @@ export class OfficeReplica {
       },
       office: (officeId) => {
         let client = clients.get(officeId)
-        if (client === undefined) clients.set(officeId, (client = new ClusterClient<DirectoryMethods>({ endpoints: this.topology.clientUrls(officeId), authorization: this.outgoingAuthorization })))
+        if (client === undefined) clients.set(officeId, (client = new ClusterClient<DirectoryMethods>({ endpoints: this.topology.clientUrls(officeId), ...this.outgoing })))
         return client
       },
       readBarrier: (stale, ctx) => this.readBarrier(stale, ctx),

@@ -49,6 +49,8 @@ export interface PeerTransportOptions {
   readonly handshakeTimeoutMs?: number
   /** A link whose ping is not answered within this interval is considered dead and redialled. */
   readonly pingIntervalMs?: number
+  /** The CA a wss:// peer's certificate must be signed by; absent: the system's trusted roots. */
+  readonly tlsCa?: Buffer
 }
 
 export interface PeerTransportStats extends PeerInboxStats {
@@ -96,6 +98,7 @@ export class PeerTransport {
   private readonly logger: RpcLogger
   private readonly limits: PeerLimits
   private readonly inbox: PeerInbox
+  private readonly tlsCa: Buffer | undefined
 
   private readonly links = new Map<NodeId, OutgoingLink>()
   private readonly failures = new Map<NodeId, number>()
@@ -120,6 +123,7 @@ export class PeerTransport {
     this.schedule = options.schedule ?? realSchedule
     this.authenticator = options.authenticator ?? openPeerAuthenticator
     this.logger = options.logger ?? stderrLogger
+    this.tlsCa = options.tlsCa
     this.limits = {
       maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
       maxQueuedMessages: options.maxQueuedMessages ?? DEFAULTS.maxQueuedMessages,
@@ -259,7 +263,7 @@ export class PeerTransport {
   private dial(peer: NodeId): OutgoingLink {
     const url = this.peers.get(peer)
     if (url === undefined) throw new Error(`dial: ${peer} is not a peer of ${this.self.nodeId}`)
-    const socket = new WebSocket(url, { maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false })
+    const socket = new WebSocket(url, { maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false, ...(this.tlsCa === undefined ? {} : { ca: this.tlsCa }) })
     const cancelTimeout = this.schedule(() => {
       if (this.links.get(peer) === link && link.state === 'connecting') socket.terminate()
     }, this.limits.handshakeTimeoutMs)
@@ -324,15 +328,23 @@ export class PeerTransport {
   private keepAlive(peer: NodeId, link: Extract<OutgoingLink, { state: 'open' }>): void {
     link.cancelPing = this.schedule(() => {
       if (this.links.get(peer) !== link) return
-      if (link.awaitingPong) {
-        this.logger.warn('peer link unresponsive; redialling', { peer })
-        link.socket.terminate()
-        return
-      }
-      link.awaitingPong = true
-      link.socket.ping()
-      this.keepAlive(peer, link)
+      // A replica that was paused or starved of CPU runs its overdue timers before it reads its
+      // sockets, where the answer may be waiting: judge the link only after reading them.
+      if (link.awaitingPong) setImmediate(() => this.pingOrGiveUp(peer, link))
+      else this.pingOrGiveUp(peer, link)
     }, this.limits.pingIntervalMs)
+  }
+
+  private pingOrGiveUp(peer: NodeId, link: Extract<OutgoingLink, { state: 'open' }>): void {
+    if (this.links.get(peer) !== link) return
+    if (link.awaitingPong) {
+      this.logger.warn('peer link unresponsive; redialling', { peer })
+      link.socket.terminate()
+      return
+    }
+    link.awaitingPong = true
+    link.socket.ping()
+    this.keepAlive(peer, link)
   }
 
   /** The acceptor's proof in `welcome`; an authenticator that throws counts as a refusal. */

@@ -7,7 +7,8 @@
 import type { StateMachineStore } from '../../storage/state-machine-store.js'
 import { readMeeting } from '../calendar-service/calendar-store.js'
 import type { AuthorizationSource } from '../client/client-authorization.js'
-import type { ClusterConfig } from '../config/cluster-config-schema.js'
+import { isLoopbackHost, type ClusterConfig } from '../config/cluster-config-schema.js'
+import { findReplica } from '../config/cluster-topology.js'
 import { readKvKey } from '../kv/kv-read.js'
 import type { PeerAuthenticator } from '../rpc/peer-handshake.js'
 import type { RpcLogger } from '../rpc/rpc-logger.js'
@@ -16,6 +17,7 @@ import { clientGate } from './client-gate.js'
 import { peerCredential } from './client-credentials.js'
 import { CLUSTER_SECRET_ENV, loadClusterSecret, type ClusterSecret } from './cluster-secret.js'
 import { hmacPeerAuthenticator } from './hmac-peer-authenticator.js'
+import { loadTlsMaterial, type TlsMaterial } from './tls-files.js'
 import { decodeTokenRecord, tokenKey } from './token-records.js'
 
 export interface ReplicaSecurity {
@@ -25,15 +27,23 @@ export interface ReplicaSecurity {
   readonly outgoingAuthorization: AuthorizationSource
   /** The /client gate over this replica's state; null when client authentication is off. */
   gate(store: StateMachineStore, logger: RpcLogger): RequestGate | null
+  /** Certificate, key and CA for wss://; null serves and dials plain ws:// (loopback, or allowed by config). */
+  readonly tls: TlsMaterial | null
 }
 
 export async function loadReplicaSecurity(config: ClusterConfig, nodeId: string, now: () => number, env: NodeJS.ProcessEnv = process.env): Promise<ReplicaSecurity> {
+  const { replica } = findReplica(config, nodeId)
+  if (config.security.tls === null && !config.security.allowNonLoopback && !isLoopbackHost(replica.host)) {
+    throw new Error(`${nodeId} listens on ${replica.host}, not a loopback address, without TLS: set security.tls (see \`dms dev-cert\`), or security.allowNonLoopback to accept plain ws://`)
+  }
+  const tls = await loadTlsMaterial(config.security.tls)
   const secret = await loadClusterSecret(config.security.peerSecretFile, env)
   if (config.security.clientAuth && secret === null) {
     throw new Error(`security.clientAuth is on but there is no cluster secret: set security.peerSecretFile or ${CLUSTER_SECRET_ENV}`)
   }
-  if (secret === null) return { peerAuthenticator: null, outgoingAuthorization: () => null, gate: () => null }
+  if (secret === null) return { peerAuthenticator: null, outgoingAuthorization: () => null, gate: () => null, tls }
   return {
+    tls,
     peerAuthenticator: hmacPeerAuthenticator(secret),
     outgoingAuthorization: () => peerCredential(secret, config.clusterId, nodeId, now()),
     gate: (store, logger) => (config.security.clientAuth ? officeGate(secret, config.clusterId, store, now, logger) : null),

@@ -9,21 +9,13 @@ import type { EventLogger } from '../../src/logging/event-logger.js'
 import { OfficeReplica } from '../../src/node/office-replica.js'
 import { checkStoredMembership, storedMembership } from '../../src/security/stored-membership-check.js'
 import type { RestoredState } from '../../raft/types.js'
+import { nycOffice } from './nyc-office.js'
 
 const quiet: EventLogger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet }
 
 async function configFor(clusterId: string, replicaIds: readonly string[]): Promise<ClusterConfig> {
   const replicas = await Promise.all(replicaIds.map(async (id) => ({ id, host: '127.0.0.1', port: await freeLoopbackPort() })))
-  const office = {
-    id: 'nyc',
-    name: 'New York',
-    timeZone: 'America/New_York',
-    workHours: { start: '09:00', end: '17:00' },
-    workDays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'],
-    lunch: { start: '12:00', end: '13:00' },
-    replicas,
-  }
-  return parseClusterConfig({ clusterId, timing: { tickMs: 10, electionTicks: 5, heartbeatTicks: 1 }, offices: [office] }, 'test').config
+  return parseClusterConfig({ clusterId, timing: { tickMs: 10, electionTicks: 5, heartbeatTicks: 1 }, offices: [nycOffice(replicas)] }, 'test').config
 }
 
 async function dataDir(t: Test): Promise<string> {

@@ -16,6 +16,7 @@ import type { OfficeMethods } from '../../src/office/office-api.js'
 import { rootToken } from '../../src/security/client-credentials.js'
 import { ClusterSecret } from '../../src/security/cluster-secret.js'
 import type { TokenMethods } from '../../src/security/token-records.js'
+import { nycOffice } from './nyc-office.js'
 
 export const SECRET_TEXT = 'f'.repeat(64)
 export const CLUSTER_ID = 'secure-test'
@@ -41,17 +42,7 @@ export async function startSecuredOffice(t: Test, options: { clientAuth?: boolea
       clusterId: CLUSTER_ID,
       timing: { tickMs: 10, electionTicks: 5, heartbeatTicks: 1 },
       security: { peerSecretFile: secretFile, clientAuth: options.clientAuth ?? true },
-      offices: [
-        {
-          id: 'nyc',
-          name: 'New York',
-          timeZone: 'America/New_York',
-          workHours: { start: '09:00', end: '17:00' },
-          workDays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'],
-          lunch: { start: '12:00', end: '13:00' },
-          replicas: [{ id: 'nyc-1', host: '127.0.0.1', port }],
-        },
-      ],
+      offices: [nycOffice([{ id: 'nyc-1', host: '127.0.0.1', port }])],
     },
     'secured-office',
   )
