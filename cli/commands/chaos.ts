@@ -147,7 +147,7 @@ function readableReport(report: ChaosReport): string {
   const events = new Map<number, string[]>()
   const note = (second: number, text: string) => events.set(second, [...(events.get(second) ?? []), text])
   for (const fault of report.faults) {
-    note(Math.floor(fault.atS), `${fault.kind} ${fault.target}`)
+    note(Math.floor(fault.atS), `${fault.kind} ${fault.target}${fault.detail === undefined ? '' : ` (${fault.detail})`}`)
     if (fault.healedAtS !== null) note(Math.floor(fault.healedAtS), `healed ${fault.kind} (write again after ${fault.recoveredAfterS ?? '—'}s)`)
   }
   const peak = Math.max(1, ...report.throughputPerS)

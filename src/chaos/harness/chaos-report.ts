@@ -13,6 +13,8 @@ export interface ReportedFault {
   readonly target: string
   readonly atS: number
   readonly healedAtS: number | null
+  /** How it struck, for faults whose target alone does not say (e.g. "at a decision", "+1200ms"). */
+  readonly detail?: string
   readonly recoveredAfterS: number | null
 }
 
@@ -83,6 +85,7 @@ export function buildChaosReport(inputs: ReportInputs): ChaosReport {
         target: fault.target,
         atS: fault.atS,
         healedAtS: fault.endS,
+        ...(fault.detail === undefined ? {} : { detail: fault.detail }),
         recoveredAfterS: recoveredAfterS(fault, writes, inputs.startMs),
       })),
     skippedFaults: inputs.faults.flatMap((fault) => (fault.skipped === null ? [] : [{ kind: fault.kind, target: fault.target, atS: fault.atS, reason: fault.skipped }])),

@@ -22,6 +22,8 @@ export interface FaultRecord {
   readonly offices: readonly string[]
   /** Why a scheduled fault was not injected (its target was already down), else null. */
   readonly skipped: string | null
+  /** How it struck, when the target alone does not say (a clock jump's offset, a coordinator fault's timing). */
+  readonly detail?: string
 }
 
 export interface NemesisOptions {
@@ -90,10 +92,10 @@ export class Nemesis {
     const topology = cluster.topology
     const nodeOf = (target: NodeTarget): string =>
       resolveTarget(target, (office) => this.options.leaderOf(office) ?? topology.offices.find((o) => o.id === office)?.members[0] ?? office)
-    const begin = (target: string, offices: readonly string[], heal: Heal, skipped: string | null = null): void => {
-      const record: FaultRecord = { kind: fault.kind, target, atS: round(this.options.elapsedS()), endS: null, offices, skipped }
+    const begin = (target: string, offices: readonly string[], heal: Heal, skipped: string | null = null, detail?: string): void => {
+      const record: FaultRecord = { kind: fault.kind, target, atS: round(this.options.elapsedS()), endS: null, offices, skipped, ...(detail === undefined ? {} : { detail }) }
       this.records.push(record)
-      this.options.onAction?.(`${record.atS}s ${fault.kind} ${target}${skipped === null ? ` for ${fault.durationS}s` : ` skipped: ${skipped}`}`)
+      this.options.onAction?.(`${record.atS}s ${fault.kind} ${target}${detail === undefined ? '' : ` (${detail})`}${skipped === null ? ` for ${fault.durationS}s` : ` skipped: ${skipped}`}`)
       if (skipped !== null) return
       this.active.set(record, heal)
       this.after(fault.durationS, () => this.heal(record))
@@ -114,24 +116,36 @@ export class Nemesis {
         const replica = cluster.replica(node)
         this.down.add(node)
         const dies = fault.kind === 'kill' || fault.kind === 'coordinator-kill'
-        let where = ''
+        let when: string | undefined
         if (coordinator) {
           if (dies) this.options.expectExit?.(node, true)
-          where = (await this.atNextDecision(node, dies ? 'exit' : 'stop')) ? ' at a decision' : ' (no decision in time)'
+          when = (await this.atNextDecision(node, dies ? 'exit' : 'stop')) ? 'at a decision' : `no decision within ${DECISION_WAIT_MS / 1000}s: struck from outside`
         }
         if (dies) {
           await replica.kill()
-          begin(`${node}${where}`, offices, () => {
-            this.down.delete(node)
-            this.options.expectExit?.(node, false)
-            replica.start()
-          })
+          begin(
+            node,
+            offices,
+            () => {
+              this.down.delete(node)
+              this.options.expectExit?.(node, false)
+              replica.start()
+            },
+            null,
+            when,
+          )
         } else {
           replica.pause()
-          begin(`${node}${where}`, offices, () => {
-            this.down.delete(node)
-            replica.resume()
-          })
+          begin(
+            node,
+            offices,
+            () => {
+              this.down.delete(node)
+              replica.resume()
+            },
+            null,
+            when,
+          )
         }
         return
       }
@@ -157,7 +171,7 @@ export class Nemesis {
         const node = nodeOf(fault.target)
         const file = chaosHookFiles(this.options.hooksDirectory, node).clockOffset
         await writeFile(file, String(fault.offsetMs))
-        return begin(`${node} ${fault.offsetMs > 0 ? '+' : ''}${fault.offsetMs}ms`, [officeOf(topology, node)], () => writeFile(file, '0'))
+        return begin(node, [officeOf(topology, node)], () => writeFile(file, '0'), null, `${fault.offsetMs > 0 ? '+' : ''}${fault.offsetMs}ms`)
       }
       case 'data-loss':
         // Refused when the run is configured (see UNSUPPORTED_FAULTS); reaching here is a harness bug.
