@@ -17,11 +17,15 @@ import type { CrossOfficeCoordinator } from './coordinator.js'
 import type { CrossOfficeDeps } from './cross-office-deps.js'
 import type { CrossOfficeBookingResult, CrossOfficeCancelResult, CrossOfficeMethods, CrossOfficeMoveResult } from './xoffice-api.js'
 import { DEFAULT_PRIORITY, type CoordinatorTx, type OfficeAttendance, type TxDecision } from './xoffice-command.js'
-import { readCoordinatorTx } from './xoffice-store.js'
+import { pendingMeetingTransaction, readCoordinatorTx } from './xoffice-store.js'
+
+/** How long a change waits for the meeting's previous change to reach every office, and how often it looks. */
+const PENDING_CHANGE_WAIT_MS = 10_000
+const PENDING_CHANGE_POLL_MS = 20
 
 type Params<K extends 'xoffice.book' | 'xoffice.cancel' | 'xoffice.move'> = CrossOfficeMethods[K]['params']
 
-export interface MeetingTransactionDeps extends Pick<CrossOfficeDeps, 'officeId' | 'store'> {
+export interface MeetingTransactionDeps extends Pick<CrossOfficeDeps, 'officeId' | 'store' | 'now'> {
   /** Proposes a one-office calendar command through this office's log. */
   readonly proposeCalendar: (command: CalendarCommand, requestId: string, signal: AbortSignal) => Promise<CalendarResult>
 }
@@ -60,6 +64,7 @@ export class MeetingTransactions {
     }
     requireChangeable(meeting, expectedVersion)
     const occurrence = occurrenceStartMs === null ? null : asRpcError(() => findOccurrence(meeting, occurrenceStartMs))
+    await this.afterPendingChange(meeting.id, signal)
     const tx = await this.coordinator.run({ kind: 'cancel', meetingId: meeting.id, occurrence }, participants, requestId, signal)
     const decision = decisionOf(tx)
     if (decision.kind === 'abort') throw aborted('cancelled', tx, decision)
@@ -84,6 +89,7 @@ export class MeetingTransactions {
     const occurrence = occurrenceStartMs === null ? null : asRpcError(() => findOccurrence(meeting, occurrenceStartMs))
     const change = resolveTimeChange(meeting, occurrence, requested)
     const intent = { kind: 'move' as const, meetingId: meeting.id, occurrence, change, override, priority: params.priority ?? DEFAULT_PRIORITY }
+    await this.afterPendingChange(meeting.id, signal)
     const tx = await this.coordinator.run(intent, participants, requestId, signal)
     const decision = decisionOf(tx)
     if (decision.kind === 'commit') {
@@ -94,20 +100,33 @@ export class MeetingTransactions {
     return { id: null, status: 'conflict', conflicts: decision.conflicts.map(conflictView), transaction: tx.id }
   }
 
+  /**
+   * A meeting takes one change at a time (DESIGN 6.6): a change asked for right after another is
+   * answered waits here until the earlier one reached every office, instead of being refused. If
+   * it is still pending after the wait, tx.begin refuses with a message naming it.
+   */
+  private async afterPendingChange(meetingId: string, signal: AbortSignal): Promise<void> {
+    const deadline = this.deps.now() + PENDING_CHANGE_WAIT_MS
+    while ((await pendingMeetingTransaction(this.deps.store, meetingId)) !== null && this.deps.now() < deadline && !signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, PENDING_CHANGE_POLL_MS))
+    }
+  }
+
   private async requireMeeting(id: string): Promise<MeetingRecord> {
     return (await readMeeting(this.deps.store, id)) ?? fail('NOT_FOUND', `id: meeting "${id}" does not exist in office ${this.deps.officeId}`)
   }
 
   /**
-   * The offices of a meeting booked across offices (its booking transaction's); null for a
-   * one-office meeting. Only the office that booked it (named in its id) coordinates its changes.
+   * The offices of a meeting's attendees as the directory places them now (people may have moved
+   * to another office since the booking, their copies of the meeting with them); null for a
+   * one-office change. Only the office that booked it (named in its id) coordinates its changes.
    */
   private async participantsOf(meeting: MeetingRecord): Promise<readonly OfficeAttendance[] | null> {
-    const booking = await readCoordinatorTx(this.deps.store, meeting.id)
-    if (booking !== null) return booking.participants
     const owner = /^mtg-([a-z][a-z0-9]*)-\d+$/.exec(meeting.id)?.[1]
     if (owner !== this.deps.officeId) fail('BAD_REQUEST', `id: meeting "${meeting.id}" is changed through office ${owner ?? '(unknown)'}, which booked it; this is office ${this.deps.officeId}`)
-    return null
+    const participants = await this.coordinator.locate(meeting)
+    const bookedAcross = (await readCoordinatorTx(this.deps.store, meeting.id)) !== null
+    return bookedAcross || participants.some((p) => p.office !== this.deps.officeId) ? participants : null
   }
 }
 

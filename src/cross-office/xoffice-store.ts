@@ -1,7 +1,7 @@
 /** Reads of the cross-office records, for the apply code, the RPC methods and the recovery passes. */
 import type { KeyspaceReader } from '../office/keyspace-transaction.js'
 import type { CoordinatorTx, FencingRejection, ParticipantTx } from './xoffice-command.js'
-import { coordinatorTxCodec, counterCodec, participantTxCodec, xofficeKeys } from './xoffice-keyspace.js'
+import { coordinatorTxCodec, counterCodec, participantTxCodec, txIdCodec, xofficeKeys } from './xoffice-keyspace.js'
 
 export const FENCING_REJECTIONS: readonly FencingRejection[] = ['staleTerm', 'staleToken', 'conflictingDecision', 'notPrepared']
 
@@ -25,6 +25,13 @@ export async function openTransactionIds(reader: KeyspaceReader): Promise<string
 export async function preparedTransactionIds(reader: KeyspaceReader): Promise<string[]> {
   const prefix = xofficeKeys.prepareds()
   return (await reader.range({ prefix })).map(([key]) => key.slice(prefix.length))
+}
+
+/** The transaction a change of this meeting must wait for: its booking still being delivered, or an undecided or undelivered change. */
+export async function pendingMeetingTransaction(reader: KeyspaceReader, meetingId: string): Promise<string | null> {
+  if ((await reader.get(xofficeKeys.open(meetingId))) !== undefined) return meetingId
+  const change = await reader.get(xofficeKeys.change(meetingId))
+  return change === undefined ? null : txIdCodec.decode(change)
 }
 
 export async function readCounter(reader: KeyspaceReader, name: FencingRejection): Promise<number> {

@@ -9,7 +9,7 @@ import t, { type Test } from 'tap'
 import { listEvents, listHolds, notificationsAfter, readMeeting } from '../../src/calendar-service/calendar-store.js'
 import type { MeetingSpec } from '../../src/calendar-service/calendar-command.js'
 import type { OfficeAttendance, TxIntent, XofficeCommand } from '../../src/cross-office/xoffice-command.js'
-import { readParticipantTx } from '../../src/cross-office/xoffice-store.js'
+import { pendingMeetingTransaction, readParticipantTx } from '../../src/cross-office/xoffice-store.js'
 import { meetingOccurrences } from '../../src/calendar-service/meeting-occurrences.js'
 import { EntryLog, event, local, openCalendarMachine, user } from '../calendar-service/calendar-machine-fixture.js'
 import { AT, XLog, xresult } from './xoffice-machine-fixture.js'
@@ -193,4 +193,6 @@ t.test('coordinator: a change waits for the booking to be delivered, one change 
   t.match(out[6], { ok: false, code: 'REJECTED', message: 'meeting "mtg-nyc-1" is being changed by transaction "chg-nyc-6"; try again once it is decided' })
   t.match(xresult(out[8]), { tx: { id: 'chg-nyc-9' } }, 'the aborted change released the meeting')
   t.match(out[9], { ok: false, code: 'NOT_FOUND', message: 'meeting "mtg-nyc-77" was not booked across offices by this office' })
+  t.equal(await pendingMeetingTransaction(machine.store, 'mtg-nyc-1'), 'chg-nyc-9', 'what a later change waits for')
+  t.equal(await pendingMeetingTransaction(machine.store, 'mtg-nyc-77'), null)
 })
