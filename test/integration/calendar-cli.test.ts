@@ -48,6 +48,7 @@ t.test('calendar commands through the CLI', async (t) => {
         busy: [{ start: '2026-03-18T13:30:00.000Z', end: '2026-03-18T14:30:00.000Z' }, { start: '2026-03-18T15:00:00.000Z', end: '2026-03-18T16:00:00.000Z' }],
         tentative: [],
         working: [{ start: '2026-03-18T12:00:00.000Z', end: '2026-03-18T16:00:00.000Z' }, { start: '2026-03-18T17:00:00.000Z', end: '2026-03-18T20:00:00.000Z' }],
+        validUntilMs: null,
       },
       {
         id: 'dave',
@@ -55,8 +56,12 @@ t.test('calendar commands through the CLI', async (t) => {
         busy: [],
         tentative: [],
         working: [{ start: '2026-03-18T09:00:00.000Z', end: '2026-03-18T12:00:00.000Z' }, { start: '2026-03-18T13:00:00.000Z', end: '2026-03-18T17:00:00.000Z' }],
+        validUntilMs: null,
       },
     ],
+    // nyc answered: bob from its own state, dave with one call to lon.
+    sources: [{ office: 'nyc', users: 1, from: 'local' }, { office: 'lon', users: 1, from: 'remote' }],
+    rpcs: 1,
   }, 'busy merged without titles; working time in each person\'s zone, lunch cut out')
 
   const proposal = (await dms('meeting', 'propose', '--organizer', 'alice', '--attendees', 'bob', '--duration', '30', '--from', '2026-03-18T12:00:00Z', '--to', '2026-03-18T16:00:00Z')) as { suggestions: Array<{ start: string; free: string[] }>; explanation: string | null }
