@@ -7,6 +7,7 @@ import type { ClusterConfig } from '../../src/config/cluster-config-schema.js'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { loadConfigForCli } from '../cli-config.js'
+import { writeBootstrapAdminToken } from '../cli-credentials.js'
 import { formatClusterStatus } from './status.js'
 import { progressReporter, type ProgressReporter } from '../progress-reporter.js'
 
@@ -23,6 +24,8 @@ export function registerClusterCommands(program: Command): void {
     .option('--no-restart', 'do not restart a replica that exits on its own')
     .action(async (options: { config: string; data: string; restart: boolean }) => {
       const config = await loadConfigForCli(options.config)
+      const adminTokenFile = await writeBootstrapAdminToken(config, options.data)
+      if (adminTokenFile !== null) process.stderr.write(`dms: client authentication is on; the bootstrap admin token is in ${adminTokenFile} (dms --token-file ${adminTokenFile})\n`)
       const launcher = currentDmsLauncher()
       // With interOfficeDelays enabled, each office's replicas run with a view of the config that reaches the other offices through delaying proxies.
       const links = await InterOfficeLinks.start(config)
