@@ -9,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { DEFAULT_FAULTS } from '../../../src/chaos/harness/chaos-run.js'
 import { runDms } from '../../integration/run-dms.js'
 
 const { values } = parseArgs({
@@ -16,7 +17,7 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '20' },
     duration: { type: 'string', default: '180' },
     'first-seed': { type: 'string', default: '1' },
-    faults: { type: 'string', default: 'kill,pause,partition,delay,duplicate' },
+    faults: { type: 'string', default: DEFAULT_FAULTS.join(',') },
     reports: { type: 'string' },
   },
 })
@@ -33,6 +34,7 @@ interface RunSummary {
   readonly ops: { readonly attempted: number; readonly acknowledged: number; readonly indeterminate: number }
   readonly checks: Readonly<Record<string, boolean | number>>
   readonly linearizability: { readonly keys: number; readonly unknownKeys: number } | null
+  readonly fencingRejected: number | null
   readonly faultsList: ReadonlyArray<{ readonly recoveredAfterS: number | null }>
   readonly replay: string
   readonly problems: readonly string[]
@@ -64,7 +66,7 @@ for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
   }
   if (report === null) {
     failures.push(`seed ${seed}: no report (exit ${run.code}); stderr tail: ${run.stderr.split('\n').slice(-5).join(' | ')}`)
-    rows.push([String(seed), 'ERROR', '-', '-', '-', '-', '-', '-', `${wallS}s`])
+    rows.push([String(seed), 'ERROR', '-', '-', '-', '-', '-', '-', '-', `${wallS}s`])
     process.stderr.write(`seed ${seed}: no report\n`)
     continue
   }
@@ -80,12 +82,13 @@ for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     String(report.ops.indeterminate),
     `${report.checks['linearizable']}${report.linearizability !== null && report.linearizability.unknownKeys > 0 ? ` (${report.linearizability.unknownKeys} unknown)` : ''}`,
     maxRecovery,
+    String(report.fencingRejected ?? '-'),
     `${wallS}s`,
   ])
   process.stderr.write(`seed ${seed}: ${report.ok ? 'ok' : 'FAIL'} (${report.faults} faults, ${report.ops.acknowledged} acknowledged, ${wallS}s)\n`)
 }
 
-const header = ['seed', 'result', 'faults', 'attempted', 'acked', 'indeterminate', 'linearizable', 'max recovery', 'wall']
+const header = ['seed', 'result', 'faults', 'attempted', 'acked', 'indeterminate', 'linearizable', 'max recovery', 'fenced', 'wall']
 const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)))
 const line = (cells: readonly string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`
 process.stdout.write(
