@@ -54,7 +54,15 @@ const eventFields = {
   transparency: z.enum(['busy', 'tentative', 'free']).optional(),
 }
 
-const window = { from: timeText, to: timeText, tz: zoneName.optional() }
+/** A query's span: instants, or wall times in `tz` (the user's zone when absent). */
+export const windowFields = { from: timeText, to: timeText, tz: zoneName.optional() }
+const window = windowFields
+
+/** How old another office's free/busy may be when answered from the cache; absent: read it linearizably. */
+export const maxStalenessMs = z
+  .int({ error: 'expected whole milliseconds' })
+  .min(0, { error: 'expected a staleness of 0-3600000 ms' })
+  .max(3_600_000, { error: 'expected a staleness of 0-3600000 ms' })
 
 export const CALENDAR_PARAM_SCHEMAS = {
   'user.add': z.strictObject({ ...scheduleFields, office: officeId }),
@@ -109,8 +117,7 @@ export const CALENDAR_PARAM_SCHEMAS = {
     minAttendees: z.int().min(1).optional(),
     rules: ruleLines.optional(),
     limit: z.int().min(1).max(100).optional(),
-    /** Attendees of other offices may come from the free/busy cache if at most this old; absent: read linearizably. */
-    maxStalenessMs: z.int().min(0).max(3_600_000).optional(),
+    maxStalenessMs: maxStalenessMs.optional(),
   }),
   'calendar.conflicts': z.strictObject({
     organizer: personId,

@@ -31,10 +31,6 @@ export class ChangeJournal {
     this.applied = appliedIndex
   }
 
-  get appliedIndex(): number {
-    return this.applied
-  }
-
   /** A batch up to `index` was committed with these keys. */
   recordBatch(keys: Iterable<string>, index: number): void {
     const users = usersOfKeys(keys)

@@ -4,23 +4,13 @@
  * follows, and the cache's counters. Parameters are checked here, at the boundary.
  */
 import { z } from 'zod'
-import { personId, type FreeBusyUser } from '../calendar-service/calendar-api.js'
+import { maxStalenessMs, personId, windowFields, type FreeBusyUser } from '../calendar-service/calendar-api.js'
 import type { FreeBusyCacheStats } from './free-busy-cache.js'
-
-const timeText = z.string({ error: 'expected a time "YYYY-MM-DDTHH:MM" (local) or an instant with Z/offset' }).min(10).max(40)
-
-/** How old a cached answer may be; absent: every office is read linearizably. */
-export const maxStalenessMs = z
-  .int({ error: 'expected whole milliseconds' })
-  .min(0, { error: 'expected a staleness of 0-3600000 ms' })
-  .max(3_600_000, { error: 'expected a staleness of 0-3600000 ms' })
 
 export const FREE_BUSY_PARAM_SCHEMAS = {
   'calendar.availability': z.strictObject({
     users: z.array(personId).min(1).max(500),
-    from: timeText,
-    to: timeText,
-    tz: z.string({ error: 'expected an IANA time zone name' }).min(1).max(64).optional(),
+    ...windowFields,
     maxStalenessMs: maxStalenessMs.optional(),
   }),
   'calendar.changes': z.strictObject({
