@@ -155,14 +155,16 @@ export class EphemeralCluster {
     return client
   }
 
+  /** Default wait: processes starting through tsx on a loaded 2-core machine may take tens of seconds to answer. */
   async waitForLeader(officeId: string, options: { exclude?: string; timeoutMs?: number } = {}): Promise<OfficeStatus> {
-    const deadline = Date.now() + (options.timeoutMs ?? 20_000)
+    const timeoutMs = options.timeoutMs ?? 60_000
+    const deadline = Date.now() + timeoutMs
     for (;;) {
       const status = await queryClusterStatus(this.parsed, 500)
       const office = status.offices.find((o) => o.id === officeId)
       if (office?.leader != null && office.leader !== options.exclude) return office
       if (Date.now() > deadline) {
-        throw new Error(`no leader in ${officeId} within ${options.timeoutMs ?? 20_000} ms; last replica logs:\n${this.logs.slice(-20).join('\n')}`)
+        throw new Error(`no leader in ${officeId} within ${timeoutMs} ms; last replica logs:\n${this.logs.slice(-20).join('\n')}`)
       }
       await new Promise((r) => setTimeout(r, 100))
     }
