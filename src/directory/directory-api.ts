@@ -28,12 +28,13 @@ export const DIRECTORY_PARAM_SCHEMAS = {
   'directory.move': z.strictObject({ id: moveId }),
   'directory.import': z
     .strictObject({ moveId, from: officeId, user: personId, epoch, records })
-    .refine((p) => p.records.every(([key]) => belongsTo(key, p.user)), { error: 'records: every key must be one of the moved person\'s calendar keys', path: ['records'] }),
+    .refine((p) => p.records.every(([key]) => belongsTo(key, p.user)), { error: "records: every key must be one of the moved person's calendar keys or a meeting record", path: ['records'] }),
 } as const
 
-/** Only the person's own calendar keys may travel with a move. */
+/** Only the person's own calendar keys, and records of meetings, may travel with a move. */
 function belongsTo(key: string, user: string): boolean {
   if (key === calendarKeys.user(user) || key === calendarKeys.lastSeq(user)) return true
+  if (key.startsWith(calendarKeys.meeting('')) && key.length > calendarKeys.meeting('').length) return true
   return [calendarKeys.events(user), calendarKeys.spans(user), calendarKeys.notifications(user)].some((prefix) => key.startsWith(prefix) && key.length > prefix.length)
 }
 

@@ -5,7 +5,7 @@
  */
 import { reject } from '../calendar-service/calendar-command.js'
 import type { CalendarApplyContext } from '../calendar-service/calendar-apply-context.js'
-import { calendarKeys, userCodec } from '../calendar-service/calendar-keyspace.js'
+import { calendarKeys, eventCodec, userCodec } from '../calendar-service/calendar-keyspace.js'
 import { readUser } from '../calendar-service/calendar-store.js'
 import type { KeyspaceTransaction } from '../office/keyspace-transaction.js'
 import type { DirectoryCommand, DirectoryEntry, DirectoryResult, MovedRecords, UserMove } from './directory-command.js'
@@ -45,7 +45,8 @@ export async function applyDirectoryCommand(command: DirectoryCommand, tx: Keysp
         await publishEntry(tx, { user: move.user, office: move.to, epoch: move.epoch })
         settled = { ...move, state: { kind: 'moved', settledAtMs: ctx.atMs } }
       } else {
-        for (const [key, value] of move.state.records) tx.put(key, value)
+        // Meeting records were copied, not taken: the source's own may have changed since.
+        for (const [key, value] of move.state.records) if (!isMeetingKey(key)) tx.put(key, value)
         settled = { ...move, state: { kind: 'aborted', reason: command.outcome.reason, settledAtMs: ctx.atMs } }
       }
       tx.put(directoryKeys.move(move.id), moveCodec.encode(settled))
@@ -73,8 +74,8 @@ async function publishEntry(tx: KeyspaceTransaction, entry: DirectoryEntry): Pro
   tx.put(directoryKeys.lastSeq(), numberCodec.encode(seq))
 }
 
-/** Every key that makes up a person's calendar in this office (meeting records stay with their organizer's office). */
-export async function personRecords(tx: KeyspaceTransaction, user: string): Promise<Array<[string, Uint8Array]>> {
+/** Every key that makes up a person's calendar in this office: these leave with them. */
+async function personRecords(tx: KeyspaceTransaction, user: string): Promise<Array<[string, Uint8Array]>> {
   const records: Array<[string, Uint8Array]> = []
   for (const key of [calendarKeys.user(user), calendarKeys.lastSeq(user)]) {
     const value = await tx.get(key)
@@ -82,6 +83,25 @@ export async function personRecords(tx: KeyspaceTransaction, user: string): Prom
   }
   for (const prefix of [calendarKeys.events(user), calendarKeys.spans(user), calendarKeys.notifications(user)]) records.push(...(await tx.range({ prefix })))
   return records
+}
+
+/**
+ * The records of the meetings the person attends, copied (they stay here too): the destination
+ * then takes part in later changes of those meetings, which place attendees by the directory.
+ */
+async function attendedMeetings(tx: KeyspaceTransaction, user: string): Promise<Array<[string, Uint8Array]>> {
+  const meetings: Array<[string, Uint8Array]> = []
+  for (const [, bytes] of await tx.range({ prefix: calendarKeys.events(user) })) {
+    const meetingId = eventCodec.decode(bytes).event.meetingId
+    if (meetingId === null || meetingId === undefined) continue
+    const record = await tx.get(calendarKeys.meeting(meetingId))
+    if (record !== undefined) meetings.push([calendarKeys.meeting(meetingId), record])
+  }
+  return meetings
+}
+
+function isMeetingKey(key: string): boolean {
+  return key.startsWith('cal/meeting/')
 }
 
 async function beginMove(user: string, to: string, tx: KeyspaceTransaction, ctx: CalendarApplyContext): Promise<UserMove> {
@@ -94,8 +114,9 @@ async function beginMove(user: string, to: string, tx: KeyspaceTransaction, ctx:
     reject({ code: 'REJECTED', message: `user: "${user}" has holds of cross-office bookings in progress; move them once those are decided` })
   }
   const records = await personRecords(tx, user)
+  const meetings = await attendedMeetings(tx, user)
   const epoch = ((await readEntry(tx, user))?.epoch ?? 1) + 1
-  const move: UserMove = { id: `move-${self}-${ctx.index}`, user, from: self, to, epoch, beganAtMs: ctx.atMs, state: { kind: 'exporting', records } }
+  const move: UserMove = { id: `move-${self}-${ctx.index}`, user, from: self, to, epoch, beganAtMs: ctx.atMs, state: { kind: 'exporting', records: [...records, ...meetings] } }
   for (const [key] of records) tx.del(key)
   tx.put(directoryKeys.move(move.id), moveCodec.encode(move))
   tx.put(directoryKeys.moving(user), textCodec.encode(move.id))
@@ -108,7 +129,11 @@ async function importUser(command: Extract<DirectoryCommand, { kind: 'move.impor
   // A repeated import (a retry after a lost answer) finds its own result.
   if (current !== null && current.office === self && current.epoch >= command.epoch) return { kind: 'imported' }
   if ((await readUser(tx, command.user)) !== null) return { kind: 'refused', reason: `office ${self} already has a user "${command.user}"` }
-  for (const [key, value] of rehomed(command.records, command.user, self)) tx.put(key, value)
+  for (const [key, value] of rehomed(command.records, command.user, self)) {
+    // A meeting this office already takes part in keeps its own (current) record.
+    if (isMeetingKey(key) && (await tx.get(key)) !== undefined) continue
+    tx.put(key, value)
+  }
   await publishEntry(tx, { user: command.user, office: self, epoch: command.epoch })
   return { kind: 'imported' }
 }

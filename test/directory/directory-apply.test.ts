@@ -13,7 +13,8 @@ import { encodeProposal, type OfficeOutcome } from '../../src/office/office-comm
 import { OfficeStateMachine } from '../../src/office/office-state-machine.js'
 import { ReplicaDb } from '../../storage/replica-db.js'
 import { StateMachineStore } from '../../storage/state-machine-store.js'
-import { EntryLog, event, NYC, user } from '../calendar-service/calendar-machine-fixture.js'
+import { EntryLog, event, meeting, NYC, user } from '../calendar-service/calendar-machine-fixture.js'
+import { readMeeting } from '../../src/calendar-service/calendar-store.js'
 import type { Test } from 'tap'
 
 const AT = Date.UTC(2026, 0, 5)
@@ -124,4 +125,21 @@ t.test('moves that cannot start are refused with a reason', async (t) => {
   }
   t.match(await rejection({ kind: 'move.begin', user: 'alice', to: 'nyc' }), /already in office nyc/)
   t.match(await rejection({ kind: 'move.begin', user: 'bob', to: 'lon' }), /"bob" is not in office nyc/)
+})
+
+t.test("records of the meetings a person attends travel as copies; the source keeps its own", async (t) => {
+  const nyc = await office(t, 'nyc')
+  const lon = await office(t, 'lon')
+  await nyc.calendar(user('alice'))
+  await nyc.calendar(user('carol'))
+  const booked = await nyc.calendar(meeting('carol', ['alice'], '2026-03-10T10:00'))
+  const meetingId = booked?.ok === true && booked.result.kind === 'calendar' && booked.result.result.kind === 'booking' && booked.result.result.outcome.status === 'booked' ? booked.result.result.outcome.meeting.id : ''
+  t.match(meetingId, /^mtg-nyc-/)
+
+  const begun = await nyc.directory({ kind: 'move.begin', user: 'alice', to: 'lon' })
+  if (begun.kind !== 'move' || begun.move.state.kind !== 'exporting') throw new Error('expected an exporting move')
+  t.ok(begun.move.state.records.some(([key]) => key === `cal/meeting/${meetingId}`), 'the meeting record travels')
+  t.not(await readMeeting(nyc.store, meetingId), null, 'and stays in the source office')
+  await lon.directory({ kind: 'move.import', moveId: begun.move.id, from: 'nyc', user: 'alice', epoch: begun.move.epoch, records: begun.move.state.records })
+  t.equal((await readMeeting(lon.store, meetingId))?.organizer, 'carol', 'the destination has the meeting record')
 })

@@ -65,6 +65,12 @@ t.test('directory: publication, a new office, a move, an unknown person', async 
   // The client is answered once the decision is durable; tok applies the commit right after.
   await eventually(async () => (await client.agenda({ user: 'chika', ...DAY })).events.some((e) => e.meetingId === meetingId), true, "the meeting in chika's calendar in tok", cluster)
 
+  // A meeting of nyc and lon only: tok has no record of it until bob's move brings a copy.
+  const pair = await client.book({ organizer: 'alice', attendees: ['bob'], start: '2026-03-18T11:00', durationMinutes: 30, title: 'two offices' })
+  t.match(pair, { id: /^mtg-nyc-/, status: 'booked' })
+  const pairId = pair.id as string
+  await eventually(async () => (await client.agenda({ user: 'bob', ...DAY })).events.some((e) => e.meetingId === pairId), true, "the pair meeting in bob's calendar in lon", cluster)
+
   // bob moves from lon to tok with his calendar.
   const moved = await runDms(['office', 'move-user', '--user', 'bob', '--to', 'tok', '--config', cluster.configPath, '--json'])
   t.equal(moved.code, 0, moved.stderr)
@@ -82,6 +88,14 @@ t.test('directory: publication, a new office, a move, an unknown person', async 
   const again = await fresh.book({ organizer: 'alice', attendees: ['bob'], start: '2026-03-18T09:00', durationMinutes: 30, title: 'after the move' })
   t.match(again, { id: null, status: 'conflict' })
   t.ok(again.conflicts?.some((c) => c.user === 'bob' && c.eventId === meetingId), "bob's moved meeting still blocks his time in tok")
+
+  // Changes to meetings that include bob reach him in tok: attendees are placed by the directory.
+  const cancelled = await fresh.cancel({ id: pairId })
+  t.match(cancelled, { status: 'cancelled', notified: ['bob'] })
+  await eventually(async () => (await fresh.agenda({ user: 'bob', ...DAY })).events.some((e) => e.meetingId === pairId), false, "the cancelled pair meeting gone from bob's calendar in tok", cluster)
+  await fresh.cancel({ id: meetingId })
+  await eventually(async () => (await fresh.agenda({ user: 'bob', ...DAY })).events.length, 0, "bob's calendar after both cancellations", cluster)
+  t.equal((await fresh.agenda({ user: 'chika', ...DAY })).events.length, 0, "chika's copy is cancelled too")
 
   const refused = await runDms(['office', 'move-user', '--user', 'bob', '--to', 'mars', '--config', cluster.configPath, '--json'])
   t.not(refused.code, 0)
