@@ -65,14 +65,29 @@ interface RawConfig {
   offices: RawOffice[]
 }
 
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Replica ports are drawn at random below the usual ephemeral ranges (Linux 32768-60999, BSD and
+ * Windows 49152-65535). An ephemeral port (what listen(0) returns) can be taken, while its replica
+ * is down or still starting, as the local port of any outgoing connection or by another process's
+ * listen(0), which hands out nearby ports in sequence: a chaos run once saw a restarted replica
+ * fail with EADDRINUSE and another cluster's replica answer status on its port.
+ */
+const REPLICA_PORTS = { first: 20_000, last: 32_767 }
+const PORT_ATTEMPTS = 100
+
+export async function freeLoopbackPort(random: () => number = Math.random): Promise<number> {
+  for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+    const port = REPLICA_PORTS.first + Math.floor(random() * (REPLICA_PORTS.last - REPLICA_PORTS.first + 1))
+    if (await canListen(port)) return port
+  }
+  throw new Error(`no free loopback port in ${REPLICA_PORTS.first}-${REPLICA_PORTS.last} after ${PORT_ATTEMPTS} tries`)
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port assigned'))))
-    })
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
   })
 }
 
