@@ -43,6 +43,8 @@ t.test('dms chaos --seed 15 --duration 60 passes with faults injected', async (t
   t.type((report as { fencingRejected?: unknown }).fencingRejected, 'number', 'fenced-off cross-office messages are counted')
   const xoffice = (report as { opsByKind?: Record<string, Record<string, { acknowledged: number }>> }).opsByKind?.xoffice ?? {}
   t.ok((xoffice.xbook?.acknowledged ?? 0) > 0, 'cross-office bookings were answered')
-  t.ok(report.ops.acknowledged >= 1000, `operations were acknowledged (${report.ops.acknowledged} of ${report.ops.attempted})`)
+  // Throughput depends on the machine's load (no speed targets in tests): every workload did some work.
+  const byWorkload = (report as { opsByWorkload?: Record<string, { acknowledged: number }> }).opsByWorkload ?? {}
+  for (const workload of ['kv', 'bookings', 'xoffice']) t.ok((byWorkload[workload]?.acknowledged ?? 0) > 0, `${workload} operations were acknowledged`)
   t.equal(report.ops.attempted, report.ops.acknowledged + report.ops.failed + report.ops.indeterminate, 'every attempt has one outcome')
 })
