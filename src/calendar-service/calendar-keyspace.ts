@@ -11,7 +11,7 @@
  *   cal/outbox/<user>/<seq>         NotificationRecord, seq fixed-width so keys sort in order
  *   cal/outseq/<user>               last notification seq of the person
  */
-import { Packr } from 'msgpackr'
+import { recordCodec as codec } from '../office/record-codec.js'
 import type { EventSpan, HoldRecord, MeetingRecord, NotificationRecord, StoredEvent, UserRecord } from './calendar-records.js'
 
 const SEQ_WIDTH = 12
@@ -36,11 +36,6 @@ export function keySuffix(key: string, prefix: string): string {
   return key.slice(prefix.length)
 }
 
-const packr = new Packr({ useRecords: false })
-
-function codec<T>(): { encode(value: T): Uint8Array; decode(bytes: Uint8Array): T } {
-  return { encode: (value) => packr.pack(value), decode: (bytes) => packr.unpack(bytes) as T }
-}
 
 export const userCodec = codec<UserRecord>()
 export const eventCodec = codec<StoredEvent>()

@@ -9,7 +9,7 @@
  *   xo/change/<meeting> the open change transaction of a cross-office meeting (one at a time)
  *   xo/counter/<name>   number: fenced-off messages by kind
  */
-import { Packr } from 'msgpackr'
+import { recordCodec as codec } from '../office/record-codec.js'
 import type { CoordinatorTx, FencingRejection, ParticipantTx } from './xoffice-command.js'
 
 export const xofficeKeys = {
@@ -23,11 +23,6 @@ export const xofficeKeys = {
   counter: (name: FencingRejection) => `xo/counter/${name}`,
 } as const
 
-const packr = new Packr({ useRecords: false })
-
-function codec<T>(): { encode(value: T): Uint8Array; decode(bytes: Uint8Array): T } {
-  return { encode: (value) => packr.pack(value), decode: (bytes) => packr.unpack(bytes) as T }
-}
 
 export const coordinatorTxCodec = codec<CoordinatorTx>()
 export const participantTxCodec = codec<ParticipantTx>()

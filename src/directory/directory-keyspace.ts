@@ -11,7 +11,7 @@
  *   dir/moving/<user>      move id while the person's records are in flight
  *   dir/moveopen/<move>    marker: a move not settled yet
  */
-import { Packr } from 'msgpackr'
+import { recordCodec as codec } from '../office/record-codec.js'
 import type { OfficeConfig } from '../config/cluster-config-schema.js'
 import type { DirectoryEntry, UserMove } from './directory-command.js'
 
@@ -33,11 +33,6 @@ export const directoryKeys = {
   openMoves: () => 'dir/moveopen/',
 } as const
 
-const packr = new Packr({ useRecords: false })
-
-function codec<T>(): { encode(value: T): Uint8Array; decode(bytes: Uint8Array): T } {
-  return { encode: (value) => packr.pack(value), decode: (bytes) => packr.unpack(bytes) as T }
-}
 
 export const entryCodec = codec<DirectoryEntry>()
 export const officeCodec = codec<OfficeConfig>()

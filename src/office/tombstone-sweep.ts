@@ -10,9 +10,9 @@
  * retention (default 7 days) is far longer than any retry, lease or coordinator pause, so a late
  * message about a collected transaction finds nothing it could change (see docs/DESIGN.md).
  */
-import { Packr } from 'msgpackr'
 import type { Index } from '../../raft/types.js'
 import type { KeyspaceTransaction } from './keyspace-transaction.js'
+import { recordCodec } from './record-codec.js'
 
 export const TOMBSTONE_SWEEP_EVERY_ENTRIES = 4096
 export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
@@ -25,7 +25,8 @@ interface TombstoneKind {
   readonly settled: (value: Record<string, unknown>) => Settlement
 }
 
-const packr = new Packr({ useRecords: false })
+const anyRecord = recordCodec<unknown>()
+const timeCodec = recordCodec<number>()
 
 /** Where a record without its own time is first seen settled; collected with the record. */
 const SEEN_PREFIX = 'gc/seen/'
@@ -69,10 +70,10 @@ export async function sweepTombstones(tx: KeyspaceTransaction, index: Index, atM
       if (settled === 'unknown') {
         const seen = await tx.get(SEEN_PREFIX + key)
         if (seen === undefined) {
-          tx.put(SEEN_PREFIX + key, packr.pack(atMs))
+          tx.put(SEEN_PREFIX + key, timeCodec.encode(atMs))
           continue
         }
-        if ((packr.unpack(seen) as number) > cutoff) continue
+        if (timeCodec.decode(seen) > cutoff) continue
         tx.del(SEEN_PREFIX + key)
       } else if (settled > cutoff) {
         continue
@@ -85,6 +86,6 @@ export async function sweepTombstones(tx: KeyspaceTransaction, index: Index, atM
 }
 
 function decode(bytes: Uint8Array): Record<string, unknown> {
-  const value = packr.unpack(bytes) as unknown
+  const value = anyRecord.decode(bytes)
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
 }
