@@ -27,6 +27,7 @@ import { CrossOfficeWorkload } from './cross-office-workload.js'
 import type { ChaosWorkload, OpCounts } from './chaos-workload.js'
 import { checkLeaderUniqueness } from './leader-uniqueness-check.js'
 import { Nemesis } from './nemesis.js'
+import { describeProcessState } from './process-state.js'
 import { waitForQuiescence } from './quiescence.js'
 import { checkReplicaStates, readReplicaStates } from './replica-state-check.js'
 import { StatusSampler } from './status-sampler.js'
@@ -232,7 +233,11 @@ async function runWithHooks(options: ChaosRunOptions, hooksDirectory: string): P
         quiesced: quiescence.quiesced,
         problems: [
           ...quiescence.unsettled.map((part) => `not quiesced: ${part}`),
-          ...(quiescence.quiesced ? [] : allNodes(cluster.topology).map((node) => `${node}'s last log lines: ${cluster.lastLines(node).join(' | ')}`)),
+          ...(quiescence.quiesced
+            ? []
+            : await Promise.all(
+                allNodes(cluster.topology).map(async (node) => `${node} (${await describeProcessState(cluster.replica(node).pid)})'s last log lines: ${cluster.lastLines(node).join(' | ')}`),
+              )),
         ],
       },
       { replicaCrashes: crashes.length, problems: crashes },
