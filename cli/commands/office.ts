@@ -34,7 +34,8 @@ export function registerOfficeCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (options: OfficeOptions) => {
       const config = await loadConfigForCli(options.config)
-      const added = findOffice(config, options.office)
+      const added = config.offices.find((o) => o.id === options.office)
+      if (added === undefined) throw new Error(`--office: ${options.office} is not listed in ${options.config} (it has ${config.offices.map((o) => o.id).join(', ')}); list the new office and its replicas there first`)
       const others = config.offices.filter((o) => o.id !== added.id)
       if (others.length === 0) throw new Error(`--office: ${added.id} is the only office in ${options.config}; list the running offices there too`)
       const fresh = officeClient(config, added.id, ANNOUNCE_TIMEOUT_MS)
