@@ -81,7 +81,7 @@ t.test('defaults fill in what a minimal config leaves out', async (t) => {
     'inline',
   )
   t.same(config.timing, { tickMs: 50, electionTicks: 10, heartbeatTicks: 2 })
-  t.same(config.security, { tls: null, peerSecretFile: null, allowNonLoopback: false })
+  t.same(config.security, { tls: null, peerSecretFile: null, allowNonLoopback: false, clientAuth: false })
   t.same(config.offices[0]?.holidays, [])
   t.throws(() => parseClusterConfig({ clusterId: 'x', offices: 'none' }, 'inline'), ConfigError)
   t.throws(() => parseClusterConfig(null, 'inline'), /^inline: /)
