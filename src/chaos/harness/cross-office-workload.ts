@@ -64,6 +64,9 @@ const SLOTS = ['08:00', '08:30', '09:00', '09:30', '10:00', '10:30', '11:00', '1
 const WINDOW = { from: '2030-02-03T00:00:00Z', to: '2030-02-11T00:00:00Z' }
 const RECURRING = ['RRULE:FREQ=DAILY;COUNT=2']
 const LEFTOVER_POLL_MS = 500
+/** Reads after quiescence answer fast; these bound them however the cluster behaves. */
+const SETTLE_READ = { timeoutMs: 5000 } as const
+const SETTLE_READS_BUDGET_MS = 120_000
 const TX_ID = /^mtg-([a-z][a-z0-9]{0,15})-\d+$/
 
 /** A meeting the workload booked and may move or cancel; the organizer comes first in `participants`. */
@@ -122,11 +125,18 @@ export class CrossOfficeWorkload implements ChaosWorkload {
 
   async settle(): Promise<void> {
     this.leftovers = await this.waitForLeftovers()
-    await this.watchers.drain()
+    const deadline = Date.now() + SETTLE_READS_BUDGET_MS
+    await this.watchers.drain(SETTLE_READ.timeoutMs)
     await this.readAgendas()
     const ids = new Set<string>(this.answers.map((answer) => (answer.kind === 'booked' ? answer.id : answer.txId)))
     for (const meetings of this.agendas.values()) for (const meeting of meetings) if (this.booked.get(meeting.meetingId)?.crossOffice !== false) ids.add(meeting.meetingId)
-    for (const id of ids) await this.readTransaction(id)
+    for (const id of ids) {
+      if (Date.now() > deadline) {
+        this.unread.push(`transaction ${id} and later ones (the ${SETTLE_READS_BUDGET_MS / 1000}s budget for reads after quiescence ran out)`)
+        break
+      }
+      await this.readTransaction(id)
+    }
   }
 
   counts(): OpCounts {
@@ -328,7 +338,7 @@ export class CrossOfficeWorkload implements ChaosWorkload {
       const leftovers = await Promise.all(
         this.options.offices.map(async (office): Promise<OfficeLeftovers> => {
           try {
-            const stats = await this.options.clientFor(office).call('xoffice.stats', {})
+            const stats = await this.options.clientFor(office).call('xoffice.stats', {}, SETTLE_READ)
             const fenced = Object.values(stats.fenced).reduce((total, count) => total + count, 0)
             return { office, openTransactions: stats.openTransactions, preparedHolds: stats.preparedHolds, fenced }
           } catch {
@@ -347,7 +357,7 @@ export class CrossOfficeWorkload implements ChaosWorkload {
     for (const office of this.options.offices) {
       for (const person of this.people(office)) {
         try {
-          this.agendas.set(person, blockingMeetings(await this.options.clientFor(office).call('calendar.agenda', { user: person, ...WINDOW })))
+          this.agendas.set(person, blockingMeetings(await this.options.clientFor(office).call('calendar.agenda', { user: person, ...WINDOW }, SETTLE_READ)))
         } catch {
           this.unread.push(`agenda of ${person}`)
         }
@@ -360,11 +370,11 @@ export class CrossOfficeWorkload implements ChaosWorkload {
     const coordinator = TX_ID.exec(id)?.[1]
     if (coordinator === undefined || !this.options.offices.includes(coordinator)) return
     try {
-      const tx = await this.notFoundAsNull(() => this.options.clientFor(coordinator).call('xoffice.transaction', { txId: id }))
+      const tx = await this.notFoundAsNull(() => this.options.clientFor(coordinator).call('xoffice.transaction', { txId: id }, SETTLE_READ))
       this.transactions.set(id, tx)
       if (tx === null) return
       const records = new Map<string, ParticipantView | null>()
-      for (const office of tx.participants) records.set(office.office, await this.options.clientFor(office.office).call('xoffice.participant', { txId: id }))
+      for (const office of tx.participants) records.set(office.office, await this.options.clientFor(office.office).call('xoffice.participant', { txId: id }, SETTLE_READ))
       this.participants.set(id, records)
     } catch (error) {
       this.transactions.delete(id)

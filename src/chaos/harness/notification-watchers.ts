@@ -42,13 +42,13 @@ export class NotificationWatchers {
     await Promise.all(this.loops)
   }
 
-  /** After quiescence: reads each person's remaining notifications to the end. */
-  async drain(): Promise<void> {
+  /** After quiescence: reads each person's remaining notifications to the end, each poll bounded by `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
     for (const watched of this.people) {
       let done = false
       for (let attempt = 0; attempt < DRAIN_ATTEMPTS && !done; attempt++) {
         try {
-          done = (await this.pollOnce(watched, 0)) === 0
+          done = (await this.pollOnce(watched, 0, timeoutMs)) === 0
         } catch {
           await pause(RETRY_PAUSE_MS)
         }
@@ -77,10 +77,10 @@ export class NotificationWatchers {
   }
 
   /** One poll; returns how many notifications it brought. */
-  private async pollOnce(watched: WatchedPerson, waitMs: number): Promise<number> {
+  private async pollOnce(watched: WatchedPerson, waitMs: number, timeoutMs?: number): Promise<number> {
     const client = this.clientFor(watched.office)
     const after = this.last.get(watched.person) ?? 0
-    const result = await client.call('notifications.poll', { user: watched.person, after, waitMs })
+    const result = await client.call('notifications.poll', { user: watched.person, after, waitMs }, timeoutMs === undefined ? {} : { timeoutMs })
     const list = this.received.get(watched.person) ?? []
     for (const notification of result.notifications) list.push({ kind: notification.kind, meetingId: notification.meetingId })
     this.received.set(watched.person, list)
