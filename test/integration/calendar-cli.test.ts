@@ -82,7 +82,7 @@ t.test('calendar commands through the CLI', async (t) => {
   const stale = await runDms(['event', 'delete', added.id, '--user', 'bob', '--expected-version', '5', '--config', cluster.configPath])
   t.match(stale.stderr, /is at version 1, not the expected 5/)
   const cancelled = await dms('meeting', 'cancel', booked.id)
-  t.same(cancelled, { id: booked.id, status: 'cancelled', occurrence: null, notified: ['bob', 'chika'], version: 3 })
+  t.same(cancelled, { id: booked.id, status: 'cancelled', occurrence: null, notified: ['bob', 'chika'], version: 3, transaction: null })
 
   const watch = (await runDms(['watch', '--user', 'chika', '--count', '2', '--config', cluster.configPath, '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; kind: string })
   t.same(watch.map((n) => [n.seq, n.kind]), [[1, 'invited'], [2, 'cancelled']])
