@@ -83,7 +83,7 @@ export const ACCESS_POLICY: ReadonlyMap<string, AccessRule> = new Map<string, Ac
   ['directory.addOffice', admin],
   ['directory.moveUser', admin],
   ['directory.move', admin],
-  ['directory.import', admin],
+  ['directory.import', peer],
 ])
 
 /** The people a meeting concerns; null when there is no such meeting (the handler says not found). */
