@@ -44,6 +44,7 @@ const SERIES = { organizer: 'ana', attendees: ['ben', 'kenji'], start: '2027-01-
 const YEAR = { from: '2027-01-01T00:00:00Z', to: '2028-01-01T00:00:00Z' }
 /** The July occurrence (08:00 in New York, daylight time): cancelled on its own at the end. */
 const CANCELLED_OCCURRENCE = '2027-07-21T12:00:00.000Z'
+const BOOT_TIMEOUT_MS = 150_000
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const { print } = options
@@ -76,7 +77,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   try {
     cluster.startAll()
     for (const office of ['nyc', 'lon', 'tok']) {
-      const status = await cluster.waitForLeader(office, { timeoutMs: 60_000 })
+      // Nine processes starting at once take a while on a busy machine (the test suite runs files in parallel).
+      const status = await cluster.waitForLeader(office, { timeoutMs: BOOT_TIMEOUT_MS })
       print(`office ${office}: leader ${status.leader}, term ${status.term}`)
     }
 
