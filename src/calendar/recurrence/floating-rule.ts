@@ -48,7 +48,10 @@ export class FloatingRule {
   constructor(rule: RuleValue, dtstart: LocalDateTime, zone: string) {
     this.#dtstart = toFloatingMs(dtstart)
     this.#zone = zone
-    this.#pinned = pinImpliedParts(rule, dtstart)
+    const pinned = pinImpliedParts(rule, dtstart)
+    const reachable = withReachableSetPositions(pinned)
+    this.#pinned = reachable ?? pinned
+    if (reachable === null) this.#empty = true
     // rrule's cost is per period (it allocates a day mask for each), so a rule that visits every
     // period and has no BYSETPOS runs as its YEARLY form: the same days, a period a year.
     const everyPeriod = this.#pinned.interval === 1 && this.#pinned.bySetPos.length === 0
@@ -139,6 +142,48 @@ function scanFindsNothing(rule: RuleValue, dtstart: number): boolean {
   const shifted = dtstart + cycles * CYCLE_MS
   const probe = new RRule({ ...rruleOptions(rule), dtstart: new Date(shifted) })
   return probe.after(new Date(shifted), true) === null
+}
+
+/** Most days one period of each frequency can hold. */
+const DAYS_PER_PERIOD: Readonly<Record<Frequency, number>> = { DAILY: 1, WEEKLY: 7, MONTHLY: 31, YEARLY: 366 }
+
+/**
+ * An upper bound on the days one period of the rule can select: each day-selecting part bounds
+ * it (the selected days satisfy all of them), so the smallest of their bounds holds. A BYDAY
+ * item matches at most once a week, five times a month or 53 times a year without an ordinal,
+ * and once per period (per listed month, in a YEARLY rule) with one.
+ */
+function maxDaysPerPeriod(rule: RuleValue): number {
+  const months = rule.byMonth.length > 0 ? rule.byMonth.length : 12
+  const bounds = [DAYS_PER_PERIOD[rule.freq]]
+  if (rule.byDay.length > 0) {
+    const perItem = (ordinal: number | null): number => {
+      if (rule.freq === 'WEEKLY') return 1
+      if (rule.freq === 'MONTHLY') return ordinal === null ? 5 : 1
+      if (rule.freq === 'YEARLY') return ordinal === null ? 53 : months
+      return 1
+    }
+    bounds.push(rule.byDay.reduce((sum, item) => sum + perItem(item.ordinal), 0))
+  }
+  if (rule.byMonthDay.length > 0 && rule.freq === 'MONTHLY') bounds.push(rule.byMonthDay.length)
+  if (rule.byMonthDay.length > 0 && rule.freq === 'YEARLY') bounds.push(rule.byMonthDay.length * months)
+  if (rule.byYearDay.length > 0 && rule.freq === 'YEARLY') bounds.push(rule.byYearDay.length)
+  return Math.min(...bounds)
+}
+
+/**
+ * BYSETPOS picks the n-th of a period's candidates, and a period never holds more than the days
+ * it can select times its times of day, so a larger position can never select anything. Such positions are
+ * dropped; none left (null) means the rule never produces anything. With a single candidate per
+ * period, +1 and -1 both pick it and BYSETPOS is dropped, so the rule can run in its YEARLY form. Without this, rrule settles "FREQ=DAILY;BYSETPOS=148"
+ * only by walking every day to year 9999 (seconds of CPU for a rule string; found by fuzzing).
+ */
+function withReachableSetPositions(rule: RuleValue): RuleValue | null {
+  if (rule.bySetPos.length === 0) return rule
+  const candidates = maxDaysPerPeriod(rule) * rule.byHour.length * rule.byMinute.length * rule.bySecond.length
+  const reachable = rule.bySetPos.filter((position) => Math.abs(position) <= candidates)
+  if (reachable.length === 0) return null
+  return { ...rule, bySetPos: candidates === 1 ? [] : reachable }
 }
 
 /**

@@ -168,6 +168,29 @@ t.test('BYSETPOS, WKST, BYHOUR, BYWEEKNO', async (t) => {
   )
 })
 
+t.test('BYSETPOS beyond what a period holds selects nothing, and is settled without a long scan', async (t) => {
+  const neverProduces = (line: string) =>
+    t.throws(() => series('2020-01-01T09:00', 'UTC', [line]), /never produces an occurrence/, line)
+  // A DAILY period holds one candidate (one time of day): position 148 can never pick anything.
+  // Found by fuzzing: settling it by walking days to year 9999 took 5-7 s of CPU.
+  neverProduces('RRULE:FREQ=DAILY;BYMONTH=9;BYSETPOS=148')
+  // Two weekdays a week: a third position does not exist.
+  neverProduces('RRULE:FREQ=WEEKLY;BYDAY=MO,TU;BYSETPOS=3')
+  // One candidate a year (January 1st, pinned from DTSTART); RFC 5545 selects nothing for -4,
+  // where rrule itself would wrongly take the year's only candidate.
+  neverProduces('RRULE:FREQ=YEARLY;BYMONTH=1;BYSETPOS=-4')
+  // With one candidate per period, +1 and -1 are that candidate: every September day at 09:00
+  // (after DTSTART, which is always the first occurrence).
+  const september = starts(series('2026-01-01T09:00', 'UTC', ['RRULE:FREQ=DAILY;BYMONTH=9;BYSETPOS=-1']), '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z')
+  t.equal(september.length, 31)
+  t.same(september.slice(0, 3), ['2026-01-01T09:00:00.000Z', '2026-09-01T09:00:00.000Z', '2026-09-02T09:00:00.000Z'])
+  // Positions within reach are kept: the second of two weekly days.
+  t.same(
+    starts(series('2026-03-02T09:00', 'UTC', ['RRULE:FREQ=WEEKLY;BYDAY=MO,TH;BYSETPOS=2;COUNT=2']), '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z'),
+    ['2026-03-02T09:00:00.000Z', '2026-03-05T09:00:00.000Z', '2026-03-12T09:00:00.000Z'],
+  )
+})
+
 t.test('windows far from DTSTART keep the rule phase', async (t) => {
   // Every 3rd day from 2026-01-01: Jan 31 is day 30, so Feb 3 and Feb 6 fall in the window.
   t.same(starts(series('2026-01-01T09:00', NY, ['RRULE:FREQ=DAILY;INTERVAL=3']), '2026-02-01T00:00:00Z', '2026-02-08T00:00:00Z'), [
