@@ -74,6 +74,12 @@ export class Nemesis {
     // A kill being injected now must be restarted here too, never after the cluster is stopped.
     await Promise.all(this.running)
     await Promise.all([...this.active.keys()].map((record) => this.heal(record)))
+    // The settle phase needs every replica running: disarm every after-decision hook (a replica
+    // that found one armed would stop itself with nobody left to resume it) and resume every
+    // replica (a no-op for running ones). Two long runs ended with a replica still stopped (T).
+    const nodes = this.options.cluster.topology.offices.flatMap((office) => office.members)
+    await Promise.all(nodes.map((node) => rm(chaosHookFiles(this.options.hooksDirectory, node).afterDecision, { force: true })))
+    for (const node of nodes) this.options.cluster.replica(node).resume()
   }
 
   private after(seconds: number, action: () => Promise<void>): void {
