@@ -36,8 +36,9 @@ t.test('reads served without a read barrier: stale values are found unlinearizab
 })
 
 t.test('writes acknowledged before they are durable: kill -9 loses acknowledged writes', async (t) => {
-  // kv.put is answered as soon as it is handed to Raft; under load the leader always holds such
-  // writes only in memory, so killing it loses some (seed 4 aims 6 of its 7 kills at the leader).
+  // kv.put is answered at once and handed to Raft a second later, so the leader always holds a
+  // second of acknowledged writes only in memory, and killing it loses them (seed 4 aims 6 of its
+  // 7 kills at the leader).
   // Many keys, so most are written once or twice and a lost write is rarely overwritten later.
   const report = await runBrokenOffice('dms-acknowledging-before-persist.ts', { faults: ['kill'], seed: 4, keysPerOffice: 2000 })
   t.equal(report.ok, false, 'the run fails')
