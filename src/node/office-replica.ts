@@ -19,7 +19,7 @@ import { encodeMemberAddress, readMemberAddresses } from '../office/office-membe
 import { OfficeStateMachine } from '../office/office-state-machine.js'
 import { officeCalendarSettings } from '../calendar-service/office-calendar-settings.js'
 import { registerCalendarMethods } from './calendar-methods.js'
-import { ClusterClient } from '../client/cluster-client.js'
+import { ClusterClient, type MethodMap } from '../client/cluster-client.js'
 import { DEFAULT_CROSS_OFFICE_TIMING, type CrossOfficeTiming } from '../cross-office/cross-office-deps.js'
 import { CrossOfficeService } from '../cross-office/cross-office-service.js'
 import type { CrossOfficeMethods } from '../cross-office/xoffice-api.js'
@@ -317,6 +317,21 @@ export class OfficeReplica {
     this.transport.start()
   }
 
+  /** This replica's term while it leads its office, else null. */
+  private leaderTerm(): number | null {
+    const raft = this.driver.status()
+    return raft.role === 'leader' ? raft.term : null
+  }
+
+  /** One client per other office, made on first use and kept in `clients`. */
+  private officeClients<M extends MethodMap>(clients: Map<string, ClusterClient<M>>): (officeId: string) => ClusterClient<M> {
+    return (officeId) => {
+      let client = clients.get(officeId)
+      if (client === undefined) clients.set(officeId, (client = new ClusterClient<M>({ endpoints: this.topology.clientUrls(officeId), ...this.outgoing })))
+      return client
+    }
+  }
+
   /** The 2PC coordinator and participant of this office, with clients to every office's group. */
   private startCrossOffice(options: OfficeReplicaOptions, now: () => number, logger: RpcLogger): void {
     const clients = new Map<string, ClusterClient<CrossOfficeMethods>>()
@@ -341,15 +356,8 @@ export class OfficeReplica {
         if (result.kind !== 'calendar') throw RpcError.of('INTERNAL', `${ctx.method}: expected a calendar result`)
         return result.result
       },
-      leaderTerm: () => {
-        const raft = this.driver.status()
-        return raft.role === 'leader' ? raft.term : null
-      },
-      office: (officeId) => {
-        let client = clients.get(officeId)
-        if (client === undefined) clients.set(officeId, (client = new ClusterClient<CrossOfficeMethods>({ endpoints: topology.clientUrls(officeId), ...this.outgoing })))
-        return client
-      },
+      leaderTerm: () => this.leaderTerm(),
+      office: this.officeClients<CrossOfficeMethods>(clients),
       readBarrier: (ctx) => this.readBarrier(false, ctx),
       timing: { ...DEFAULT_CROSS_OFFICE_TIMING, ...options.crossOffice },
       now,
@@ -375,15 +383,8 @@ export class OfficeReplica {
         if (result.kind !== 'directory') throw RpcError.of('INTERNAL', `${ctx.method}: expected a directory result`)
         return result.result
       },
-      leaderTerm: () => {
-        const raft = this.driver.status()
-        return raft.role === 'leader' ? raft.term : null
-      },
-      office: (officeId) => {
-        let client = clients.get(officeId)
-        if (client === undefined) clients.set(officeId, (client = new ClusterClient<DirectoryMethods>({ endpoints: this.topology.clientUrls(officeId), ...this.outgoing })))
-        return client
-      },
+      leaderTerm: () => this.leaderTerm(),
+      office: this.officeClients<DirectoryMethods>(clients),
       readBarrier: (stale, ctx) => this.readBarrier(stale, ctx),
       passIntervalMs: options.crossOffice?.passIntervalMs ?? DEFAULT_CROSS_OFFICE_TIMING.passIntervalMs,
       logger,

@@ -170,8 +170,10 @@ t.test("a leader's appends leave while its own write is in flight; its callers w
   let settled = false
   const proposal = leader.driver.propose(encodePut('early', 'yes')).finally(() => (settled = true))
   const index = leader.driver.status().lastIndex
-  for (let i = 0; i < 10_000 && !followers.every((r) => r.driver.status().lastIndex >= index); i++) {
-    await new Promise((resolve) => setImmediate(resolve))
+  // Followers write through LevelDB's thread pool, which a loaded machine may starve for a while:
+  // wait on the condition (bounded at 30 s so a real failure ends), not on a number of turns.
+  for (let i = 0; i < 6_000 && !followers.every((r) => r.driver.status().lastIndex >= index); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5))
   }
   t.ok(followers.every((r) => r.driver.status().lastIndex >= index), 'both followers stored the entry')
   t.equal(held.length, 1, "the leader's own write is still in flight")
