@@ -85,6 +85,9 @@ const MAX_CLIENT_FRAME_BYTES = 1024 * 1024
 /** How often a replica checks whether membership changed and its peer links must follow. */
 const PEER_REFRESH_MS = 250
 
+/** What a proposal of each kind is answered with. */
+type ResultOfKind = { [R in OfficeResult as R['kind']]: R['result'] }
+
 export class OfficeReplica {
   private peerRefresh: NodeJS.Timeout | null = null
   private peerSignature = ''
@@ -317,6 +320,19 @@ export class OfficeReplica {
     this.transport.start()
   }
 
+  /** A proposal the node makes for itself (2PC, directory), answered with its own kind of result. */
+  private async proposeInternal<K extends Exclude<OfficeCommand['kind'], 'kv'>>(
+    kind: K,
+    command: Extract<OfficeCommand, { kind: K }>['command'],
+    requestId: string,
+    signal: AbortSignal,
+  ): Promise<ResultOfKind[K]> {
+    const ctx: RequestContext = { requestId, method: `${kind}/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
+    const result = await this.propose({ kind, command } as OfficeCommand, ctx)
+    if (result.kind !== kind) throw RpcError.of('INTERNAL', `${ctx.method}: expected a ${kind} result, got ${result.kind}`)
+    return result.result as ResultOfKind[K]
+  }
+
   /** This replica's term while it leads its office, else null. */
   private leaderTerm(): number | null {
     const raft = this.driver.status()
@@ -344,18 +360,11 @@ export class OfficeReplica {
       },
       store: this.machine.store,
       propose: async (command, requestId, signal) => {
-        const ctx: RequestContext = { requestId, method: `xoffice/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
-        const result = await this.propose({ kind: 'xoffice', command }, ctx)
-        if (result.kind !== 'xoffice') throw RpcError.of('INTERNAL', `${ctx.method}: expected a cross-office result`)
+        const result = await this.proposeInternal('xoffice', command, requestId, signal)
         if (command.kind === 'tx.decide') this.metrics.decision(command.decision.kind)
-        return result.result
+        return result
       },
-      proposeCalendar: async (command, requestId, signal) => {
-        const ctx: RequestContext = { requestId, method: `xoffice/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
-        const result = await this.propose({ kind: 'calendar', command }, ctx)
-        if (result.kind !== 'calendar') throw RpcError.of('INTERNAL', `${ctx.method}: expected a calendar result`)
-        return result.result
-      },
+      proposeCalendar: (command, requestId, signal) => this.proposeInternal('calendar', command, requestId, signal),
       leaderTerm: () => this.leaderTerm(),
       office: this.officeClients<CrossOfficeMethods>(clients),
       readBarrier: (ctx) => this.readBarrier(false, ctx),
@@ -377,12 +386,7 @@ export class OfficeReplica {
       officeId: this.office.id,
       store: this.machine.store,
       topology: this.topology,
-      propose: async (command, requestId, signal) => {
-        const ctx: RequestContext = { requestId, method: `directory/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
-        const result = await this.propose({ kind: 'directory', command }, ctx)
-        if (result.kind !== 'directory') throw RpcError.of('INTERNAL', `${ctx.method}: expected a directory result`)
-        return result.result
-      },
+      propose: (command, requestId, signal) => this.proposeInternal('directory', command, requestId, signal),
       leaderTerm: () => this.leaderTerm(),
       office: this.officeClients<DirectoryMethods>(clients),
       readBarrier: (stale, ctx) => this.readBarrier(stale, ctx),
