@@ -166,6 +166,9 @@ t.test("a leader's appends leave while its own write is in flight; its callers w
   await group.startAll()
   const leader = await electedLeader(group)
   const followers = [...group.replicas.values()].filter((r) => r !== leader)
+  // Until a follower acknowledges the new leader's first entry it is probed, one append at a time;
+  // an append freed by that acknowledgement would wait behind the held write. Commit one entry first.
+  t.equal(await leader.driver.propose(encodePut('warm', 'up')), 'up')
   holding = leader.id
   let settled = false
   const proposal = leader.driver.propose(encodePut('early', 'yes')).finally(() => (settled = true))
