@@ -10,6 +10,7 @@ import { ClusterClient } from '../../src/client/cluster-client.js'
 import { queryClusterStatus } from '../../src/cluster/cluster-status.js'
 import { officeClientUrls } from '../../src/config/cluster-topology.js'
 import type { CrossOfficeMethods } from '../../src/cross-office/xoffice-api.js'
+import type { DirectoryMethods } from '../../src/directory/directory-api.js'
 import { RpcError } from '../../src/rpc/rpc-error.js'
 import { startTestCluster } from '../integration/cluster-fixture.js'
 
@@ -42,12 +43,18 @@ t.test('a coordinator frozen past the lease is replaced; its late messages chang
   }
   const xnyc = cross('nyc')
   const xlon = cross('lon')
-  // Learn where lena lives while lon answers, so the booking below goes straight to its prepares.
   t.equal((await xnyc.call('xoffice.book', { organizer: 'alice', attendees: ['lena'], start: '2026-03-20T09:00', durationMinutes: 30 })).status, 'booked')
+  // nyc's own directory must know lena: else the booking below would ask lon where she lives,
+  // and lon, frozen, would stall it before any prepare.
+  const directory = new ClusterClient<DirectoryMethods>({ endpoints: officeClientUrls(cluster.config, 'nyc') })
+  t.teardown(() => directory.close())
+  await waitFor("nyc's directory entry for lena", async () => ((await directory.call('directory.lookup', { users: ['lena'] })).users[0]?.office === 'lon' ? true : undefined))
 
-  // lon's leader is frozen so the prepare sent there hangs: the coordinator sits between phases.
-  const lonFrozen = cluster.replicas.get(lonLeader.leader!)!
-  lonFrozen.pause()
+  // Every lon replica is frozen, so the prepare sent there hangs whichever of them leads (freezing
+  // only the leader let lon elect another, which answered a retried prepare, and nyc committed).
+  const lonReplicas = [...cluster.replicas.keys()].filter((id) => id.startsWith('lon-'))
+  for (const id of lonReplicas) cluster.replicas.get(id)!.pause()
+  t.comment(`froze lon (leader was ${lonLeader.leader})`)
   const bookingClient = new ClusterClient<CrossOfficeMethods>({ endpoints: officeClientUrls(cluster.config, 'nyc'), attemptTimeoutMs: 10_000, callTimeoutMs: 120_000 })
   const booking = bookingClient
     .call('xoffice.book', { organizer: 'alice', attendees: ['lena'], start: '2026-03-18T10:00', durationMinutes: 60, title: 'frozen' })
@@ -57,7 +64,7 @@ t.test('a coordinator frozen past the lease is replaced; its late messages chang
   const oldCoordinator = cluster.replicas.get(nycLeader.leader!)!
   oldCoordinator.pause()
   const frozenAt = Date.now()
-  lonFrozen.resume()
+  for (const id of lonReplicas) cluster.replicas.get(id)!.resume()
   t.comment(`froze ${nycLeader.leader} (term ${nycLeader.term}) between prepare and decision`)
 
   const newLeader = await cluster.waitForLeader('nyc', { exclude: nycLeader.leader!, timeoutMs: 30_000 })
