@@ -49,7 +49,7 @@ export function meetingForExport(view: MeetingView): MeetingForExport {
   }
 }
 
-/** The event.add request that stores an imported event in `user`'s calendar (the office gives it a new id). */
+/** The event.add request (event.import adds the UID) that stores an imported event in `user`'s calendar. */
 export function eventAddParams(user: string, event: CalendarEvent): CalendarMethods['event.add']['params'] {
   const { timing } = event
   return {

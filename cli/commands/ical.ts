@@ -1,12 +1,14 @@
 /**
  * `dms ical`: iCalendar (RFC 5545) in and out. export writes a person's calendar or one meeting
  * as .ics (RRULE/EXDATE, moved occurrences as RECURRENCE-ID overrides, a VTIMEZONE per zone);
- * import stores the events of an .ics file from another calendar program in a person's calendar;
+ * import stores the events of an .ics file from another calendar program in a person's calendar
+ * (again: by UID, so each is updated or kept, never duplicated);
  * freebusy publishes a person's busy time as VFREEBUSY.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { instantOf } from '../../src/calendar-service/calendar-request-resolution.js'
+import type { ImportOutcome } from '../../src/calendar-service/calendar-command.js'
 import type { CalendarClient } from '../../src/client/calendar-client.js'
 import { IntervalSet } from '../../src/calendar/intervals/interval-set.js'
 import { exportCalendar, exportFreeBusy, exportMeeting, importCalendar, type ExportContext } from '../../src/ical/index.js'
@@ -45,7 +47,7 @@ export function registerIcalCommands(program: Command): void {
       await writeIcs(options, text)
     })
 
-  withSessionOptions(ical.command('import').description('store the events of an .ics file (recurring ones and their exceptions included) in a person\'s calendar'))
+  withSessionOptions(ical.command('import').description('store the events of an .ics file (recurring ones and their exceptions included) in a person\'s calendar; importing again updates or keeps each event by its UID, never duplicates it'))
     .requiredOption('--user <id>', 'whose calendar receives the events')
     .argument('<file>', '.ics file to import')
     .option('--domain <domain>', 'UIDs "<id>@<domain>" (as exported here) are read back as "<id>"', DEFAULT_DOMAIN)
@@ -56,18 +58,29 @@ export function registerIcalCommands(program: Command): void {
       const result = await withCalendar(options, async (client) => {
         const owner = await client.getUser(options.user)
         const parsed = importCalendar(text, { defaultZone: owner.tz, domain: options.domain })
-        const imported: Array<{ id: string; uid: string; title: string }> = []
+        const imported: Array<{ id: string; uid: string; title: string; outcome: ImportOutcome }> = []
         // One at a time, in file order: a failure names the event and leaves the ones before it stored.
         for (const event of parsed.events) {
-          const added = await client.addEvent(eventAddParams(owner.id, event)).catch((error: Error) => {
-            throw new Error(`${file}: event "${event.id}" (${event.title}) was not stored: ${error.message}; ${imported.length} events before it were`)
-          })
-          imported.push({ id: added.id, uid: event.id, title: event.title })
+          const identity = parsed.identities.get(event.id)
+          const params = eventAddParams(owner.id, event)
+          // By UID, so importing the file again updates or keeps its events; a VEVENT without UID can only be added.
+          const stored = await (identity === undefined ? client.addEvent(params).then((added) => ({ ...added, outcome: 'added' as const })) : client.importEvent({ ...params, ical: identity })).catch(
+            (error: Error) => {
+              throw new Error(`${file}: event "${event.id}" (${event.title}) was not stored: ${error.message}; ${imported.length} events before it were`)
+            },
+          )
+          imported.push({ id: stored.id, uid: event.id, title: event.title, outcome: stored.outcome })
         }
-        return { user: owner.id, file, imported, warnings: parsed.warnings }
+        const count = (outcome: ImportOutcome) => imported.filter((e) => e.outcome === outcome).length
+        const counts = { added: count('added'), updated: count('updated'), unchanged: count('unchanged'), older: count('older') }
+        return { user: owner.id, file, imported, ...counts, warnings: parsed.warnings }
       })
       printResult(options.json === true, result, (r) =>
-        [`imported ${r.imported.length} events into ${r.user}'s calendar`, ...r.warnings.map((w) => `warning: ${w.message}`)].join('\n'),
+        [
+          `${r.user}'s calendar: ${r.added} events added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.older} kept (the stored copy is newer)`,
+          ...r.imported.map((e) => `  ${e.outcome.padEnd(9)} ${e.id}  ${e.uid}  ${e.title}`),
+          ...r.warnings.map((w) => `warning: ${w.message}`),
+        ].join('\n'),
       )
     })
 

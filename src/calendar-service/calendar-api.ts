@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import type { Transparency } from '../calendar/availability/calendar-event.js'
 import type { WorkSchedule } from '../calendar/availability/work-schedule.js'
+import type { ImportOutcome } from './calendar-command.js'
 import type { InvitationResponse, NotificationRecord } from './calendar-records.js'
 
 export const personId = z
@@ -54,6 +55,14 @@ const eventFields = {
   transparency: z.enum(['busy', 'tentative', 'free']).optional(),
 }
 
+/** Who an imported event is in its .ics file: event.import finds the event an earlier import stored by it. */
+const icalIdentity = z.strictObject({
+  uid: z.string({ error: 'expected the iCalendar UID' }).min(1).max(300),
+  recurrenceId: z.string().min(1).max(200).nullable(),
+  sequence: z.int({ error: 'expected the SEQUENCE, a whole number' }).min(0).max(2_147_483_647),
+  lastModifiedMs: z.int({ error: 'expected LAST-MODIFIED as epoch milliseconds' }).min(0).nullable(),
+})
+
 /** A query's span: instants, or wall times in `tz` (the user's zone when absent). */
 export const windowFields = { from: timeText, to: timeText, tz: zoneName.optional() }
 const window = windowFields
@@ -70,6 +79,7 @@ export const CALENDAR_PARAM_SCHEMAS = {
   'user.get': z.strictObject({ id: personId, stale: z.boolean().optional() }),
   'user.list': z.strictObject({ stale: z.boolean().optional() }),
   'event.add': z.strictObject(eventFields),
+  'event.import': z.strictObject({ ...eventFields, ical: icalIdentity }),
   'event.update': z.strictObject({ ...eventFields, eventId: recordId, expectedVersion: version }),
   'event.delete': z.strictObject({ user: personId, eventId: recordId, expectedVersion: version }),
   'event.list': z.strictObject({ user: personId }),
@@ -269,6 +279,10 @@ export type CalendarMethods = {
   readonly 'user.get': { readonly params: Params<'user.get'>; readonly result: UserView }
   readonly 'user.list': { readonly params: Params<'user.list'>; readonly result: { readonly users: readonly UserView[] } }
   readonly 'event.add': { readonly params: Params<'event.add'>; readonly result: { readonly id: string; readonly user: string; readonly version: number; readonly calendarVersion: number } }
+  readonly 'event.import': {
+    readonly params: Params<'event.import'>
+    readonly result: { readonly id: string; readonly user: string; readonly version: number; readonly calendarVersion: number; readonly outcome: ImportOutcome }
+  }
   readonly 'event.update': { readonly params: Params<'event.update'>; readonly result: { readonly id: string; readonly user: string; readonly version: number; readonly calendarVersion: number } }
   readonly 'event.delete': { readonly params: Params<'event.delete'>; readonly result: { readonly id: string; readonly user: string; readonly deleted: true; readonly calendarVersion: number } }
   readonly 'event.list': { readonly params: Params<'event.list'>; readonly result: { readonly user: string; readonly events: readonly StoredEventView[] } }

@@ -7,11 +7,12 @@ import { formatInstantUtc } from '../calendar/time/time-zone.js'
 import type { KeyspaceTransaction } from '../office/keyspace-transaction.js'
 import type { CalendarApplyContext } from './calendar-apply-context.js'
 import { reject, type CalendarCommand, type CalendarResult, type ExpectedVersion, type MeetingSpec, type TimeConflict } from './calendar-command.js'
-import { calendarKeys, eventCodec, meetingCodec, spanCodec, userCodec } from './calendar-keyspace.js'
+import { calendarKeys, eventCodec, eventIdCodec, meetingCodec, spanCodec, userCodec } from './calendar-keyspace.js'
 import type { MeetingRecord, StoredEvent, UserRecord } from './calendar-records.js'
 import { readEvent, readMeeting, readUser } from './calendar-store.js'
 import { notify } from './calendar-outbox.js'
 import { eventSpan } from './event-span.js'
+import { importedUidKey, reimportOutcome } from './event-import.js'
 import { attendeesOf, bumpCalendarVersion, checkMeetingTime, writeAttendeeEvent, writeMeeting } from './meeting-booking.js'
 import { cancellationNotice, cancelledMeeting, findOccurrence, invitationNotice, invitees, movedMeeting, resolveTimeChange, updateNotice } from './meeting-changes.js'
 
@@ -35,16 +36,36 @@ export async function applyCalendarCommand(command: CalendarCommand, tx: Keyspac
       const eventId = `evt-${ctx.office.officeId}-${ctx.index}`
       return writeEvent(tx, command.user, { owner: command.user, event: { id: eventId, meetingId: null, ...command.event }, version: 1 })
     }
+    case 'event.import': {
+      const owner = await requireUser(tx, command.user)
+      const indexKey = calendarKeys.importedUid(command.user, importedUidKey(command.origin))
+      const indexed = await tx.get(indexKey)
+      const stored = indexed === undefined ? null : await readEvent(tx, command.user, eventIdCodec.decode(indexed))
+      if (stored === null) {
+        const eventId = `evt-${ctx.office.officeId}-${ctx.index}`
+        tx.put(indexKey, eventIdCodec.encode(eventId))
+        const added = await writeEvent(tx, command.user, { owner: command.user, event: { id: eventId, meetingId: null, ...command.event }, version: 1, origin: command.origin })
+        return { kind: 'eventImported', user: command.user, eventId, version: 1, calendarVersion: added.calendarVersion, outcome: 'added' }
+      }
+      const outcome = reimportOutcome(stored, command.origin, command.event)
+      const eventId = stored.event.id
+      if (outcome !== 'updated') return { kind: 'eventImported', user: command.user, eventId, version: stored.version, calendarVersion: owner.version, outcome }
+      const version = stored.version + 1
+      const updated = await writeEvent(tx, command.user, { ...stored, event: { ...stored.event, ...command.event }, version, origin: command.origin })
+      return { kind: 'eventImported', user: command.user, eventId, version, calendarVersion: updated.calendarVersion, outcome }
+    }
     case 'event.update': {
       const current = await requireOwnEvent(tx, command.user, command.eventId)
       requireVersion(`event "${command.eventId}"`, current.version, command.expectedVersion)
-      return writeEvent(tx, command.user, { owner: command.user, event: { ...current.event, ...command.event }, version: current.version + 1 })
+      return writeEvent(tx, command.user, { ...current, event: { ...current.event, ...command.event }, version: current.version + 1 })
     }
     case 'event.delete': {
       const current = await requireOwnEvent(tx, command.user, command.eventId)
       requireVersion(`event "${command.eventId}"`, current.version, command.expectedVersion)
       tx.del(calendarKeys.event(command.user, command.eventId))
       tx.del(calendarKeys.span(command.user, command.eventId))
+      // A later import of the same UID adds the event again rather than finding a deleted one.
+      if (current.origin !== undefined) tx.del(calendarKeys.importedUid(command.user, importedUidKey(current.origin)))
       return { kind: 'eventDeleted', user: command.user, eventId: command.eventId, calendarVersion: await bumpCalendarVersion(tx, command.user) }
     }
     case 'meeting.book':
@@ -110,7 +131,7 @@ function writeMeetingRecordOnly(tx: KeyspaceTransaction, meeting: MeetingRecord)
   tx.put(calendarKeys.meeting(meeting.id), meetingCodec.encode(meeting))
 }
 
-async function writeEvent(tx: KeyspaceTransaction, user: string, stored: StoredEvent): Promise<CalendarResult> {
+async function writeEvent(tx: KeyspaceTransaction, user: string, stored: StoredEvent): Promise<Extract<CalendarResult, { kind: 'event' }>> {
   tx.put(calendarKeys.event(user, stored.event.id), eventCodec.encode(stored))
   tx.put(calendarKeys.span(user, stored.event.id), spanCodec.encode(eventSpan(stored.event)))
   const calendarVersion = await bumpCalendarVersion(tx, user)

@@ -5,6 +5,7 @@
 import type { EventRecurrence, EventTiming, Transparency } from '../calendar/availability/calendar-event.js'
 import type { WorkScheduleOverride } from '../calendar/availability/work-schedule.js'
 import type { LocalDateTime } from '../calendar/time/local-date-time.js'
+import type { IcalIdentity } from '../ical/import-identity.js'
 import type { InvitationResponse, MeetingRecord, UserRecord } from './calendar-records.js'
 
 export interface UserSpec {
@@ -39,6 +40,8 @@ export type CalendarCommand =
   | { readonly kind: 'user.add'; readonly user: UserSpec }
   | { readonly kind: 'user.update'; readonly user: UserSpec; readonly expectedVersion: ExpectedVersion }
   | { readonly kind: 'event.add'; readonly user: string; readonly event: EventSpec }
+  /** Adds the event, or updates or keeps the one an earlier import of the same UID stored. */
+  | { readonly kind: 'event.import'; readonly user: string; readonly event: EventSpec; readonly origin: IcalIdentity }
   | { readonly kind: 'event.update'; readonly user: string; readonly eventId: string; readonly event: EventSpec; readonly expectedVersion: ExpectedVersion }
   | { readonly kind: 'event.delete'; readonly user: string; readonly eventId: string; readonly expectedVersion: ExpectedVersion }
   | { readonly kind: 'meeting.book'; readonly meeting: MeetingSpec; readonly override: boolean }
@@ -77,8 +80,15 @@ export type CalendarResult =
   | { readonly kind: 'user'; readonly user: UserRecord }
   | { readonly kind: 'event'; readonly user: string; readonly eventId: string; readonly version: number; readonly calendarVersion: number }
   | { readonly kind: 'eventDeleted'; readonly user: string; readonly eventId: string; readonly calendarVersion: number }
+  | { readonly kind: 'eventImported'; readonly user: string; readonly eventId: string; readonly version: number; readonly calendarVersion: number; readonly outcome: ImportOutcome }
   | { readonly kind: 'booking'; readonly outcome: BookingOutcome }
   | { readonly kind: 'meeting'; readonly meeting: MeetingRecord; readonly notified: readonly string[] }
+
+/**
+ * What an event.import did: stored a new event, updated the one an earlier import stored, or
+ * kept it because the file's copy is the same ('unchanged') or of an older revision ('older').
+ */
+export type ImportOutcome = 'added' | 'updated' | 'unchanged' | 'older'
 
 /** Why a command was refused when applied; nothing it would have written is kept. */
 export type CalendarRejection =

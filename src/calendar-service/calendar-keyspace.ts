@@ -10,6 +10,7 @@
  *   cal/hold/<user>/<hold>          HoldRecord (2PC tentative locks)
  *   cal/outbox/<user>/<seq>         NotificationRecord, seq fixed-width so keys sort in order
  *   cal/outseq/<user>               last notification seq of the person
+ *   cal/ical/<user>/<uid key>       event id an iCalendar UID (+ RECURRENCE-ID) was imported as
  */
 import { recordCodec as codec } from '../office/record-codec.js'
 import type { EventSpan, HoldRecord, MeetingRecord, NotificationRecord, StoredEvent, UserRecord } from './calendar-records.js'
@@ -29,7 +30,14 @@ export const calendarKeys = {
   notification: (user: string, seq: number) => `cal/outbox/${user}/${String(seq).padStart(SEQ_WIDTH, '0')}`,
   notifications: (user: string) => `cal/outbox/${user}/`,
   lastSeq: (user: string) => `cal/outseq/${user}`,
+  importedUid: (user: string, uidKey: string) => `cal/ical/${user}/${uidKey}`,
+  importedUids: (user: string) => `cal/ical/${user}/`,
 } as const
+
+/** The prefixes of one person's own records (besides cal/user and cal/outseq): what leaves with them when they move. */
+export function personPrefixes(user: string): string[] {
+  return [calendarKeys.events(user), calendarKeys.spans(user), calendarKeys.notifications(user), calendarKeys.importedUids(user)]
+}
 
 /** The part of a key after its prefix: the event id of an event key, and so on. */
 export function keySuffix(key: string, prefix: string): string {
@@ -44,3 +52,4 @@ export const meetingCodec = codec<MeetingRecord>()
 export const holdCodec = codec<HoldRecord>()
 export const notificationCodec = codec<NotificationRecord>()
 export const seqCodec = codec<number>()
+export const eventIdCodec = codec<string>()

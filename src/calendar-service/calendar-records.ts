@@ -7,6 +7,7 @@ import type { CalendarEvent } from '../calendar/availability/calendar-event.js'
 import type { WorkScheduleOverride } from '../calendar/availability/work-schedule.js'
 import type { Interval } from '../calendar/intervals/interval-set.js'
 import type { LocalDateTime } from '../calendar/time/local-date-time.js'
+import type { IcalIdentity } from '../ical/import-identity.js'
 import type { MeetingSpec } from './calendar-command.js'
 
 export interface UserRecord {
@@ -23,6 +24,8 @@ export interface StoredEvent {
   readonly owner: string
   readonly event: CalendarEvent
   readonly version: number
+  /** The iCalendar UID and revision it was imported with (absent: made in this calendar). */
+  readonly origin?: IcalIdentity
 }
 
 export type InvitationResponse = 'needs-action' | 'accepted' | 'declined' | 'tentative'

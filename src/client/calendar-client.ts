@@ -165,6 +165,11 @@ export class CalendarClient {
     return this.atHome(params.user, 'user', (office) => office.call('event.add', params, options))
   }
 
+  /** Adds an imported event, or updates or keeps the one an earlier import of its UID stored. */
+  async importEvent(params: Params<'event.import'>, options?: CallOptions): Promise<Result<'event.import'>> {
+    return this.atHome(params.user, 'user', (office) => office.call('event.import', params, options))
+  }
+
   async updateEvent(params: Params<'event.update'>, options?: CallOptions): Promise<Result<'event.update'>> {
     return this.atHome(params.user, 'user', (office) => office.call('event.update', params, options))
   }

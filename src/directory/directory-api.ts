@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { personId } from '../calendar-service/calendar-api.js'
-import { calendarKeys } from '../calendar-service/calendar-keyspace.js'
+import { calendarKeys, personPrefixes } from '../calendar-service/calendar-keyspace.js'
 import { officeSchema, type OfficeConfig } from '../config/cluster-config-schema.js'
 import type { UserMove } from './directory-command.js'
 
@@ -35,7 +35,7 @@ export const DIRECTORY_PARAM_SCHEMAS = {
 function belongsTo(key: string, user: string): boolean {
   if (key === calendarKeys.user(user) || key === calendarKeys.lastSeq(user)) return true
   if (key.startsWith(calendarKeys.meeting('')) && key.length > calendarKeys.meeting('').length) return true
-  return [calendarKeys.events(user), calendarKeys.spans(user), calendarKeys.notifications(user)].some((prefix) => key.startsWith(prefix) && key.length > prefix.length)
+  return personPrefixes(user).some((prefix) => key.startsWith(prefix) && key.length > prefix.length)
 }
 
 type Params<K extends keyof typeof DIRECTORY_PARAM_SCHEMAS> = z.input<(typeof DIRECTORY_PARAM_SCHEMAS)[K]>

@@ -5,7 +5,7 @@
  */
 import { reject } from '../calendar-service/calendar-command.js'
 import type { CalendarApplyContext } from '../calendar-service/calendar-apply-context.js'
-import { calendarKeys, eventCodec, userCodec } from '../calendar-service/calendar-keyspace.js'
+import { calendarKeys, eventCodec, personPrefixes, userCodec } from '../calendar-service/calendar-keyspace.js'
 import { readUser } from '../calendar-service/calendar-store.js'
 import type { KeyspaceTransaction } from '../office/keyspace-transaction.js'
 import type { DirectoryCommand, DirectoryEntry, DirectoryResult, MovedRecords, UserMove } from './directory-command.js'
@@ -81,7 +81,7 @@ async function personRecords(tx: KeyspaceTransaction, user: string): Promise<Arr
     const value = await tx.get(key)
     if (value !== undefined) records.push([key, value])
   }
-  for (const prefix of [calendarKeys.events(user), calendarKeys.spans(user), calendarKeys.notifications(user)]) records.push(...(await tx.range({ prefix })))
+  for (const prefix of personPrefixes(user)) records.push(...(await tx.range({ prefix })))
   return records
 }
 

@@ -2,6 +2,7 @@ import type { CalendarEvent } from '../calendar/availability/calendar-event.js'
 import { requireZone } from '../calendar/time/time-zone.js'
 import { readIcsDocument, type IcsComponent } from './ics-document.js'
 import { propertiesNamed, readDateValue, readText, singleProperty } from './ics-values.js'
+import { identityOf, type IcalIdentity } from './import-identity.js'
 import { ImportWarnings, type ImportWarning } from './import-warnings.js'
 import { eventFromVevents, type VeventImportContext } from './vevent-import.js'
 import { resolveTzid, type ResolvedZone } from './zone-resolution.js'
@@ -19,6 +20,8 @@ export interface ImportOptions {
 
 export interface ImportResult {
   readonly events: CalendarEvent[]
+  /** Per event id: what identifies the event at the next import of the file (absent for a VEVENT without UID). */
+  readonly identities: ReadonlyMap<string, IcalIdentity>
   /** What could not be kept or was reinterpreted, each naming its line. */
   readonly warnings: ImportWarning[]
 }
@@ -39,21 +42,28 @@ export function importCalendar(text: string, options: ImportOptions): ImportResu
   })
   const warnings = new ImportWarnings()
   const events: CalendarEvent[] = []
+  const identities = new Map<string, IcalIdentity>()
   const ids = new Set<string>()
   for (const calendar of calendars) {
-    for (const event of importOne(calendar, personZone, options.domain ?? null, warnings)) {
+    for (const { event, identity } of importOne(calendar, personZone, options.domain ?? null, warnings)) {
       if (ids.has(event.id)) {
         warnings.add(calendar.line, `a second event with UID "${event.id}" was skipped`)
         continue
       }
       ids.add(event.id)
       events.push(event)
+      if (identity !== null) identities.set(event.id, identity)
     }
   }
-  return { events, warnings: warnings.list() }
+  return { events, identities, warnings: warnings.list() }
 }
 
-function importOne(calendar: IcsComponent, personZone: string, domain: string | null, warnings: ImportWarnings): CalendarEvent[] {
+interface ImportedEvent {
+  readonly event: CalendarEvent
+  readonly identity: IcalIdentity | null
+}
+
+function importOne(calendar: IcsComponent, personZone: string, domain: string | null, warnings: ImportWarnings): ImportedEvent[] {
   const calscale = singleProperty(calendar, 'CALSCALE')
   if (calscale !== null && readText(calscale).toUpperCase() !== 'GREGORIAN') {
     warnings.add(calscale.line, `CALSCALE:${readText(calscale)} is not supported; dates were read as Gregorian`)
@@ -108,7 +118,7 @@ function importOne(calendar: IcsComponent, personZone: string, domain: string | 
     else group.overrides.push(vevent)
   }
 
-  const events: CalendarEvent[] = []
+  const events: ImportedEvent[] = []
   for (const { masters, overrides } of byUid.values()) {
     const [master, ...duplicates] = masters
     for (const duplicate of duplicates) warnings.add(duplicate.line, 'a second VEVENT with the same UID and no RECURRENCE-ID was skipped')
@@ -117,12 +127,14 @@ function importOne(calendar: IcsComponent, personZone: string, domain: string | 
       for (const orphan of overrides) {
         warnings.add(orphan.line, 'an occurrence whose series is not in the file was imported as a single event')
         const event = eventFromVevents({ ...orphan, properties: orphan.properties.filter((p) => p.name !== 'RECURRENCE-ID') }, [], context)
-        if (event !== null) events.push({ ...event, id: `${event.id}#${orphan.line}` })
+        const identity = identityOf([orphan], orphan)
+        // The occurrence's RECURRENCE-ID tells it from the series' other occurrences in this and later files.
+        if (event !== null) events.push({ event: { ...event, id: `${event.id}#${identity?.recurrenceId ?? orphan.line}` }, identity })
       }
       continue
     }
     const event = eventFromVevents(master, overrides, context)
-    if (event !== null) events.push(event)
+    if (event !== null) events.push({ event, identity: identityOf([master, ...overrides], null) })
   }
   return events
 }

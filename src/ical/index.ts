@@ -4,3 +4,4 @@ export { exportCalendar, exportMeeting, type MeetingForExport } from './calendar
 export { exportFreeBusy, type FreeBusyForExport } from './freebusy-export.js'
 export { importCalendar, DEFAULT_MAX_CHARS, DEFAULT_MAX_COMPONENTS, type ImportOptions, type ImportResult } from './calendar-import.js'
 export type { ImportWarning } from './import-warnings.js'
+export type { IcalIdentity } from './import-identity.js'

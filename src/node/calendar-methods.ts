@@ -98,6 +98,12 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       const result = expectKind(await calendar({ kind: 'event.add', user: owner.id, event: resolveEventSpec(p, owner.schedule.zone) }, ctx), 'event')
       return { id: result.eventId, user: result.user, version: result.version, calendarVersion: result.calendarVersion }
     }))
+    .method('event.import', s['event.import'], boundary(async (p, ctx) => {
+      const owner = await userForWrite(p.user, 'user', ctx)
+      const command: CalendarCommand = { kind: 'event.import', user: owner.id, event: resolveEventSpec(p, owner.schedule.zone), origin: p.ical }
+      const result = expectKind(await calendar(command, ctx), 'eventImported')
+      return { id: result.eventId, user: result.user, version: result.version, calendarVersion: result.calendarVersion, outcome: result.outcome }
+    }))
     .method('event.update', s['event.update'], boundary(async (p, ctx) => {
       const owner = await userForWrite(p.user, 'user', ctx)
       const command: CalendarCommand = { kind: 'event.update', user: owner.id, eventId: p.eventId, event: resolveEventSpec(p, owner.schedule.zone), expectedVersion: p.expectedVersion ?? null }

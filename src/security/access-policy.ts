@@ -50,6 +50,7 @@ export const ACCESS_POLICY: ReadonlyMap<string, AccessRule> = new Map<string, Ac
   ['user.get', anyone],
   ['user.list', anyone],
   ['event.add', selfUser],
+  ['event.import', selfUser],
   ['event.update', selfUser],
   ['event.delete', selfUser],
   ['event.list', selfUser],
