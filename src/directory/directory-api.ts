@@ -47,6 +47,11 @@ export interface UserLocation {
   readonly epoch: number
   /** The office the person is moving to while their records are in flight. */
   readonly movingTo: string | null
+  /**
+   * Set where this office's person is a flagged duplicate: another office added the same id at
+   * the same time and won it (every other office places the id there).
+   */
+  readonly duplicateOf: string | null
 }
 
 /** A move as reported to the operator (the records themselves stay inside the office). */

@@ -10,7 +10,7 @@ import { readUser } from '../calendar-service/calendar-store.js'
 import type { KeyspaceTransaction } from '../office/keyspace-transaction.js'
 import type { DirectoryCommand, DirectoryEntry, DirectoryResult, MovedRecords, UserMove } from './directory-command.js'
 import { directoryKeys, entryCodec, moveCodec, numberCodec, officeCodec, textCodec } from './directory-keyspace.js'
-import { moveInFlight, readEntry, readMove, readNumber } from './directory-store.js'
+import { moveInFlight, readDuplicate, readEntry, readMove, readNumber } from './directory-store.js'
 
 export async function applyDirectoryCommand(command: DirectoryCommand, tx: KeyspaceTransaction, ctx: CalendarApplyContext): Promise<DirectoryResult> {
   const self = ctx.office.officeId
@@ -19,8 +19,10 @@ export async function applyDirectoryCommand(command: DirectoryCommand, tx: Keysp
       let applied = 0
       for (const entry of command.entries) {
         const current = await readEntry(tx, entry.user)
-        if (current !== null && current.epoch >= entry.epoch) continue
+        if (current !== null && !supersedes(entry, current)) continue
         tx.put(directoryKeys.user(entry.user), entryCodec.encode(entry))
+        // Two offices added the id before either learned of the other: this office's person lost.
+        if (entry.office !== self && (await readUser(tx, entry.user)) !== null) tx.put(directoryKeys.duplicate(entry.user), entryCodec.encode(entry))
         applied += 1
       }
       return { kind: 'learned', applied }
@@ -57,10 +59,26 @@ export async function applyDirectoryCommand(command: DirectoryCommand, tx: Keysp
   }
 }
 
-/** A person added to this office: their home becomes part of what this office publishes. */
+/**
+ * A person added to this office: their home becomes part of what this office publishes. Ids are
+ * unique across offices, so an id the directory places in another office is refused.
+ */
 export async function recordLocalUser(tx: KeyspaceTransaction, user: string, office: string): Promise<void> {
   const current = await readEntry(tx, user)
+  if (current !== null && current.office !== office) {
+    reject({ code: 'REJECTED', message: `id: user "${user}" already exists in office ${current.office}; user ids are unique across offices` })
+  }
   await publishEntry(tx, { user, office, epoch: (current?.epoch ?? 0) + 1 })
+}
+
+/**
+ * Whether `incoming` replaces `current`: a higher epoch (a later move) does; at equal epochs two
+ * offices added the same id before either learned of the other, and the lower office id wins, so
+ * every office settles on the same entry whatever order the publications reach it in.
+ */
+export function supersedes(incoming: DirectoryEntry, current: DirectoryEntry): boolean {
+  if (incoming.epoch !== current.epoch) return incoming.epoch > current.epoch
+  return incoming.office < current.office
 }
 
 /** Sets the person's entry here and appends it to the log this office publishes (replacing their older one). */
@@ -108,6 +126,9 @@ async function beginMove(user: string, to: string, tx: KeyspaceTransaction, ctx:
   const self = ctx.office.officeId
   if (to === self) reject({ code: 'REJECTED', message: `to: user "${user}" is already in office ${self}` })
   if ((await readUser(tx, user)) === null) reject({ code: 'NOT_FOUND', message: `user: "${user}" is not in office ${self}` })
+  const duplicate = await readDuplicate(tx, user)
+  // Its new home would outrank the entry that won the id, and take the id from that office's person.
+  if (duplicate !== null) reject({ code: 'REJECTED', message: `user: "${user}" here is a duplicate of the id in office ${duplicate.office} (both were added at once); it cannot move` })
   const inFlight = await moveInFlight(tx, user)
   if (inFlight !== null) reject({ code: 'REJECTED', message: `user: "${user}" is already being moved (${inFlight})` })
   if ((await tx.range({ prefix: calendarKeys.holds(user) })).length > 0) {

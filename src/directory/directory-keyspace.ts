@@ -10,6 +10,7 @@
  *   dir/move/<move>        UserMove (source office)
  *   dir/moving/<user>      move id while the person's records are in flight
  *   dir/moveopen/<move>    marker: a move not settled yet
+ *   dir/duplicate/<user>   DirectoryEntry that won over this office's person of the same id (added in both at once)
  */
 import { recordCodec as codec } from '../office/record-codec.js'
 import type { OfficeConfig } from '../config/cluster-config-schema.js'
@@ -31,6 +32,7 @@ export const directoryKeys = {
   moving: (user: string) => `dir/moving/${user}`,
   openMove: (id: string) => `dir/moveopen/${id}`,
   openMoves: () => 'dir/moveopen/',
+  duplicate: (user: string) => `dir/duplicate/${user}`,
 } as const
 
 

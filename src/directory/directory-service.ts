@@ -13,7 +13,7 @@ import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
 import { DIRECTORY_PARAM_SCHEMAS, moveView, type DirectoryMethods, type UserLocation } from './directory-api.js'
 import type { DirectoryCommand, DirectoryResult, MovedRecords, MoveOutcome, UserMove } from './directory-command.js'
 import { directoryKeys, entryCodec } from './directory-keyspace.js'
-import { moveInFlight, openMoveIds, readEntry, readMove, readNumber } from './directory-store.js'
+import { moveInFlight, openMoveIds, readDuplicate, readEntry, readMove, readNumber } from './directory-store.js'
 import type { OfficeTopology } from './office-topology.js'
 
 export interface DirectoryStore extends KeyspaceReader {
@@ -93,13 +93,13 @@ export class DirectoryService {
   private async locate(id: string): Promise<UserLocation> {
     const { store, officeId } = this.deps
     const entry = await readEntry(store, id)
-    if ((await readUser(store, id)) !== null) return { id, office: officeId, epoch: entry?.epoch ?? 1, movingTo: null }
+    if ((await readUser(store, id)) !== null) return { id, office: officeId, epoch: entry?.epoch ?? 1, movingTo: null, duplicateOf: (await readDuplicate(store, id))?.office ?? null }
     const moving = await moveInFlight(store, id)
     if (moving !== null) {
       const move = await readMove(store, moving)
-      return { id, office: officeId, epoch: entry?.epoch ?? 1, movingTo: move?.to ?? null }
+      return { id, office: officeId, epoch: entry?.epoch ?? 1, movingTo: move?.to ?? null, duplicateOf: null }
     }
-    return entry === null ? { id, office: null, epoch: 0, movingTo: null } : { id, office: entry.office, epoch: entry.epoch, movingTo: null }
+    return entry === null ? { id, office: null, epoch: 0, movingTo: null, duplicateOf: null } : { id, office: entry.office, epoch: entry.epoch, movingTo: null, duplicateOf: null }
   }
 
   /** One pass at a time, and only on the leader: publish the directory log, finish open moves. */

@@ -28,6 +28,12 @@ export async function openMoveIds(reader: KeyspaceReader): Promise<string[]> {
   return (await reader.range({ prefix })).map(([key]) => key.slice(prefix.length))
 }
 
+/** The entry that won the id over this office's person of the same id, when both offices added it at once. */
+export async function readDuplicate(reader: KeyspaceReader, user: string): Promise<DirectoryEntry | null> {
+  const bytes = await reader.get(directoryKeys.duplicate(user))
+  return bytes === undefined ? null : entryCodec.decode(bytes)
+}
+
 /** The person's move in flight, if any: their records are in the move record meanwhile. */
 export async function moveInFlight(reader: KeyspaceReader, user: string): Promise<string | null> {
   const bytes = await reader.get(directoryKeys.moving(user))

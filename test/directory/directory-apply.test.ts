@@ -8,7 +8,7 @@ import type { Entry } from '../../raft/types.js'
 import { readUser, listEvents } from '../../src/calendar-service/calendar-store.js'
 import type { DirectoryCommand, DirectoryResult } from '../../src/directory/directory-command.js'
 import { directoryKeys } from '../../src/directory/directory-keyspace.js'
-import { openMoveIds, readEntry, readNumber } from '../../src/directory/directory-store.js'
+import { openMoveIds, readDuplicate, readEntry, readNumber } from '../../src/directory/directory-store.js'
 import { encodeProposal, type OfficeOutcome } from '../../src/office/office-command.js'
 import { OfficeStateMachine } from '../../src/office/office-state-machine.js'
 import { ReplicaDb } from '../../storage/replica-db.js'
@@ -142,4 +142,38 @@ t.test("records of the meetings a person attends travel as copies; the source ke
   t.not(await readMeeting(nyc.store, meetingId), null, 'and stays in the source office')
   await lon.directory({ kind: 'move.import', moveId: begun.move.id, from: 'nyc', user: 'alice', epoch: begun.move.epoch, records: begun.move.state.records })
   t.equal((await readMeeting(lon.store, meetingId))?.organizer, 'carol', 'the destination has the meeting record')
+})
+
+t.test('user ids are unique across offices: an id the directory places elsewhere is refused, naming the office', async (t) => {
+  const lon = await office(t, 'lon')
+  t.same(await lon.directory({ kind: 'dir.learn', from: 'nyc', entries: [{ user: 'alice', office: 'nyc', epoch: 1 }] }), { kind: 'learned', applied: 1 })
+  t.match(await lon.calendar(user('alice')), { ok: false, code: 'REJECTED', message: 'id: user "alice" already exists in office nyc; user ids are unique across offices' })
+  t.equal(await readUser(lon.store, 'alice'), null, 'nothing of the refused person is kept')
+  t.same(await readEntry(lon.store, 'alice'), { user: 'alice', office: 'nyc', epoch: 1 })
+  t.equal(await logEntries(lon.store), 0, 'and nothing is published')
+  t.match(await lon.calendar(user('bob')), { ok: true }, 'other ids are added as before')
+})
+
+t.test('an id added in two offices at once: every office settles on the lower office id, whatever order it learns in; the other is flagged', async (t) => {
+  const lon = await office(t, 'lon')
+  const nyc = await office(t, 'nyc')
+  const tok = await office(t, 'tok')
+  await lon.calendar(user('alice'))
+  await nyc.calendar(user('alice'))
+  const fromLon = { kind: 'dir.learn' as const, from: 'lon', entries: [{ user: 'alice', office: 'lon', epoch: 1 }] }
+  const fromNyc = { kind: 'dir.learn' as const, from: 'nyc', entries: [{ user: 'alice', office: 'nyc', epoch: 1 }] }
+  await lon.directory(fromNyc)
+  await nyc.directory(fromLon)
+  await tok.directory(fromNyc)
+  await tok.directory(fromLon)
+  for (const [name, o] of [['lon', lon], ['nyc', nyc], ['tok', tok]] as const) {
+    t.same(await readEntry(o.store, 'alice'), { user: 'alice', office: 'lon', epoch: 1 }, `${name} places alice in lon`)
+  }
+  const reversed = await office(t, 'sfo')
+  await reversed.directory(fromLon)
+  t.same(await reversed.directory(fromNyc), { kind: 'learned', applied: 0 }, 'learnt in the other order, the same entry stays')
+  t.same(await readDuplicate(nyc.store, 'alice'), { user: 'alice', office: 'lon', epoch: 1 }, "nyc's alice is flagged as the duplicate")
+  t.equal(await readDuplicate(lon.store, 'alice'), null, "lon's is not")
+  await nyc.calendar(event('alice', '2026-03-10T09:00', 60))
+  await t.rejects(nyc.directory({ kind: 'move.begin', user: 'alice', to: 'tok' }), /"alice" here is a duplicate of the id in office lon/, 'the duplicate cannot move (its new epoch would take the id from lon)')
 })
