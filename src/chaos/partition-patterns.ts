@@ -97,3 +97,20 @@ function blockedPairTest(plan: PartitionPlan, topology: ChaosTopology): (a: stri
     }
   }
 }
+
+/** The same plan with every replica named anew (a replica replaced after losing its data); office ids stay. */
+export function renamePlanNodes(plan: PartitionPlan, rename: (node: string) => string): PartitionPlan {
+  const side = (nodes: readonly string[]) => nodes.map(rename)
+  switch (plan.pattern) {
+    case 'random-halves':
+      return { pattern: plan.pattern, sides: [side(plan.sides[0]), side(plan.sides[1])] }
+    case 'isolate':
+      return { pattern: plan.pattern, node: rename(plan.node) }
+    case 'majorities-ring':
+      return { pattern: plan.pattern, ring: side(plan.ring) }
+    case 'bridge':
+      return { pattern: plan.pattern, bridge: rename(plan.bridge), sides: [side(plan.sides[0]), side(plan.sides[1])] }
+    case 'split-offices':
+      return plan
+  }
+}

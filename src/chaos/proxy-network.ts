@@ -1,6 +1,7 @@
 import {
   allDirectedLinks,
   linksInScope,
+  membersOf,
   officeOf,
   validateTopology,
   type ChaosTopology,
@@ -54,38 +55,87 @@ const SOURCE = 'network'
 
 export class ProxyNetwork {
   private baseline = new Map<string, { delayMs: number; jitterMs: number }>()
+  /** The matrix the baseline came from, to extend it to replicas that join later. */
+  private latency: readonly OfficeLatency[] = []
   private partitioned = new Set<string>()
   private readonly faults = new Map<LinkFault['kind'], ActiveFault>()
 
   private constructor(
-    private readonly topology: ChaosTopology,
-    private readonly proxies: ReadonlyMap<string, FaultProxy>,
-    private readonly log: ChaosEventLog,
+    private topology: ChaosTopology,
+    private readonly proxies: Map<string, FaultProxy>,
+    private readonly peerPorts: Map<string, number>,
+    private readonly options: ProxyNetworkOptions,
   ) {}
 
+  private get log(): ChaosEventLog {
+    return this.options.log
+  }
+
   static async start(options: ProxyNetworkOptions): Promise<ProxyNetwork> {
-    const topology = validateTopology(options.topology)
-    const proxies = new Map<string, FaultProxy>()
+    const network = new ProxyNetwork(validateTopology(options.topology), new Map(), new Map(Object.entries(options.peerPorts)), options)
     try {
-      for (const link of allDirectedLinks(topology)) {
-        const targetPort = options.peerPorts[link.to]
-        if (targetPort === undefined) throw new RangeError(`no peer port given for node "${link.to}"`)
-        const proxy = await FaultProxy.start({
-          name: linkKey(link),
-          targetPort,
-          protocol: options.protocol,
-          ...(options.handshakeMessages === undefined ? {} : { handshakeMessages: options.handshakeMessages }),
-          random: options.random,
-          clock: options.clock,
-          log: options.log,
-        })
-        proxies.set(linkKey(link), proxy)
-      }
+      await network.startProxies(allDirectedLinks(network.topology))
     } catch (error) {
-      await Promise.all([...proxies.values()].map((proxy) => proxy.close()))
+      await network.close()
       throw error
     }
-    return new ProxyNetwork(topology, proxies, options.log)
+    return network
+  }
+
+  /**
+   * Puts a replica that joins `office` on the network: a proxy on each link between it and every
+   * other replica, under the baseline latency; a partition or link fault
+   * already active does not extend to it.
+   */
+  async addNode(node: string, office: string, peerPort: number): Promise<void> {
+    membersOf(this.topology, office)
+    const topology = validateTopology({
+      offices: this.topology.offices.map((o) => (o.id === office ? { id: o.id, members: [...o.members, node] } : o)),
+    })
+    this.peerPorts.set(node, peerPort)
+    const links = allDirectedLinks(topology).filter((link) => link.from === node || link.to === node)
+    try {
+      await this.startProxies(links)
+    } catch (error) {
+      await Promise.all(links.map((link) => this.proxies.get(linkKey(link))?.close()))
+      for (const link of links) this.proxies.delete(linkKey(link))
+      this.peerPorts.delete(node)
+      throw error
+    }
+    this.topology = topology
+    this.baseline = this.baselineOf(this.latency)
+    this.log.record(SOURCE, 'node-added', { node, office })
+    this.applyShapes()
+  }
+
+  /** Takes a replica that left its office off the network, closing every proxy of its links. */
+  async removeNode(node: string): Promise<void> {
+    const office = officeOf(this.topology, node)
+    const links = allDirectedLinks(this.topology).filter((link) => link.from === node || link.to === node)
+    this.topology = validateTopology({
+      offices: this.topology.offices.map((o) => (o.id === office ? { id: o.id, members: o.members.filter((member) => member !== node) } : o)),
+    })
+    this.peerPorts.delete(node)
+    await Promise.all(links.map((link) => this.proxies.get(linkKey(link))?.close()))
+    for (const link of links) this.proxies.delete(linkKey(link))
+    this.log.record(SOURCE, 'node-removed', { node, office })
+  }
+
+  private async startProxies(links: readonly DirectedLink[]): Promise<void> {
+    for (const link of links) {
+      const targetPort = this.peerPorts.get(link.to)
+      if (targetPort === undefined) throw new RangeError(`no peer port given for node "${link.to}"`)
+      const proxy = await FaultProxy.start({
+        name: linkKey(link),
+        targetPort,
+        protocol: this.options.protocol,
+        ...(this.options.handshakeMessages === undefined ? {} : { handshakeMessages: this.options.handshakeMessages }),
+        random: this.options.random,
+        clock: this.options.clock,
+        log: this.options.log,
+      })
+      this.proxies.set(linkKey(link), proxy)
+    }
   }
 
   /** Where `from` must dial to reach `to`. */
@@ -105,16 +155,21 @@ export class ProxyNetwork {
 
   /** Replaces the baseline inter-office latencies (pairs not listed get none). */
   setLatency(matrix: readonly OfficeLatency[]): void {
+    const previous = { baseline: this.baseline, latency: this.latency }
+    this.latency = matrix
+    this.baseline = this.baselineOf(matrix)
+    this.applyShapesOrRestore(() => ({ baseline: this.baseline, latency: this.latency } = previous))
+    this.log.record(SOURCE, 'latency', { matrix: matrix.map((entry) => ({ ...entry })) })
+  }
+
+  private baselineOf(matrix: readonly OfficeLatency[]): Map<string, { delayMs: number; jitterMs: number }> {
     const baseline = new Map<string, { delayMs: number; jitterMs: number }>()
     for (const entry of matrix) {
       for (const link of linksInScope({ kind: 'between-offices', offices: entry.offices }, this.topology)) {
         baseline.set(linkKey(link), { delayMs: entry.delayMs, jitterMs: entry.jitterMs ?? 0 })
       }
     }
-    const previous = this.baseline
-    this.baseline = baseline
-    this.applyShapesOrRestore(() => (this.baseline = previous))
-    this.log.record(SOURCE, 'latency', { matrix: matrix.map((entry) => ({ ...entry })) })
+    return baseline
   }
 
   /** Replaces any current partition with this one. */

@@ -113,6 +113,8 @@ export class EphemeralCluster {
   private readonly clients: Array<ClusterClient<OfficeMethods>> = []
   private stopped = false
   private links: InterOfficeLinks | null = null
+  /** Every replica id any config file listed, so a removed replica's id is never handed out again. */
+  private readonly everListed = new Set<string>()
 
   private constructor(
     private readonly options: EphemeralClusterOptions,
@@ -131,6 +133,7 @@ export class EphemeralCluster {
       raw.interOfficeDelays = { enabled: true, oneWayMs: { ...options.interOfficeDelays } }
     }
     const cluster = new EphemeralCluster(options, directory, raw, parseClusterConfig(raw, 'ephemeral cluster').config)
+    for (const office of raw.offices) for (const replica of office.replicas) cluster.everListed.add(replica.id)
     cluster.links = await InterOfficeLinks.start(cluster.parsed)
     await cluster.writeConfigs()
     for (const office of raw.offices) for (const replica of office.replicas) cluster.replicas.set(replica.id, cluster.processFor(replica.id, []))
@@ -185,18 +188,52 @@ export class EphemeralCluster {
     }
   }
 
-  /** Lists a new replica of the office in every config file and returns its (not started) process. */
-  async addReplica(officeId: string, extraArgs: readonly string[] = []): Promise<ReplicaProcess> {
-    const office = this.raw.offices.find((o) => o.id === officeId)
-    if (office === undefined) throw new Error(`no office ${officeId} in this cluster`)
-    const id = `${officeId}-${office.replicas.length + 1}`
+  /** The id `addReplica` gives the office's next replica: `<office>-<n>`, never one listed before (removed ones included). */
+  nextReplicaId(officeId: string): string {
+    this.rawOffice(officeId)
+    for (let n = 1; ; n++) {
+      const id = `${officeId}-${n}`
+      if (!this.everListed.has(id)) return id
+    }
+  }
+
+  /**
+   * Lists a new replica of the office (id from `nextReplicaId`, at `port` or a free one) in every
+   * config file and returns its (not started) process.
+   */
+  async addReplica(officeId: string, extraArgs: readonly string[] = [], port?: number): Promise<ReplicaProcess> {
+    const office = this.rawOffice(officeId)
+    const id = this.nextReplicaId(officeId)
     this.refuseWithDelays('adding a replica')
-    office.replicas.push({ id, host: '127.0.0.1', port: await freeLoopbackPort() })
+    office.replicas.push({ id, host: '127.0.0.1', port: port ?? (await freeLoopbackPort()) })
+    this.everListed.add(id)
     this.parsed = parseClusterConfig(this.raw, 'ephemeral cluster').config
     await this.writeConfigs()
     const process = this.processFor(id, extraArgs)
     this.replicas.set(id, process)
     return process
+  }
+
+  /**
+   * Stops a replica (if running) and takes it out of every config file, as an operator does after
+   * removing it from its office's membership. Its data directory stays; its id is never reused.
+   */
+  async removeReplica(nodeId: string): Promise<void> {
+    const office = this.raw.offices.find((o) => o.replicas.some((r) => r.id === nodeId))
+    const process = this.replicas.get(nodeId)
+    if (office === undefined || process === undefined) throw new Error(`no replica ${nodeId} in this cluster`)
+    if (office.replicas.length === 1) throw new Error(`${nodeId} is the last replica of ${office.id}; an office cannot be empty`)
+    await process.stop()
+    office.replicas = office.replicas.filter((r) => r.id !== nodeId)
+    this.replicas.delete(nodeId)
+    this.parsed = parseClusterConfig(this.raw, 'ephemeral cluster').config
+    await this.writeConfigs()
+    if (this.nodeConfigPath(nodeId) !== this.configPath) await rm(this.nodeConfigPath(nodeId), { force: true })
+  }
+
+  /** Writes every replica's config file again: after `peerPort` started answering differently (e.g. proxies came up). */
+  async rewriteConfigs(): Promise<void> {
+    await this.writeConfigs()
   }
 
   /**
@@ -207,6 +244,7 @@ export class EphemeralCluster {
     if (this.raw.offices.some((o) => o.id === office.id)) throw new Error(`office ${office.id} is already in this cluster`)
     this.refuseWithDelays('adding an office')
     this.raw.offices.push(await rawOffice(office))
+    for (const replica of this.raw.offices.at(-1)?.replicas ?? []) this.everListed.add(replica.id)
     this.parsed = parseClusterConfig(this.raw, 'ephemeral cluster').config
     await this.writeConfigs()
     const added = (this.raw.offices.at(-1)?.replicas ?? []).map((replica) => this.processFor(replica.id, []))
@@ -222,6 +260,12 @@ export class EphemeralCluster {
     await Promise.all([...this.replicas.values()].map((r) => r.stop(3000)))
     await this.links?.close()
     await rm(this.directory, { recursive: true, force: true })
+  }
+
+  private rawOffice(officeId: string): RawOffice {
+    const office = this.raw.offices.find((o) => o.id === officeId)
+    if (office === undefined) throw new Error(`no office ${officeId} in this cluster`)
+    return office
   }
 
   private nodeConfigPath(nodeId: string): string {

@@ -128,3 +128,30 @@ t.test('a network whose node has no port is refused and leaves nothing listening
   const listened = log.entries().filter((entry) => entry.action === 'listen').length
   t.equal(log.entries().filter((entry) => entry.action === 'close').length, listened, 'every proxy opened was closed')
 })
+
+t.test('a replica joining gets its own proxied links under the baseline latency; one leaving loses them', async (t) => {
+  const { network, log } = await startNetwork(t)
+  const joiner = await startLoopbackTarget()
+  t.teardown(() => joiner.close())
+  network.setLatency([{ offices: ['nyc', 'lon'], delayMs: 35 }])
+  await network.addNode('n3', 'nyc', joiner.port)
+  t.same(Object.keys(network.peerAddressesOf('n3')).sort(), ['l1', 'n1', 'n2'])
+  t.equal(network.shapeOf('l1', 'n3').delayMs, 35, 'the latency matrix reaches the new links')
+  t.equal(network.shapeOf('n1', 'n3').delayMs, 0)
+  const client = await connectLoopbackClient(network.addressFor('n1', 'n3').port)
+  client.socket.write('to the joiner')
+  await eventually(() => joiner.received() === 'to the joiner', 'n3 to receive through n1>n3')
+  network.partition({ pattern: 'isolate', node: 'n3' })
+  t.ok(network.shapeOf('n3', 'l1').blackhole && network.shapeOf('n2', 'n3').blackhole, 'partitions reach the new node')
+  network.heal()
+  await t.rejects(network.addNode('n4', 'tok', joiner.port), /office "tok" is not in the topology/)
+
+  await network.removeNode('n1')
+  await client.closed
+  t.throws(() => network.addressFor('n2', 'n1'), /no proxied link from "n2" to "n1"/)
+  t.same(Object.keys(network.peerAddressesOf('n3')).sort(), ['l1', 'n2'])
+  t.same(
+    log.entries().filter((entry) => entry.source === 'network' && entry.action.startsWith('node-')).map((entry) => entry.action),
+    ['node-added', 'node-removed'],
+  )
+})

@@ -8,7 +8,7 @@ import { access, rm, writeFile } from 'node:fs/promises'
 import { chaosHookFiles, type AfterDecisionAction } from '../../node/chaos-test-hooks.js'
 import { linksInScope, officeOf, type LinkScope } from '../chaos-topology.js'
 import { resolvePartition, resolveTarget, type NodeTarget, type ScheduledFault } from '../fault-schedule.js'
-import type { PartitionPlan } from '../partition-patterns.js'
+import { renamePlanNodes, type PartitionPlan } from '../partition-patterns.js'
 import type { ClusterUnderTest } from './cluster-under-test.js'
 
 /** What a fault really did. Times are seconds since the run started. */
@@ -22,8 +22,11 @@ export interface FaultRecord {
   readonly offices: readonly string[]
   /** Why a scheduled fault was not injected (its target was already down), else null. */
   readonly skipped: string | null
-  /** How it struck, when the target alone does not say (a clock jump's offset, a coordinator fault's timing). */
-  readonly detail?: string
+  /**
+   * How it struck, when the target alone does not say (a clock jump's offset, a coordinator fault's
+   * timing), or how it healed (the replica that replaced a wiped one).
+   */
+  detail?: string
 }
 
 export interface NemesisOptions {
@@ -45,13 +48,18 @@ export interface NemesisOptions {
 const DECISION_WAIT_MS = 3000
 const HOOK_POLL_MS = 10
 
-type Heal = () => Promise<void> | void
+/** Ends a fault; given its record, to note how it healed. */
+type Heal = (record: FaultRecord) => Promise<void> | void
 
 export class Nemesis {
   readonly records: FaultRecord[] = []
+  /** Heals that failed (e.g. a replacement replica that never caught up): the cluster did not come back whole. */
+  readonly healFailures: string[] = []
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly active = new Map<FaultRecord, Heal>()
   private readonly down = new Set<string>()
+  /** A wiped replica's replacement, by the wiped replica's id: the schedule names replicas as they were at the start. */
+  private readonly replacedBy = new Map<string, string>()
   /** Injections and heals under way. */
   private readonly running = new Set<Promise<void>>()
   private stopped = false
@@ -96,8 +104,8 @@ export class Nemesis {
   private async inject(fault: ScheduledFault): Promise<void> {
     const { cluster } = this.options
     const topology = cluster.topology
-    const nodeOf = (target: NodeTarget): string =>
-      resolveTarget(target, (office) => this.options.leaderOf(office) ?? topology.offices.find((o) => o.id === office)?.members[0] ?? office)
+    const leaderOf = (office: string) => this.options.leaderOf(office) ?? topology.offices.find((o) => o.id === office)?.members[0] ?? office
+    const nodeOf = (target: NodeTarget): string => this.current(resolveTarget(target, leaderOf))
     const begin = (target: string, offices: readonly string[], heal: Heal, skipped: string | null = null, detail?: string): void => {
       const record: FaultRecord = { kind: fault.kind, target, atS: round(this.options.elapsedS()), endS: null, offices, skipped, ...(detail === undefined ? {} : { detail }) }
       this.records.push(record)
@@ -156,7 +164,7 @@ export class Nemesis {
         return
       }
       case 'partition': {
-        const plan = resolvePartition(fault.partition, (office) => nodeOf({ kind: 'leader', office }))
+        const plan = renamePlanNodes(resolvePartition(fault.partition, leaderOf), (node) => this.current(node))
         const blocked = cluster.network.partition(plan)
         const offices = unique(blocked.flatMap((link) => [officeOf(topology, link.from), officeOf(topology, link.to)]))
         return begin(describePartition(plan), offices, () => cluster.network.heal())
@@ -167,10 +175,11 @@ export class Nemesis {
           fault.kind === 'delay'
             ? ({ kind: 'delay', delayMs: fault.delayMs, jitterMs: fault.jitterMs } as const)
             : ({ kind: 'duplicate', probability: fault.probability } as const)
-        cluster.network.applyLinkFault(fault.links, linkFault)
-        const offices = unique(linksInScope(fault.links, topology).flatMap((link) => [officeOf(topology, link.from), officeOf(topology, link.to)]))
+        const links = fault.links.kind === 'links-of' ? { ...fault.links, node: this.current(fault.links.node) } : fault.links
+        cluster.network.applyLinkFault(links, linkFault)
+        const offices = unique(linksInScope(links, topology).flatMap((link) => [officeOf(topology, link.from), officeOf(topology, link.to)]))
         const what = fault.kind === 'delay' ? `${fault.delayMs}±${fault.jitterMs}ms` : `p=${fault.probability}`
-        return begin(`${describeScope(fault.links)} ${what}`, offices, () => cluster.network.clearLinkFault(fault.kind))
+        return begin(`${describeScope(links)} ${what}`, offices, () => cluster.network.clearLinkFault(fault.kind))
       }
       case 'clock-jump': {
         // The replica's wall clock (proposal stamps, hold leases) jumps; healing sets it right again.
@@ -179,10 +188,28 @@ export class Nemesis {
         await writeFile(file, String(fault.offsetMs))
         return begin(node, [officeOf(topology, node)], () => writeFile(file, '0'), null, `${fault.offsetMs > 0 ? '+' : ''}${fault.offsetMs}ms`)
       }
-      case 'data-loss':
-        // Refused when the run is configured (see UNSUPPORTED_FAULTS); reaching here is a harness bug.
-        throw new Error(`fault kind "${fault.kind}" is not supported by this harness`)
+      case 'data-loss': {
+        // The disk is lost now; the heal is the operator's answer: replace it with a new member.
+        const node = nodeOf(fault.target)
+        const offices = [officeOf(topology, node)]
+        if (this.down.has(node)) return begin(node, offices, () => {}, 'the replica is already down')
+        this.down.add(node)
+        await cluster.wipe(node)
+        return begin(node, offices, async (record) => {
+          const replacement = await cluster.replace(node)
+          this.replacedBy.set(node, replacement)
+          this.down.delete(node)
+          record.detail = `replaced by ${replacement}`
+        })
+      }
     }
+  }
+
+  /** The replica now standing for one the schedule names (itself, unless it was wiped and replaced). */
+  private current(node: string): string {
+    let id = node
+    for (let next = this.replacedBy.get(id); next !== undefined; next = this.replacedBy.get(id)) id = next
+    return id
   }
 
   /**
@@ -207,7 +234,14 @@ export class Nemesis {
     const heal = this.active.get(record)
     if (heal === undefined) return
     this.active.delete(record)
-    await heal()
+    try {
+      await heal(record)
+    } catch (error) {
+      const failure = `healing ${record.kind} ${record.target} (at ${record.atS}s) failed: ${(error as Error).message}`
+      this.healFailures.push(failure)
+      this.options.onAction?.(failure)
+      return
+    }
     record.endS = round(this.options.elapsedS())
     this.options.onAction?.(`${record.endS}s healed ${record.kind} ${record.target}`)
   }

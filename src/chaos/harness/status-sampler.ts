@@ -22,7 +22,8 @@ export class StatusSampler {
   private loop: Promise<void> = Promise.resolve()
 
   constructor(
-    private readonly config: ClusterConfig,
+    /** The current config: replicas may join and leave during a run. */
+    private readonly config: () => ClusterConfig,
     private readonly now: () => number,
     private readonly intervalMs = 250,
   ) {}
@@ -49,7 +50,7 @@ export class StatusSampler {
 
   /** One round of status queries; also usable while stopped. */
   async sampleOnce(): Promise<void> {
-    const status = await queryClusterStatus(this.config, 1000)
+    const status = await queryClusterStatus(this.config(), 1000)
     const atMs = this.now()
     for (const office of status.offices) {
       if (office.leader !== null) this.leaders.set(office.id, office.leader)
