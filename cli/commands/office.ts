@@ -5,12 +5,14 @@
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import { CalendarClient } from '../../src/client/calendar-client.js'
+import { ClusterClient } from '../../src/client/cluster-client.js'
 import { RpcConnection } from '../../src/client/rpc-connection.js'
 import type { ClusterConfig } from '../../src/config/cluster-config-schema.js'
-import { findOffice } from '../../src/config/cluster-topology.js'
+import { findOffice, officeClientUrls } from '../../src/config/cluster-topology.js'
 import type { ReplicaStatus } from '../../src/office/office-api.js'
 import { clientUrl } from '../../src/rpc/endpoint-urls.js'
 import type { MoveView } from '../../src/directory/directory-api.js'
+import type { TokenSyncMethods } from '../../src/security/token-sync.js'
 import { loadConfigForCli, officeClient } from '../cli-config.js'
 import { printResult } from '../cli-output.js'
 
@@ -22,6 +24,31 @@ interface OfficeOptions {
 
 const CATCH_UP_TIMEOUT_MS = 60_000
 const ANNOUNCE_TIMEOUT_MS = 30_000
+const TOKEN_POLL_MS = 200
+/** Matches no token store: asking with it returns an office's entries and digest. */
+const NO_DIGEST = '0'.repeat(64)
+
+/**
+ * Joining includes the tokens: the new office's leader pulls every office's tokens (token-sync.ts);
+ * wait until it holds what `reference` holds, so clients can use their tokens there at once.
+ */
+async function tokensLearned(config: ClusterConfig, added: string, reference: string): Promise<void> {
+  const connect = (officeId: string) => new ClusterClient<TokenSyncMethods>({ endpoints: officeClientUrls(config, officeId), callTimeoutMs: ANNOUNCE_TIMEOUT_MS })
+  const fresh = connect(added)
+  const known = connect(reference)
+  try {
+    const deadline = Date.now() + ANNOUNCE_TIMEOUT_MS
+    for (;;) {
+      const { digest } = await known.call('token.entries', { digest: NO_DIGEST })
+      if ((await fresh.call('token.entries', { digest })).entries === null) return
+      if (Date.now() > deadline) throw new Error(`--office: office ${added} was announced but had not learned office ${reference}'s tokens after ${ANNOUNCE_TIMEOUT_MS / 1000} s; see its log`)
+      await new Promise((resolve) => setTimeout(resolve, TOKEN_POLL_MS))
+    }
+  } finally {
+    fresh.close()
+    known.close()
+  }
+}
 
 export function registerOfficeCommands(program: Command): void {
   const office = program.command('office').description("add offices, move people between them, manage an office's replicas (its Raft group membership)")
@@ -56,7 +83,8 @@ export function registerOfficeCommands(program: Command): void {
         }
       }
       const announcedTo = others.map((o) => o.id)
-      printResult(options.json === true, { office: added.id, announcedTo }, () => `office ${added.id} announced to ${announcedTo.join(', ')}`)
+      await tokensLearned(config, added.id, others[0]?.id as string)
+      printResult(options.json === true, { office: added.id, announcedTo }, () => `office ${added.id} announced to ${announcedTo.join(', ')}; it has their tokens`)
     })
 
   office

@@ -1,7 +1,8 @@
 /**
  * `dms token create|revoke|list` (admin) and `dms secret create`: the credentials of a cluster
  * with authentication on. A token is made here, on the admin's machine, and only its SHA-256 is
- * sent; it is stored in every office of the config, so it works wherever its holder's calls go.
+ * sent; it is stored in every office of the config (and offices copy tokens and revocations from
+ * each other, token-sync.ts), so it works wherever its holder's calls go.
  */
 import type { Command } from 'commander'
 import { ClusterClient } from '../../src/client/cluster-client.js'

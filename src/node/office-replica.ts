@@ -42,7 +42,9 @@ import { RpcServer, type RequestContext } from '../rpc/rpc-server.js'
 import { toRpcError } from './raft-request-errors.js'
 import { loadReplicaSecurity } from '../security/replica-security.js'
 import { checkStoredMembership } from '../security/stored-membership-check.js'
-import { registerTokenMethods } from '../security/token-methods.js'
+import { MAX_TOKENS, registerTokenMethods } from '../security/token-methods.js'
+import { TOKEN_KEY_PREFIX } from '../security/token-records.js'
+import { TokenSync, type TokenSyncMethods } from '../security/token-sync.js'
 import type { AuthorizationSource } from '../client/client-authorization.js'
 
 export interface OfficeReplicaOptions {
@@ -84,6 +86,8 @@ const MAX_PEER_FRAME_BYTES = 16 * 1024 * 1024
 const MAX_CLIENT_FRAME_BYTES = 1024 * 1024
 /** How often a replica checks whether membership changed and its peer links must follow. */
 const PEER_REFRESH_MS = 250
+/** How long one merged token entry may take to commit before the sync pass gives up (the next pass retries). */
+const TOKEN_SYNC_PROPOSAL_MS = 5000
 
 /** What a proposal of each kind is answered with. */
 type ResultOfKind = { [R in OfficeResult as R['kind']]: R['result'] }
@@ -96,6 +100,7 @@ export class OfficeReplica {
   private freeBusy: FreeBusyService | null = null
   private crossOffice: { readonly service: CrossOfficeService; readonly clients: Map<string, ClusterClient<CrossOfficeMethods>> } | null = null
   private directory: { readonly service: DirectoryService; readonly clients: Map<string, ClusterClient<DirectoryMethods>> } | null = null
+  private tokenSync: { readonly service: TokenSync; readonly clients: Map<string, ClusterClient<TokenSyncMethods>> } | null = null
   /** How this replica calls other offices: its credential and the CA it trusts (set once at start, from the security config). */
   private outgoing: { readonly authorization: AuthorizationSource; readonly ca: Buffer | null } = { authorization: () => null, ca: null }
 
@@ -203,6 +208,7 @@ export class OfficeReplica {
         },
         now,
       })
+      node.startTokenSync(options, logger)
       const freeBusy = new FreeBusyService({
         offices: () => node.topology.officeIds(),
         // Peer credentials and the offices' current addresses, like the 2PC and directory clients.
@@ -285,6 +291,8 @@ export class OfficeReplica {
     for (const client of this.crossOffice?.clients.values() ?? []) client.close()
     this.directory?.service.stop()
     for (const client of this.directory?.clients.values() ?? []) client.close()
+    this.tokenSync?.service.stop()
+    for (const client of this.tokenSync?.clients.values() ?? []) client.close()
     this.rpc.closeAll()
     await this.listener.close()
     this.transport.close()
@@ -377,6 +385,26 @@ export class OfficeReplica {
     service.register(this.rpc)
     service.start()
     this.crossOffice = { service, clients }
+  }
+
+  /** Every office's tokens and revocations merged into this office's, also in offices added later. */
+  private startTokenSync(options: OfficeReplicaOptions, logger: RpcLogger): void {
+    const clients = new Map<string, ClusterClient<TokenSyncMethods>>()
+    const service = new TokenSync({
+      officeId: this.office.id,
+      officeIds: () => this.topology.officeIds(),
+      office: this.officeClients<TokenSyncMethods>(clients),
+      leaderTerm: () => this.leaderTerm(),
+      readEntries: async () => (await readKvPrefix(this.machine.store, TOKEN_KEY_PREFIX, MAX_TOKENS)).entries,
+      readBarrier: (ctx) => this.readBarrier(false, ctx),
+      proposeKv: (command, requestId) =>
+        this.proposeKv(command, { requestId, method: 'token.sync', connectionId: 0, remoteAddress: null, signal: AbortSignal.timeout(TOKEN_SYNC_PROPOSAL_MS) }),
+      passIntervalMs: options.crossOffice?.passIntervalMs ?? DEFAULT_CROSS_OFFICE_TIMING.passIntervalMs,
+      logger,
+    })
+    service.register(this.rpc)
+    service.start()
+    this.tokenSync = { service, clients }
   }
 
   /** The replicated directory: lookups, publication to the other offices, moves of people. */

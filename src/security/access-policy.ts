@@ -45,6 +45,7 @@ export const ACCESS_POLICY: ReadonlyMap<string, AccessRule> = new Map<string, Ac
   ['token.create', admin],
   ['token.revoke', admin],
   ['token.list', admin],
+  ['token.entries', peer],
   ['user.add', admin],
   ['user.update', admin],
   ['user.get', anyone],

@@ -7,7 +7,7 @@ import type { KvCommand, KvResult } from '../kv/kv-command.js'
 import type { KvRangeResult } from '../kv/kv-read.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
-import { decodeTokenRecord, TOKEN_KEY_PREFIX, TOKEN_PARAM_SCHEMAS, tokenKey, tokenView, type TokenRecord } from './token-records.js'
+import { decodeTokenRecord, TOKEN_KEY_PREFIX, TOKEN_PARAM_SCHEMAS, tokenKey, tokenView, type TokenRecord, type TokenTombstone } from './token-records.js'
 
 export interface TokenMethodDeps {
   readonly proposeKv: (command: KvCommand, ctx: RequestContext) => Promise<KvResult>
@@ -29,9 +29,12 @@ export function registerTokenMethods(rpc: RpcServer, deps: TokenMethodDeps): voi
       return tokenView(record)
     })
     .method('token.revoke', s['token.revoke'], async (p, ctx) => {
-      const existing = (await deps.readPrefix(tokenKey(p.id), 1, ctx)).entries.some((entry) => entry.key === tokenKey(p.id))
-      await deps.proposeKv({ op: 'delete', key: tokenKey(p.id) }, ctx)
-      return { id: p.id, revoked: existing }
+      const entry = (await deps.readPrefix(tokenKey(p.id), 1, ctx)).entries.find((e) => e.key === tokenKey(p.id))
+      const live = entry !== undefined && decodeTokenRecord(entry.value) !== null
+      // A tombstone, not a delete: other offices learn the revocation from it, and the id stays taken.
+      const tombstone: TokenTombstone = { id: p.id, revokedAt: new Date(deps.now()).toISOString() }
+      if (entry === undefined || live) await deps.proposeKv({ op: 'put', key: tokenKey(p.id), value: JSON.stringify(tombstone) }, ctx)
+      return { id: p.id, revoked: live }
     })
     .method('token.list', s['token.list'], async (_p, ctx) => {
       const { entries } = await deps.readPrefix(TOKEN_KEY_PREFIX, MAX_TOKENS, ctx)

@@ -1,7 +1,9 @@
 /**
  * How API tokens live in an office's replicated state: one KV entry per token under a reserved
  * prefix, keyed by the token's public id and holding only the SHA-256 of the token, so any replica
- * can verify a token and none can reveal one. `dms token create` stores a token in every office.
+ * can verify a token and none can reveal one. `dms token create` stores a token in every office;
+ * a revoked token's entry becomes a tombstone, so the revocation travels between offices like the
+ * token did (token-sync.ts) and the id is never made live again.
  */
 import { z } from 'zod'
 import { personId } from '../calendar-service/calendar-api.js'
@@ -31,8 +33,28 @@ export const tokenRecordSchema = z.strictObject({
   createdAt: z.string(),
 })
 
+/** What a revoked token's entry holds instead of its record: no hash, so nothing verifies against it. */
+export const tokenTombstoneSchema = z.strictObject({ id: tokenId, revokedAt: z.string() })
+
 export type TokenGrant = z.output<typeof tokenGrantSchema>
 export type TokenRecord = z.output<typeof tokenRecordSchema>
+export type TokenTombstone = z.output<typeof tokenTombstoneSchema>
+
+/** A stored token entry: a live token, a revoked one, or text that is neither (ignored everywhere). */
+export type TokenEntryState = { readonly kind: 'live'; readonly record: TokenRecord } | { readonly kind: 'revoked'; readonly tombstone: TokenTombstone } | { readonly kind: 'unreadable' }
+
+export function tokenEntryState(text: string): TokenEntryState {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return { kind: 'unreadable' }
+  }
+  const live = tokenRecordSchema.safeParse(parsed)
+  if (live.success) return { kind: 'live', record: live.data }
+  const revoked = tokenTombstoneSchema.safeParse(parsed)
+  return revoked.success ? { kind: 'revoked', tombstone: revoked.data } : { kind: 'unreadable' }
+}
 
 export const TOKEN_PARAM_SCHEMAS = {
   'token.create': z.strictObject({ id: tokenId, hash: sha256Hex, grant: tokenGrantSchema, label: label.default('') }),
@@ -48,15 +70,11 @@ export type TokenMethods = {
   readonly 'token.list': { readonly params: z.input<(typeof TOKEN_PARAM_SCHEMAS)['token.list']>; readonly result: { readonly tokens: readonly TokenView[] } }
 }
 
-/** A stored record, or null when the stored text is not one (a token that cannot be read is no token). */
+/** A live token's record, or null when the stored text is not one (revoked, or unreadable: no token). */
 export function decodeTokenRecord(text: string | null): TokenRecord | null {
   if (text === null) return null
-  try {
-    const parsed = tokenRecordSchema.safeParse(JSON.parse(text))
-    return parsed.success ? parsed.data : null
-  } catch {
-    return null
-  }
+  const state = tokenEntryState(text)
+  return state.kind === 'live' ? state.record : null
 }
 
 export function tokenView(record: TokenRecord): TokenView {

@@ -1,0 +1,35 @@
+/** The token merge between offices: absent < live < revoked, whatever order entries arrive in; digests ignore each office's own stamps. */
+import t from 'tap'
+import { mergeReplaces, tokenDigest, type TokenEntry } from '../../src/security/token-sync.js'
+
+const ID = '0123456789ab'
+const key = `dms.tokens/${ID}`
+const live = (createdAt: string) => JSON.stringify({ id: ID, hash: 'a'.repeat(64), grant: { role: 'user', user: 'alice' }, label: '', createdAt })
+const revoked = JSON.stringify({ id: ID, revokedAt: '2026-03-01T00:00:00.000Z' })
+
+t.test('a live token is copied only where the id is absent; a revocation replaces anything but a revocation', async (t) => {
+  t.equal(mergeReplaces(null, live('2026-01-01T00:00:00.000Z')), true, 'absent -> live')
+  t.equal(mergeReplaces(live('2026-01-01T00:00:00.000Z'), live('2026-01-02T00:00:00.000Z')), false, 'live stays as it is')
+  t.equal(mergeReplaces(live('2026-01-01T00:00:00.000Z'), revoked), true, 'live -> revoked')
+  t.equal(mergeReplaces(null, revoked), true, 'absent -> revoked (the token can never be made live here later)')
+  t.equal(mergeReplaces(revoked, live('2026-01-01T00:00:00.000Z')), false, 'a revoked token is never revived')
+  t.equal(mergeReplaces(revoked, revoked), false, 'nothing to do')
+  t.equal(mergeReplaces(null, '{"not":"a token"}'), false, 'unreadable entries are not copied')
+  t.equal(mergeReplaces(null, 'not json'), false)
+})
+
+t.test('merging in any order ends in the same state', async (t) => {
+  const apply = (order: string[]): string | null => order.reduce<string | null>((current, incoming) => (mergeReplaces(current, incoming) ? incoming : current), null)
+  const entries = [live('2026-01-01T00:00:00.000Z'), revoked, live('2026-01-02T00:00:00.000Z')]
+  const orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]].map((o) => o.map((i) => entries[i] as string))
+  for (const order of orders) t.equal(apply(order), revoked, 'revoked, whichever came first')
+})
+
+t.test('offices holding the same tokens have the same digest although each stamped its own createdAt', async (t) => {
+  const a: TokenEntry[] = [{ key, value: live('2026-01-01T00:00:00.000Z') }]
+  const b: TokenEntry[] = [{ key, value: live('2026-01-01T00:00:05.000Z') }]
+  t.equal(tokenDigest(a), tokenDigest(b))
+  t.not(tokenDigest(a), tokenDigest([{ key, value: revoked }]), 'a revocation changes it')
+  t.not(tokenDigest(a), tokenDigest([]), 'so does a missing token')
+  t.equal(tokenDigest([...a, { key: 'dms.tokens/ffffffffffff', value: 'junk' }]), tokenDigest(a), 'unreadable entries do not count')
+})
