@@ -1,4 +1,4 @@
-/** `dms meeting propose|book|show|move|cancel|respond`: meetings, within one office or across offices. */
+/** `dms meeting propose|conflicts|book|show|move|cancel|respond`: meetings, within one office or across offices. */
 import type { Command } from 'commander'
 import { parseNonNegativeInteger, parsePositiveInteger } from '../cli-arguments.js'
 import { collectLines, localTime, parseList, withCalendar, withSessionOptions, type SessionOptions } from '../calendar-session.js'
@@ -47,28 +47,24 @@ export function registerMeetingCommands(program: Command): void {
       )
     })
 
-  withSessionOptions(meeting.command('book').description('book a meeting; the conflict check happens when the booking is applied'))
-    .requiredOption('--organizer <id>', 'organizer')
-    .requiredOption('--attendees <ids>', 'required attendees, comma-separated', parseList('--attendees'))
-    .option('--optional <ids>', 'optional attendees, comma-separated', parseList('--optional'))
-    .requiredOption('--start <time>', "start (wall time in --tz or the organizer's zone, or an instant)")
-    .requiredOption('--duration <minutes>', 'length in minutes', parsePositiveInteger('--duration', 1440))
-    .option('--tz <zone>', 'zone of the meeting and of --start without offset')
+  proposedMeetingOptions(withSessionOptions(meeting.command('conflicts').description("who is busy or out of hours at a proposed time, attendees of any office (others' free/busy only, no titles)")))
+    .option('--max-staleness-ms <ms>', "accept other offices' cached free/busy up to this old (default: read every office linearizably)", parseNonNegativeInteger('--max-staleness-ms'))
+    .action(async (o: ProposedMeetingOptions & { maxStalenessMs?: number }) => {
+      const result = await withCalendar(o, (client) => client.conflicts({ ...proposedMeeting(o), ...(o.maxStalenessMs === undefined ? {} : { maxStalenessMs: o.maxStalenessMs }) }))
+      printResult(o.json === true, result, (r) =>
+        [`${r.start} to ${r.end} (UTC): ${r.fits ? 'fits' : 'does not fit'}; free ${r.free.join(',') || 'nobody'}; busy ${r.busy.join(',') || 'nobody'}`, ...r.warnings.map((w) => `  ${w}`)].join('\n'),
+      )
+    })
+
+  proposedMeetingOptions(withSessionOptions(meeting.command('book').description('book a meeting; the conflict check happens when the booking is applied')))
     .option('--title <text>', 'title')
-    .option('--rule <line>', 'RFC 5545 line for a recurring meeting (repeatable); --start is DTSTART', collectLines, [] as string[])
     .option('--override', 'book even over conflicts, recording them as warnings')
     .option('--priority <n>', '1 (default) to 1000: a higher priority may displace tentative holds of lower-priority cross-office bookings', parsePositiveInteger('--priority', 1000))
-    .action(async (o: SessionOptions & { organizer: string; attendees: string[]; optional?: string[]; start: string; duration: number; tz?: string; title?: string; rule: string[]; override?: boolean; priority?: number }) => {
+    .action(async (o: ProposedMeetingOptions & { title?: string; override?: boolean; priority?: number }) => {
       const result = await withCalendar(o, (client) =>
         client.book({
-          organizer: o.organizer,
-          attendees: o.attendees,
-          ...(o.optional === undefined ? {} : { optional: o.optional }),
-          start: o.start,
-          durationMinutes: o.duration,
-          ...(o.tz === undefined ? {} : { tz: o.tz }),
+          ...proposedMeeting(o),
           ...(o.title === undefined ? {} : { title: o.title }),
-          ...(o.rule.length === 0 ? {} : { rules: o.rule }),
           override: o.override === true,
           ...(o.priority === undefined ? {} : { priority: o.priority }),
         }),
@@ -134,6 +130,32 @@ export function registerMeetingCommands(program: Command): void {
       const result = await withCalendar(o, (client) => client.respond({ id, user: o.user, response }))
       printResult(o.json === true, result, (m) => `${o.user} ${response} ${m.id}`)
     })
+}
+
+type ProposedMeetingOptions = SessionOptions & { organizer: string; attendees: string[]; optional?: string[]; start: string; duration: number; tz?: string; rule: string[] }
+
+/** The options of a meeting at a given time, shared by `conflicts` (check it) and `book` (book it). */
+function proposedMeetingOptions(command: Command): Command {
+  return command
+    .requiredOption('--organizer <id>', 'organizer')
+    .requiredOption('--attendees <ids>', 'required attendees, comma-separated', parseList('--attendees'))
+    .option('--optional <ids>', 'optional attendees, comma-separated', parseList('--optional'))
+    .requiredOption('--start <time>', "start (wall time in --tz or the organizer's zone, or an instant)")
+    .requiredOption('--duration <minutes>', 'length in minutes', parsePositiveInteger('--duration', 1440))
+    .option('--tz <zone>', 'zone of the meeting and of --start without offset')
+    .option('--rule <line>', 'RFC 5545 line for a recurring meeting (repeatable); --start is DTSTART', collectLines, [] as string[])
+}
+
+function proposedMeeting(o: ProposedMeetingOptions) {
+  return {
+    organizer: o.organizer,
+    attendees: o.attendees,
+    ...(o.optional === undefined ? {} : { optional: o.optional }),
+    start: o.start,
+    durationMinutes: o.duration,
+    ...(o.tz === undefined ? {} : { tz: o.tz }),
+    ...(o.rule.length === 0 ? {} : { rules: o.rule }),
+  }
 }
 
 function bookingText(r: BookingResult, done: 'booked' | 'moved', told: 'invited' | 'notified'): string {

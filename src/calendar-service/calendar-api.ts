@@ -110,12 +110,15 @@ export const CALENDAR_PARAM_SCHEMAS = {
   'meeting.cancel': z.strictObject({ id: recordId, occurrence: timeText.optional(), expectedVersion: version }),
   'meeting.respond': z.strictObject({ id: recordId, user: personId, response: z.enum(['accepted', 'declined', 'tentative']) }),
   'meeting.get': z.strictObject({ id: recordId }),
-  'calendar.agenda': z.strictObject({ user: personId, ...window, stale: z.boolean().optional() }),
+  /** stale: any replica's applied state, however old; maxStalenessMs: any replica's, at most that old (else linearizable). */
+  'calendar.agenda': z.strictObject({ user: personId, ...window, stale: z.boolean().optional(), maxStalenessMs: maxStalenessMs.optional() }),
   'calendar.freeBusy': z.strictObject({
     users: z.array(personId).min(1).max(500),
     ...window,
     /** Leave out people this office does not hold instead of answering NOT_FOUND (another office asking before it knows where they live). */
     skipUnknown: z.boolean().optional(),
+    /** Any replica's applied state at most this old (else a linearizable read). */
+    maxStalenessMs: maxStalenessMs.optional(),
   }),
   'calendar.suggest': z.strictObject({
     organizer: personId,
@@ -137,6 +140,7 @@ export const CALENDAR_PARAM_SCHEMAS = {
     durationMinutes: minutes,
     tz: zoneName.optional(),
     rules: ruleLines.optional(),
+    maxStalenessMs: maxStalenessMs.optional(),
   }),
   'notifications.poll': z.strictObject({
     user: personId,
@@ -297,4 +301,3 @@ export type CalendarMethods = {
   readonly 'calendar.conflicts': { readonly params: Params<'calendar.conflicts'>; readonly result: ConflictReportResult }
   readonly 'notifications.poll': { readonly params: Params<'notifications.poll'>; readonly result: PollResult }
 }
-

@@ -95,9 +95,11 @@ export async function applyCalendarCommand(command: CalendarCommand, tx: Keyspac
       if (!attendeesOf(current).includes(command.user)) reject({ code: 'REJECTED', message: `user "${command.user}" is not invited to meeting "${current.id}"` })
       const meeting: MeetingRecord = { ...current, responses: { ...current.responses, [command.user]: command.response }, version: current.version + 1 }
       writeMeetingRecordOnly(tx, meeting)
-      await writeAttendeeEvent(tx, meeting, command.user)
+      // Every office holding a cross-office meeting records the answer in its copy; only the
+      // attendee's office has their event, and only the organizer's office tells the organizer.
+      if ((await readUser(tx, command.user)) !== null) await writeAttendeeEvent(tx, meeting, command.user)
       const notified =
-        command.user === meeting.organizer
+        command.user === meeting.organizer || (await readUser(tx, meeting.organizer)) === null
           ? []
           : await notify(tx, ctx, [meeting.organizer], { kind: 'responded', meetingId: meeting.id, by: command.user, message: `${command.user} ${command.response} "${meeting.title}"` })
       return { kind: 'meeting', meeting, notified }

@@ -115,7 +115,10 @@ export class FaultProxy {
 
   private adopt(client: Socket): void {
     this.accepted++
-    const upstream = connect({ host: LOOPBACK, port: this.options.targetPort, allowHalfOpen: true })
+    // No Nagle on either side: the link's delay is the configured one, not an extra wait for the
+    // ACK of the previous write (with delayed ACKs, up to 40 ms whenever a message leaves in pieces).
+    client.setNoDelay(true)
+    const upstream = connect({ host: LOOPBACK, port: this.options.targetPort, allowHalfOpen: true, noDelay: true })
     const shape = () => this.current
     const countDuplicate = () => this.duplicated++
     const forward = new LinkPipe(client, upstream, shape, this.options.clock, this.options.random, countDuplicate)

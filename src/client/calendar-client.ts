@@ -201,8 +201,9 @@ export class CalendarClient {
     return this.atHome(params.organizer, 'organizer', (office) => office.call('calendar.suggest', params))
   }
 
+  /** The conflicts of a proposed meeting for every attendee, wherever they live, reported by the organizer's office. */
   async conflicts(params: Params<'calendar.conflicts'>): Promise<Result<'calendar.conflicts'>> {
-    return this.office(await this.localOffice(params.organizer, params.attendees, params.optional ?? [])).call('calendar.conflicts', params)
+    return this.atHome(params.organizer, 'organizer', (office) => office.call('calendar.conflicts', params))
   }
 
   /**
@@ -229,8 +230,12 @@ export class CalendarClient {
     return this.office(meetingOffice(params.id)).call('xoffice.cancel', params, options)
   }
 
+  /**
+   * An attendee's answer, through their own office (which holds a copy of every meeting they are
+   * invited to), recorded in every office holding the meeting before it is answered.
+   */
   async respond(params: Params<'meeting.respond'>, options?: CallOptions): Promise<Result<'meeting.respond'>> {
-    return this.office(meetingOffice(params.id)).call('meeting.respond', params, options)
+    return this.atHome(params.user, 'user', (office) => office.call('xoffice.respond', params, options))
   }
 
   async meeting(id: string): Promise<Result<'meeting.get'>> {
@@ -275,15 +280,6 @@ export class CalendarClient {
   close(): void {
     for (const client of this.clients.values()) client.close()
     this.clients.clear()
-  }
-
-  /** The one office of organizer and attendees; attendees elsewhere need the cross-office protocol. */
-  private async localOffice(organizer: string, required: readonly string[], optional: readonly string[]): Promise<string> {
-    const { home, away } = await this.placeAttendees(organizer, required, optional)
-    if (away.length > 0) {
-      throw RpcError.of('BAD_REQUEST', `attendees: ${away.join(', ')} ${away.length === 1 ? 'is' : 'are'} not in office ${home}; suggestions and conflict reports across offices are not supported yet (booking is)`)
-    }
-    return home
   }
 
   /** The organizer's office, and the attendees who live in other offices. */

@@ -58,6 +58,8 @@ export class CrossOfficeService {
       .method('xoffice.book', s['xoffice.book'], entry((p, id, signal) => this.meetings.book(p, id, signal)))
       .method('xoffice.cancel', s['xoffice.cancel'], entry((p, id, signal) => this.meetings.cancel(p, id, signal)))
       .method('xoffice.move', s['xoffice.move'], entry((p, id, signal) => this.meetings.move(p, id, signal)))
+      .method('xoffice.respond', s['xoffice.respond'], entry((p, id, signal) => this.meetings.respond(p, id, signal)))
+      .method('xoffice.recordResponse', s['xoffice.recordResponse'], entry((p, id, signal) => this.meetings.recordResponse(p, id, signal)))
       .method('xoffice.locate', s['xoffice.locate'], async (p, ctx) => {
         await deps.readBarrier(ctx)
         const here = await Promise.all(p.users.map(async (id) => ((await readUser(deps.store, id)) === null ? null : id)))

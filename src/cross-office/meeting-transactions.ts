@@ -10,7 +10,9 @@ import { CalendarRejectionError, type CalendarCommand, type CalendarResult } fro
 import type { MeetingRecord } from '../calendar-service/calendar-records.js'
 import { instantOf, resolveMeetingSpec, resolveMeetingUpdate } from '../calendar-service/calendar-request-resolution.js'
 import { readMeeting, readUser } from '../calendar-service/calendar-store.js'
-import { bookingResult, cancelResult, conflictView } from '../calendar-service/calendar-views.js'
+import { bookingResult, cancelResult, conflictView, meetingView } from '../calendar-service/calendar-views.js'
+import type { MeetingView } from '../calendar-service/calendar-api.js'
+import { attendeesOf } from '../calendar-service/meeting-booking.js'
 import { findOccurrence, invitees, resolveTimeChange } from '../calendar-service/meeting-changes.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { CrossOfficeCoordinator } from './coordinator.js'
@@ -23,9 +25,9 @@ import { pendingMeetingTransaction, readCoordinatorTx } from './xoffice-store.js
 const PENDING_CHANGE_WAIT_MS = 10_000
 const PENDING_CHANGE_POLL_MS = 20
 
-type Params<K extends 'xoffice.book' | 'xoffice.cancel' | 'xoffice.move'> = CrossOfficeMethods[K]['params']
+type Params<K extends 'xoffice.book' | 'xoffice.cancel' | 'xoffice.move' | 'xoffice.respond' | 'xoffice.recordResponse'> = CrossOfficeMethods[K]['params']
 
-export interface MeetingTransactionDeps extends Pick<CrossOfficeDeps, 'officeId' | 'store' | 'now'> {
+export interface MeetingTransactionDeps extends Pick<CrossOfficeDeps, 'officeId' | 'store' | 'now' | 'office'> {
   /** Proposes a one-office calendar command through this office's log. */
   readonly proposeCalendar: (command: CalendarCommand, requestId: string, signal: AbortSignal) => Promise<CalendarResult>
 }
@@ -101,6 +103,31 @@ export class MeetingTransactions {
   }
 
   /**
+   * An attendee's answer, taken by any office holding the meeting (the client library sends it to
+   * the attendee's own office, which holds a copy): recorded first in every other office holding it
+   * (the office that booked it and every attendee's office, placed as the directory says now), then
+   * here, and answered once all have it. No 2PC: an answer checks nothing and conflicts with
+   * nothing, and each office's write is one Raft command deduplicated by a request id derived from
+   * the caller's, so the client's retry after a failure (a leader killed, an office unreachable)
+   * completes what is missing and repeats nothing.
+   */
+  async respond(params: Params<'xoffice.respond'>, requestId: string, signal: AbortSignal): Promise<MeetingView> {
+    const meeting = await this.requireMeeting(params.id)
+    if (!attendeesOf(meeting).includes(params.user)) fail('BAD_REQUEST', `user: "${params.user}" is not invited to meeting "${meeting.id}"`)
+    const offices = new Set([bookingOffice(meeting.id), ...(await this.coordinator.locate(meeting)).map((p) => p.office)])
+    offices.delete(this.deps.officeId)
+    await Promise.all([...offices].map((office) => this.deps.office(office).call('xoffice.recordResponse', params, { requestId: `${requestId}@${office}` })))
+    return this.recordResponse(params, requestId, signal)
+  }
+
+  /** The answer in this office's copy of the meeting (and the attendee's event, when they live here). */
+  async recordResponse(params: Params<'xoffice.recordResponse'>, requestId: string, signal: AbortSignal): Promise<MeetingView> {
+    const result = await this.deps.proposeCalendar({ kind: 'meeting.respond', meetingId: params.id, user: params.user, response: params.response }, requestId, signal)
+    if (result.kind !== 'meeting') throw RpcError.of('INTERNAL', `xoffice.recordResponse: expected a meeting result, got ${result.kind}`)
+    return meetingView(result.meeting)
+  }
+
+  /**
    * A meeting takes one change at a time (DESIGN 6.6): a change asked for right after another is
    * answered waits here until the earlier one reached every office, instead of being refused. If
    * it is still pending after the wait, tx.begin refuses with a message naming it.
@@ -122,8 +149,8 @@ export class MeetingTransactions {
    * one-office change. Only the office that booked it (named in its id) coordinates its changes.
    */
   private async participantsOf(meeting: MeetingRecord): Promise<readonly OfficeAttendance[] | null> {
-    const owner = /^mtg-([a-z][a-z0-9]*)-\d+$/.exec(meeting.id)?.[1]
-    if (owner !== this.deps.officeId) fail('BAD_REQUEST', `id: meeting "${meeting.id}" is changed through office ${owner ?? '(unknown)'}, which booked it; this is office ${this.deps.officeId}`)
+    const owner = bookingOffice(meeting.id)
+    if (owner !== this.deps.officeId) fail('BAD_REQUEST', `id: meeting "${meeting.id}" is changed through office ${owner}, which booked it; this is office ${this.deps.officeId}`)
     const participants = await this.coordinator.locate(meeting)
     const bookedAcross = (await readCoordinatorTx(this.deps.store, meeting.id)) !== null
     return bookedAcross || participants.some((p) => p.office !== this.deps.officeId) ? participants : null
@@ -159,4 +186,9 @@ function asRpcError<T>(run: () => T): T {
 
 function fail(code: 'NOT_FOUND' | 'BAD_REQUEST', message: string): never {
   throw RpcError.of(code, message)
+}
+
+/** The office that booked a meeting, named in its id ("mtg-<office>-<index>"). */
+function bookingOffice(meetingId: string): string {
+  return /^mtg-([a-z][a-z0-9]*)-\d+$/.exec(meetingId)?.[1] ?? fail('BAD_REQUEST', `id: "${meetingId}" is not a meeting id (mtg-<office>-<number>)`)
 }

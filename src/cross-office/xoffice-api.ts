@@ -5,7 +5,7 @@
  * message is checked here, at the boundary: another office is a peer, not a trusted caller.
  */
 import { z } from 'zod'
-import { CALENDAR_PARAM_SCHEMAS, personId, priority, type BookingResult, type CancelResult, type ConflictView } from '../calendar-service/calendar-api.js'
+import { CALENDAR_PARAM_SCHEMAS, personId, priority, type BookingResult, type CancelResult, type ConflictView, type MeetingView } from '../calendar-service/calendar-api.js'
 import { makeLocalDateTime } from '../calendar/time/local-date-time.js'
 import { requireZone } from '../calendar/time/time-zone.js'
 import type { MeetingSpec } from '../calendar-service/calendar-command.js'
@@ -81,6 +81,10 @@ export const XOFFICE_PARAM_SCHEMAS = {
   'xoffice.displace': z.strictObject({ txId, office: officeId, by: z.strictObject({ txId, title: z.string().max(500), priority }) }),
   'xoffice.cancel': CALENDAR_PARAM_SCHEMAS['meeting.cancel'],
   'xoffice.move': CALENDAR_PARAM_SCHEMAS['meeting.update'],
+  /** An attendee's answer, at any office holding the meeting: recorded in every office holding it. */
+  'xoffice.respond': CALENDAR_PARAM_SCHEMAS['meeting.respond'],
+  /** The same answer for this office's copy of the meeting, sent by the office that took it (replicas only). */
+  'xoffice.recordResponse': CALENDAR_PARAM_SCHEMAS['meeting.respond'],
   'xoffice.transaction': z.strictObject({ txId }),
   'xoffice.stats': z.strictObject({}),
   /** Read-only diagnostic (the chaos harness's atomicity and fencing checks): this office's participant record. */
@@ -123,6 +127,8 @@ export type CrossOfficeMethods = {
   readonly 'xoffice.displace': { readonly params: Params<'xoffice.displace'>; readonly result: TransactionOutcome }
   readonly 'xoffice.cancel': { readonly params: Params<'xoffice.cancel'>; readonly result: CrossOfficeCancelResult }
   readonly 'xoffice.move': { readonly params: Params<'xoffice.move'>; readonly result: CrossOfficeMoveResult }
+  readonly 'xoffice.respond': { readonly params: Params<'xoffice.respond'>; readonly result: MeetingView }
+  readonly 'xoffice.recordResponse': { readonly params: Params<'xoffice.recordResponse'>; readonly result: MeetingView }
   readonly 'xoffice.transaction': { readonly params: Params<'xoffice.transaction'>; readonly result: CoordinatorTx }
   readonly 'xoffice.stats': { readonly params: Params<'xoffice.stats'>; readonly result: CrossOfficeStats }
   /** null when this office never heard of the transaction. */

@@ -6,7 +6,9 @@
  * in the same round (each answers for the people it holds and leaves out the rest), so locating
  * costs no extra round trip. With a staleness bound, answers the cache holds (and whose office's
  * change stream confirmed them recently enough) are used without any message; without one, every
- * office is read linearizably. Every remote answer refreshes the cache either way.
+ * office is read linearizably. Every remote answer refreshes the cache either way. The calls to
+ * other offices leave before this office's own read barrier completes: which people are here is
+ * taken from the applied state as it is, and the barrier only has to finish before the local read.
  */
 import type { FreeBusyUser } from '../calendar-service/calendar-api.js'
 import type { Interval } from '../calendar/intervals/interval-set.js'
@@ -21,8 +23,10 @@ export interface FreeBusyFanOutOptions {
   readonly officeId: string
   readonly offices: () => readonly string[]
   readonly office: (officeId: string) => OfficeCaller
-  /** This office's answers for the ones of `users` it holds (callers put a read barrier first). */
+  /** This office's answers for the ones of `users` it holds, from the applied state as it is. */
   readonly readLocal: (users: readonly string[], window: Interval) => Promise<readonly FreeBusyUser[]>
+  /** Which of `users` this office holds, from the applied state as it is. */
+  readonly holdsLocally: (users: readonly string[]) => Promise<ReadonlySet<string>>
   readonly cache: FreeBusyCache
   readonly feeds: OfficeChangeFeeds
   readonly now: () => number
@@ -54,17 +58,21 @@ export class FreeBusyFanOut {
     return { fanOuts: this.fanOuts, rpcs: this.rpcs }
   }
 
-  async freeBusy(asked: readonly AskedUser[], window: Interval, maxStalenessMs: number | null): Promise<FanOutAnswer> {
+  /**
+   * `localReady` settles when this office's state may be read for the answer (the caller's read
+   * barrier, or at once when the caller already waited for one).
+   */
+  async freeBusy(asked: readonly AskedUser[], window: Interval, maxStalenessMs: number | null, localReady: Promise<void> = Promise.resolve()): Promise<FanOutAnswer> {
     const { officeId, cache } = this.options
     const ids = [...new Set(asked.map((a) => a.id))]
-    const here = await this.options.readLocal(ids, window)
-    const found = new Map(here.map((u) => [u.id, u]))
-    const sources: FreeBusySource[] = here.length === 0 ? [] : [{ office: officeId, users: here.length, from: 'local' }]
+    const heldHere = await this.options.holdsLocally(ids)
+    const found = new Map<string, FreeBusyUser>()
+    const sources: FreeBusySource[] = []
     const windowKey = `${window.start}/${window.end}`
     const ask = new Map<string, string[]>()
     const unplaced: string[] = []
     const cached = new Map<string, number>()
-    for (const id of ids.filter((i) => !found.has(i))) {
+    for (const id of ids.filter((i) => !heldHere.has(i))) {
       const office = this.places.get(id)
       if (office === undefined || office === officeId) {
         unplaced.push(id)
@@ -80,7 +88,14 @@ export class FreeBusyFanOut {
     if (unplaced.length > 0) {
       for (const office of this.options.offices()) if (office !== officeId) ask.set(office, [...(ask.get(office) ?? []), ...unplaced])
     }
-    const answers = await Promise.all([...ask].map(([office, users]) => this.readAway(office, users, windowKey, window)))
+    const away = Promise.all([...ask].map(([office, users]) => this.readAway(office, users, windowKey, window)))
+    // Not awaited before the local read: a failure surfaces below, after the local part settled.
+    away.catch(() => {})
+    await localReady
+    const here = await this.options.readLocal(ids, window)
+    for (const user of here) found.set(user.id, user)
+    if (here.length > 0) sources.unshift({ office: officeId, users: here.length, from: 'local' })
+    const answers = await away
     for (const answer of answers) {
       for (const user of answer.users) {
         found.set(user.id, user)

@@ -6,7 +6,7 @@ import { CalendarInputError } from '../calendar/calendar-input-error.js'
 import { CALENDAR_PARAM_SCHEMAS } from '../calendar-service/calendar-api.js'
 import type { OfficeCalendarSettings } from '../calendar-service/calendar-apply-context.js'
 import type { CalendarCommand, CalendarResult } from '../calendar-service/calendar-command.js'
-import { agenda, attendeeCalendar, freeBusy, meetingRequestOf, reportConflicts, suggest } from '../calendar-service/calendar-queries.js'
+import { agenda, freeBusy, meetingRequestOf, reportConflicts, suggest } from '../calendar-service/calendar-queries.js'
 import type { UserRecord } from '../calendar-service/calendar-records.js'
 import { instantOf, resolveEventSpec, resolveMeetingSpec, resolveMeetingUpdate, resolveUserSpec, resolveWindow } from '../calendar-service/calendar-request-resolution.js'
 import { listEvents, listUsers, notificationsAfter, readMeeting, readUser, type BulkKeyspaceReader } from '../calendar-service/calendar-store.js'
@@ -27,6 +27,8 @@ export interface CalendarMethodDeps {
   readonly propose: (command: CalendarCommand, ctx: RequestContext) => Promise<CalendarResult>
   /** Waits until this replica has applied everything committed before the call (or not, when stale). */
   readonly readBarrier: (stale: boolean, ctx: RequestContext) => Promise<void>
+  /** Waits only if this replica's applied state may be older than `maxStalenessMs` (then as readBarrier). */
+  readonly boundedRead: (maxStalenessMs: number, ctx: RequestContext) => Promise<void>
   readonly now: () => number
   /** The replica's applied index (free/busy answers carry it: other offices' caches are versioned by it). */
   readonly appliedIndex: () => number
@@ -57,24 +59,19 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
   const userForWrite = async (id: string, field: string, ctx: RequestContext): Promise<UserRecord> =>
     (await fresh(ctx, () => readUser(store, id))) ?? elsewhere(id, field)
   /** A meeting this office may change alone: one whose attendees are all here (others change through 2PC). */
-  const meetingForWrite = async (id: string, ctx: RequestContext) => {
+  const meetingForWrite = async (id: string, ctx: RequestContext, instead = 'change it with xoffice.cancel or xoffice.move') => {
     const meeting = (await fresh(ctx, () => readMeeting(store, id))) ?? notFound(`id: meeting "${id}" does not exist`)
     const away = (await Promise.all(attendeesOf(meeting).map(async (u) => ((await readUser(store, u)) === null ? u : null)))).filter((u) => u !== null)
     if (away.length > 0) {
-      throw RpcError.of('BAD_REQUEST', `id: meeting "${id}" has attendees in other offices (${away.join(', ')}); change it with xoffice.cancel or xoffice.move (the client library does this)`)
+      throw RpcError.of('BAD_REQUEST', `id: meeting "${id}" has attendees in other offices (${away.join(', ')}); ${instead} (the client library does this)`)
     }
     return meeting
   }
   const calendar = async (command: CalendarCommand, ctx: RequestContext) => deps.propose(command, ctx)
   const read = (stale: boolean | undefined, ctx: RequestContext) => deps.readBarrier(stale === true, ctx)
-
-  /** The organizer's record and the calendars of everyone attending, all people of this office. */
-  const meetingCalendars = async (organizerId: string, attendees: readonly string[], optional: readonly string[]) => {
-    const organizer = await user(organizerId, 'organizer')
-    await requireLocal((id) => readUser(store, id), office, attendees, optional)
-    const people = [organizer, ...(await Promise.all([...attendees, ...optional].map((id) => user(id, 'attendees'))))]
-    return { organizer, calendars: await Promise.all(people.map((u) => attendeeCalendar(store, u, office))) }
-  }
+  /** A query's consistency: linearizable, or within a staleness bound (any replica), or `stale` (any replica, any age). */
+  const readFor = (p: { readonly stale?: boolean | undefined; readonly maxStalenessMs?: number | undefined }, ctx: RequestContext) =>
+    p.maxStalenessMs === undefined ? read(p.stale, ctx) : deps.boundedRead(p.maxStalenessMs, ctx)
 
   rpc
     .method('user.add', s['user.add'], boundary(async (p, ctx) => {
@@ -138,6 +135,7 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       return cancelResult(result.meeting, occurrenceStartMs, result.notified)
     }))
     .method('meeting.respond', s['meeting.respond'], boundary(async (p, ctx) => {
+      await meetingForWrite(p.id, ctx, 'answer it with xoffice.respond')
       return meetingView(expectKind(await calendar({ kind: 'meeting.respond', meetingId: p.id, user: p.user, response: p.response }, ctx), 'meeting').meeting)
     }))
     .method('meeting.get', s['meeting.get'], boundary(async (p, ctx) => {
@@ -145,12 +143,12 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       return meetingView((await readMeeting(store, p.id)) ?? notFound(`id: meeting "${p.id}" does not exist`))
     }))
     .method('calendar.agenda', s['calendar.agenda'], boundary(async (p, ctx) => {
-      await read(p.stale, ctx)
+      await readFor(p, ctx)
       const owner = await user(p.user)
       return agenda(store, owner, resolveWindow(p.from, p.to, p.tz ?? owner.schedule.zone))
     }))
     .method('calendar.freeBusy', s['calendar.freeBusy'], boundary(async (p, ctx) => {
-      await read(false, ctx)
+      await readFor(p, ctx)
       // Read before the records, so the data is at least as new as the index it is cached under.
       const appliedIndex = deps.appliedIndex()
       const people =
@@ -174,9 +172,13 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
     .method('calendar.conflicts', s['calendar.conflicts'], boundary(async (p, ctx) => {
       await read(false, ctx)
       const optional = p.optional ?? []
-      const { organizer, calendars } = await meetingCalendars(p.organizer, p.attendees, optional)
+      const organizer = await user(p.organizer, 'organizer')
       const startMs = instantOf(p.start, p.tz ?? organizer.schedule.zone, 'start')
-      return reportConflicts({ organizer: p.organizer, required: p.attendees, optional, startMs, durationMinutes: p.durationMinutes, lines: p.rules ?? [] }, calendars)
+      const input = { organizer: p.organizer, required: p.attendees, optional, startMs, durationMinutes: p.durationMinutes, lines: p.rules ?? [] }
+      const attendees = [...p.attendees.map((id, i) => ({ id, field: `attendees[${i}]` })), ...optional.map((id, i) => ({ id, field: `optional[${i}]` }))]
+      // The span the report looks at: the meeting, or every occurrence up to the recurrence horizon.
+      const span = searchSpan(meetingRequestOf({ ...input, window: { start: startMs, end: startMs + p.durationMinutes * 60_000 } }))
+      return reportConflicts(input, await attendeeCalendarsAnywhere({ store, office, fanOut: deps.fanOut }, organizer, attendees, span, p.maxStalenessMs ?? null, 'organizer-only'))
     }))
     .method('notifications.poll', s['notifications.poll'], boundary(async (p, ctx) => {
       await read(false, ctx)

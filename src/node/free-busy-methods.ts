@@ -29,6 +29,8 @@ export interface FreeBusyServiceDeps {
   readonly journal: ChangeJournal
   /** Waits until this replica applied everything committed before the call. */
   readonly readBarrier: (ctx: RequestContext) => Promise<void>
+  /** Waits only if this replica's applied state may be older than `maxStalenessMs` (then as readBarrier). */
+  readonly boundedRead: (maxStalenessMs: number, ctx: RequestContext) => Promise<void>
   readonly isLeader: () => boolean
   readonly now: () => number
 }
@@ -56,7 +58,7 @@ export class FreeBusyService {
       officeId: office.officeId,
       offices: deps.offices,
       office: caller,
-      // Callers put a read barrier first; the local part then reads this replica's applied state.
+      holdsLocally: async (users) => new Set((await Promise.all(users.map((id) => readUser(store, id)))).filter((r) => r !== null).map((r) => r.id)),
       readLocal: async (users, window) => {
         const nowMs = now()
         const records = (await Promise.all(users.map((id) => readUser(store, id)))).filter((r) => r !== null)
@@ -73,12 +75,16 @@ export class FreeBusyService {
     const { deps } = this
     rpc
       .method('calendar.availability', s['calendar.availability'], async (p, ctx) => {
-        await deps.readBarrier(ctx)
         const window = withFieldErrors(ctx, () => resolveWindow(p.from, p.to, p.tz ?? 'UTC'))
+        // This office's part honours the same bound as the cache: any replica answers from its
+        // applied state when that is fresh enough; otherwise (and without a bound) after a barrier.
+        const localReady = p.maxStalenessMs === undefined ? deps.readBarrier(ctx) : deps.boundedRead(p.maxStalenessMs, ctx)
+        localReady.catch(() => {})
         const answer = await this.fanOut.freeBusy(
           p.users.map((id, i) => ({ id, field: `users[${i}]` })),
           window,
           p.maxStalenessMs ?? null,
+          localReady,
         )
         return { users: p.users.map((id) => answer.users.get(id)!), sources: answer.sources, rpcs: answer.rpcs }
       })

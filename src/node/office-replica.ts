@@ -40,6 +40,7 @@ import { timeSyncedWrites } from '../metrics/timed-raft-storage.js'
 import { fencingCounters } from '../cross-office/xoffice-store.js'
 import { RpcServer, type RequestContext } from '../rpc/rpc-server.js'
 import { toRpcError } from './raft-request-errors.js'
+import { ReadFreshness } from './read-freshness.js'
 import { loadReplicaSecurity } from '../security/replica-security.js'
 import { checkStoredMembership } from '../security/stored-membership-check.js'
 import { MAX_TOKENS, registerTokenMethods } from '../security/token-methods.js'
@@ -103,6 +104,8 @@ export class OfficeReplica {
   private tokenSync: { readonly service: TokenSync; readonly clients: Map<string, ClusterClient<TokenSyncMethods>> } | null = null
   /** How this replica calls other offices: its credential and the CA it trusts (set once at start, from the security config). */
   private outgoing: { readonly authorization: AuthorizationSource; readonly ca: Buffer | null } = { authorization: () => null, ca: null }
+  /** How stale this replica's applied state may be, for reads with a staleness bound (set once at start). */
+  private freshness: ReadFreshness | null = null
 
   private constructor(
     readonly office: OfficeConfig,
@@ -186,7 +189,11 @@ export class OfficeReplica {
           logger.warn('Raft processing is stuck waiting on one step', { step, waitedMs: ticks * config.timing.tickMs, applied: raft.applied, commit: raft.commit })
         },
       })
-      deliver = (message) => driver.step(message)
+      const freshness = new ReadFreshness(() => driver.status(), now)
+      deliver = (message) => {
+        freshness.heard(message)
+        driver.step(message)
+      }
 
       const rpc = new RpcServer({ logger, maxFrameBytes: MAX_CLIENT_FRAME_BYTES, observer: metrics, gate: security.gate(machine.store, logger) })
       const listener = new ReplicaListener({
@@ -199,6 +206,7 @@ export class OfficeReplica {
       })
       const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now, new OfficeTopology(config), metrics)
       node.outgoing = { authorization: security.outgoingAuthorization, ca: security.tls?.ca ?? null }
+      node.freshness = freshness
       node.registerMethods()
       registerTokenMethods(rpc, {
         proposeKv: (command, ctx) => node.proposeKv(command, ctx),
@@ -217,6 +225,7 @@ export class OfficeReplica {
         office: calendarSettings,
         journal,
         readBarrier: (ctx) => node.readBarrier(false, ctx),
+        boundedRead: (maxStalenessMs, ctx) => node.boundedRead(maxStalenessMs, ctx),
         isLeader: () => driver.status().role === 'leader',
         now,
       })
@@ -233,6 +242,7 @@ export class OfficeReplica {
           return result.result
         },
         readBarrier: (stale, ctx) => node.readBarrier(stale, ctx),
+        boundedRead: (maxStalenessMs, ctx) => node.boundedRead(maxStalenessMs, ctx),
         now,
         appliedIndex: () => machine.appliedIndex(),
         fanOut: freeBusy.fanOut,
@@ -496,6 +506,15 @@ export class OfficeReplica {
   /** Linearizable reads wait for a ReadIndex round; stale reads use whatever this replica applied. */
   private async readBarrier(stale: boolean, ctx: RequestContext): Promise<void> {
     if (!stale) await this.guard(() => this.driver.read({ signal: ctx.signal }))
+  }
+
+  /**
+   * A read that accepts state up to `maxStalenessMs` old: any replica's applied state when it is
+   * known to be that fresh (a follower needs no leader for it), else a linearizable barrier.
+   */
+  private async boundedRead(maxStalenessMs: number, ctx: RequestContext): Promise<void> {
+    const staleness = this.freshness?.stalenessMs() ?? null
+    if (staleness === null || staleness > maxStalenessMs) await this.readBarrier(false, ctx)
   }
 
   private async guard<T>(run: () => Promise<T>): Promise<T> {

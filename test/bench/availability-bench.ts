@@ -9,7 +9,10 @@
  * hit rate. With --delays the offices are 35 ms (nyc-lon), 80 ms (nyc-tok) and 110 ms (lon-tok)
  * apart, one way.
  *
- *   npm run bench:availability -- [--delays] [--queries 100] [--users 1000] [--replicas 3]
+ *   npm run bench:availability -- [--delays] [--queries 100] [--users 1000] [--replicas 3] [--cpu-prof DIR]
+ *
+ * `--cpu-prof DIR` runs the replicas under `node --cpu-prof` (one profile per replica in DIR when
+ * they stop; read them with test/bench/cpu-profile-summary.ts).
  */
 import { loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -22,7 +25,13 @@ import { officeClientUrls } from '../../src/config/cluster-topology.js'
 import type { OfficeMethods } from '../../src/office/office-api.js'
 
 const { values } = parseArgs({
-  options: { delays: { type: 'boolean', default: false }, queries: { type: 'string', default: '100' }, users: { type: 'string', default: '1000' }, replicas: { type: 'string', default: '3' } },
+  options: {
+    delays: { type: 'boolean', default: false },
+    queries: { type: 'string', default: '100' },
+    users: { type: 'string', default: '1000' },
+    replicas: { type: 'string', default: '3' },
+    'cpu-prof': { type: 'string' },
+  },
 })
 const queries = Number(values.queries)
 const usersPerOffice = Number(values.users)
@@ -39,7 +48,10 @@ const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const round = (ms: number) => Math.round(ms * 10) / 10
 
 const cluster = await EphemeralCluster.create({
-  launcher: { command: process.execPath, args: ['--import', 'tsx', join(repo, 'cli/dms.ts')] },
+  launcher: {
+    command: process.execPath,
+    args: [...(values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`]), '--import', 'tsx', join(repo, 'cli/dms.ts')],
+  },
   offices: [
     { id: 'nyc', timeZone: 'America/New_York', replicas },
     { id: 'lon', timeZone: 'Europe/London', replicas },

@@ -38,6 +38,7 @@ function setup(people: Record<string, string[]>) {
     offices: () => ['nyc', 'lon', 'tok'],
     office,
     readLocal: async (users) => users.filter((u) => homes['nyc']?.includes(u)).map(person),
+    holdsLocally: async (users) => new Set(users.filter((u) => homes['nyc']?.includes(u))),
     cache,
     feeds,
     now: () => now,
@@ -84,4 +85,19 @@ t.test('unknown and moved people', async (t) => {
   await t.rejects(fanOut.freeBusy(asked(['lena']), WINDOW, null), /users\[0\]: no office has a user "lena"/, 'her old office no longer answers for her')
   const moved = await fanOut.freeBusy(asked(['lena']), WINDOW, null)
   t.same(moved.sources, [{ office: 'tok', users: 1, from: 'remote' }], 'the next query finds her where she moved')
+})
+
+t.test("other offices are asked before this office's read barrier settles; the local part waits for it", async (t) => {
+  const { fanOut, calls, asked } = setup({ nyc: ['ann'], lon: ['lena'], tok: ['taro'] })
+  let settle = (): void => {}
+  const barrier = new Promise<void>((resolve) => (settle = resolve))
+  let answered = false
+  const answer = fanOut.freeBusy(asked(['ann', 'lena']), WINDOW, null, barrier).then((a) => ((answered = true), a))
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(calls.map((c) => c.office).sort(), ['lon', 'tok'], 'lena is not placed yet: both other offices are asked at once')
+  t.notOk(answered, 'no answer before the barrier')
+  settle()
+  const done = await answer
+  t.same([...done.users.keys()].sort(), ['ann', 'lena'])
+  t.same(done.sources.map((s) => [s.office, s.from]), [['nyc', 'local'], ['lon', 'remote']])
 })
