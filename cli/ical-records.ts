@@ -44,6 +44,11 @@ export function meetingForExport(view: MeetingView): MeetingForExport {
     durationMinutes: view.durationMinutes,
     lines: view.rules,
     cancelledOccurrences: view.cancelledOccurrences.map((instant) => instantToWallClock(Date.parse(instant), view.tz)),
+    movedOccurrences: view.movedOccurrences.map((moved) => ({
+      originalStart: instantToWallClock(Date.parse(moved.originalStart), view.tz),
+      start: instantToWallClock(Date.parse(moved.start), view.tz),
+      durationMinutes: (Date.parse(moved.end) - Date.parse(moved.start)) / 60_000,
+    })),
     status: view.status,
     responses: view.responses,
   }

@@ -1,4 +1,5 @@
 import type { CalendarEvent } from '../calendar/availability/calendar-event.js'
+import type { OccurrenceException } from '../calendar/recurrence/index.js'
 import type { LocalDateTime } from '../calendar/time/local-date-time.js'
 import { requireZone } from '../calendar/time/time-zone.js'
 import { addressOf, PRODUCT_ID, type ExportContext } from './export-context.js'
@@ -18,6 +19,8 @@ export interface MeetingForExport {
   readonly durationMinutes: number
   readonly lines: readonly string[]
   readonly cancelledOccurrences: readonly LocalDateTime[]
+  /** Occurrences moved on their own: each becomes an overriding VEVENT (same UID, RECURRENCE-ID = its original start). */
+  readonly movedOccurrences?: readonly { readonly originalStart: LocalDateTime; readonly start: LocalDateTime; readonly durationMinutes: number }[]
   readonly status: 'booked' | 'cancelled'
   readonly responses?: Readonly<Record<string, 'needs-action' | 'accepted' | 'declined' | 'tentative'>>
 }
@@ -38,14 +41,17 @@ export function exportCalendar(owner: { readonly id: string; readonly zone: stri
 /** One meeting as a VCALENDAR (PUBLISH) with its organizer, attendees and their answers. */
 export function exportMeeting(meeting: MeetingForExport, context: ExportContext): string {
   requireZone(meeting.zone, 'meeting.zone')
-  const cancelled = meeting.cancelledOccurrences.map((originalStart) => ({ kind: 'cancelled' as const, originalStart }))
+  const exceptions: OccurrenceException[] = [
+    ...meeting.cancelledOccurrences.map((originalStart) => ({ kind: 'cancelled' as const, originalStart })),
+    ...(meeting.movedOccurrences ?? []).map((moved) => ({ kind: 'moved' as const, ...moved })),
+  ]
   const event: CalendarEvent = {
     id: meeting.id,
     title: meeting.title,
     zone: meeting.zone,
     timing: { kind: 'timed', start: meeting.start, durationMinutes: meeting.durationMinutes },
     transparency: 'busy',
-    recurrence: meeting.lines.length === 0 && cancelled.length === 0 ? null : { lines: meeting.lines, exceptions: cancelled },
+    recurrence: meeting.lines.length === 0 && exceptions.length === 0 ? null : { lines: meeting.lines, exceptions },
     meetingId: meeting.id,
   }
   const attendee = (user: string, role: string): JcalProperty => [

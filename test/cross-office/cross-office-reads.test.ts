@@ -3,12 +3,15 @@
  * three replica processes each: the conflict report of a proposed meeting covers attendees of both
  * offices (others' free/busy only, through the library and the `dms meeting conflicts` CLI); an
  * attendee in lon answers an nyc meeting through their own office and the answer is in both
- * offices, survives a leader kill in each, and reaches the organizer; a lon follower cut off from
- * its leader answers reads that accept staleness and refuses linearizable ones.
+ * offices, survives a leader kill in each, and reaches the organizer; a series with one occurrence
+ * moved exports as .ics (RECURRENCE-ID override) and imports back to the same occurrences; a lon
+ * follower cut off from its leader answers reads that accept staleness and refuses linearizable ones.
  */
 import t from 'tap'
+import { expandEvent } from '../../src/calendar/availability/event-occurrences.js'
 import { CalendarClient } from '../../src/client/calendar-client.js'
 import { ClusterClient } from '../../src/client/cluster-client.js'
+import { importCalendar } from '../../src/ical/index.js'
 import type { OfficeMethods } from '../../src/office/office-api.js'
 import { clientUrl } from '../../src/rpc/endpoint-urls.js'
 import { RpcError } from '../../src/rpc/rpc-error.js'
@@ -105,6 +108,28 @@ t.test('cross-office conflicts, responses and follower reads', async (t) => {
     }
     const told = await cluster.client('nyc').call('notifications.poll', { user: 'alice', after: 0, waitMs: 0 })
     t.same(told.notifications.filter((n) => n.kind === 'responded').map((n) => n.message), ['lena declined "plan"', 'lena accepted "plan"'], 'each answer reached alice once')
+  })
+
+  await t.test('a cross-office series with one occurrence moved exports as .ics with a RECURRENCE-ID override that imports back to the same occurrences', async (t) => {
+    const series = await client.book({ organizer: 'alice', attendees: ['lena'], start: '2026-03-23T10:00', durationMinutes: 60, title: 'weekly', rules: ['RRULE:FREQ=WEEKLY;COUNT=3'] })
+    if (series.status !== 'booked' || series.id === null) throw t.fail(`expected booked, got ${JSON.stringify(series)}`)
+    const moved = await client.updateMeeting({ id: series.id, occurrence: '2026-03-30T14:00:00Z', start: '2026-03-31T11:00' })
+    t.equal(moved.status, 'booked')
+    const window = { from: '2026-03-23T00:00:00Z', to: '2026-04-13T00:00:00Z' }
+    const agenda = await eventually('the move in lon', async () => {
+      const seen = (await client.agenda({ user: 'lena', ...window })).events.filter((e) => e.meetingId === series.id)
+      return seen.some((e) => e.start === '2026-03-31T15:00:00.000Z') ? seen : undefined
+    })
+    const run = await runDms(['ical', 'export', '--meeting', series.id, '--config', cluster.configPath])
+    t.equal(run.code, 0, run.stderr)
+    t.match(run.stdout, /RECURRENCE-ID;TZID=America\/New_York:20260330T100000/)
+    const [imported] = importCalendar(run.stdout, { defaultZone: 'UTC', domain: 'dms.example' }).events
+    const occurrences = imported === undefined ? [] : expandEvent(imported, { start: Date.parse(window.from), end: Date.parse(window.to) })
+    t.same(
+      occurrences.map((o) => [new Date(o.startMs).toISOString(), new Date(o.endMs).toISOString()]),
+      agenda.map((e) => [e.start, e.end]),
+      "the imported series has lena's occurrences, the moved one included",
+    )
   })
 
   await t.test('a follower without a leader serves reads that accept staleness and refuses linearizable ones', async (t) => {

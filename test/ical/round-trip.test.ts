@@ -134,6 +134,30 @@ t.test('a meeting exports with organizer, attendees, answers and cancelled occur
   t.ok(result.warnings.some((w) => w.message.includes('ATTENDEE')), 'attendees are reported as not kept by an event')
 })
 
+t.test('a meeting with a moved occurrence exports it as a RECURRENCE-ID override and imports back to the same occurrences', async (t) => {
+  const text = exportMeeting(
+    {
+      id: 'mtg-nyc-7', organizer: 'alice', required: ['lena'], optional: [], title: 'Sync', zone: 'America/New_York',
+      start: at(2026, 3, 18, 10), durationMinutes: 60, lines: ['RRULE:FREQ=WEEKLY;COUNT=3'], cancelledOccurrences: [],
+      // The second occurrence moved a day later, to 14:00, and shortened to 30 minutes.
+      movedOccurrences: [{ originalStart: at(2026, 3, 25, 10), start: at(2026, 3, 26, 14), durationMinutes: 30 }],
+      status: 'booked',
+    },
+    context,
+  )
+  const unfolded = unfold(text)
+  t.match(unfolded, /BEGIN:VEVENT\r\n(?:[^\r]*\r\n)*?RECURRENCE-ID;TZID=America\/New_York:20260325T100000\r\n/)
+  t.match(unfolded, /DTSTART;TZID=America\/New_York:20260326T140000/)
+  const result = importCalendar(text, { defaultZone: 'UTC', domain: DOMAIN })
+  t.equal(result.events.length, 1, 'the override folds back into its series')
+  const [meeting] = result.events
+  t.same(meeting?.recurrence?.exceptions, [{ kind: 'moved', originalStart: at(2026, 3, 25, 10), start: at(2026, 3, 26, 14), durationMinutes: 30 }])
+  // EDT from 03-08: 10:00 -> 14:00Z; the moved one 14:00 EDT -> 18:00Z for 30 minutes.
+  t.same(meeting === undefined ? [] : instants(meeting, '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z'), [
+    '2026-03-18T14:00:00.000Z/3600000', '2026-03-26T18:00:00.000Z/1800000', '2026-04-01T14:00:00.000Z/3600000',
+  ])
+})
+
 // ---- property: random valid events round-trip exactly ----
 
 const ZONES = ['America/New_York', 'Europe/London', 'Asia/Kolkata', 'Australia/Lord_Howe', 'America/St_Johns', 'UTC', 'Asia/Tokyo', 'Pacific/Chatham'] as const
