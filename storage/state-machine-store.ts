@@ -48,6 +48,11 @@ const packr = new Packr({ useRecords: false })
 const SNAPSHOT_READ_CHUNK = 1000
 
 export class StateMachineStore {
+  /** The last commit's write, which may still be in flight: reads and later writes wait for it. */
+  private landing: Promise<void> = Promise.resolve()
+  /** Commits started whose write has not landed yet (getSync refuses to run past one). */
+  private writesInFlight = 0
+
   private constructor(
     private readonly db: ReplicaDb,
     private position: AppliedPosition,
@@ -69,8 +74,21 @@ export class StateMachineStore {
     return this.position.term
   }
 
-  /** Writes `ops` and moves the applied position forward, atomically. */
+  /** Writes `ops` and moves the applied position forward, atomically; resolves once written. */
   async commit(ops: readonly StateMachineOp[], applied: AppliedPosition): Promise<void> {
+    this.commitInBackground(ops, applied)
+    await this.settled()
+  }
+
+  /**
+   * The same atomic write, started but not waited for: every read through this store, every later
+   * commit and every snapshot waits for it to land first, so nothing observes the keyspace
+   * without it. The apply path uses this to answer clients without a thread-pool round trip per
+   * batch: the write is unsynced anyway, and the entries it reflects are durable in the Raft log,
+   * so a process that dies before it lands re-applies them (the applied index is in the same
+   * write). If the write fails, every later call through this store fails with its error.
+   */
+  commitInBackground(ops: readonly StateMachineOp[], applied: AppliedPosition): void {
     if (applied.index < this.position.index) {
       throw new Error(`applied index ${applied.index} would move back from ${this.position.index}`)
     }
@@ -80,31 +98,48 @@ export class StateMachineStore {
       else batch.del(this.db.stateMachineKey(op.key))
     }
     batch.put(this.db.stateMachineMetaKey(APPLIED_KEY), encodePosition(applied))
-    await batch.write({ sync: this.sync })
     this.position = applied
+    this.writesInFlight++
+    // Chained, so writes land in commit order (the thread pool could otherwise reorder them).
+    const landing = this.landing.then(() => batch.write({ sync: this.sync }))
+    this.landing = landing
+    landing.then(
+      () => this.writesInFlight--,
+      () => undefined, // the failure is reported to whoever waits next (settled, a read, a commit)
+    )
+  }
+
+  /** Resolves once every commit started so far has landed; rejects if one failed. */
+  async settled(): Promise<void> {
+    await this.landing
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    await this.landing
     return this.db.stateMachine.get(key)
   }
 
-  /** One key, read on the calling thread: no trip through the thread pool. */
+  /** One key, read on the calling thread: no trip through the thread pool. Only once settled. */
   getSync(key: string): Uint8Array | undefined {
+    if (this.writesInFlight > 0) throw new Error(`getSync("${key}") while a commit is in flight: await settled() first`)
     return this.db.stateMachine.getSync(key)
   }
 
   /** Several keys in one LevelDB call: one trip through the thread pool instead of one per key. */
   async getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    await this.landing
     return this.db.stateMachine.getMany([...keys])
   }
 
   async range(range: KeyRange): Promise<Array<[string, Uint8Array]>> {
+    await this.landing
     // all() fetches in native chunks; for-await pays a trip into the binding for every key.
     return this.db.stateMachine.iterator(rangeBounds(range)).all()
   }
 
   /** The whole keyspace and the applied position it reflects, as of one instant. */
   async snapshotData(): Promise<{ data: Uint8Array; index: Index; term: Term }> {
+    await this.landing
     const snapshot = this.db.root.snapshot()
     try {
       const positionBytes = await this.db.stateMachineMeta.get(APPLIED_KEY, { snapshot })
@@ -126,6 +161,7 @@ export class StateMachineStore {
 
   /** Replaces the keyspace and the applied position with the snapshot's, in one batch. */
   async installSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.landing
     const records = decodeSnapshotRecords(snapshot.data)
     const batch = this.db.root.batch()
     const sublevel = this.db.stateMachine

@@ -50,6 +50,11 @@ export function applyMembershipChange(tx: KeyspaceTransaction, change: ConfChang
   }
 }
 
+/** Whether a keyspace key holds a member's address (its writes change where peers are dialled). */
+export function isMemberAddressKey(key: string): boolean {
+  return key.startsWith(MEMBER_PREFIX)
+}
+
 export async function readMemberAddresses(store: StateMachineStore): Promise<Map<string, MemberAddress>> {
   const members = new Map<string, MemberAddress>()
   for (const [key, bytes] of await store.range({ prefix: MEMBER_PREFIX })) {

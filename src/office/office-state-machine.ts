@@ -86,7 +86,9 @@ export class OfficeStateMachine {
     }
     if (last !== null) {
       const ops = tx.ops()
-      await this.store.commit(ops, last)
+      // Not awaited: the write lands before anything reads the store again (see commitInBackground),
+      // and the callers waiting on these entries are answered a thread-pool round trip sooner.
+      this.store.commitInBackground(ops, last)
       this.cache.committedOps(ops)
       this.options.onCommitted?.(ops.map((op) => op.key), last.index)
     }

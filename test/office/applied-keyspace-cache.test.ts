@@ -21,6 +21,11 @@ function committedStore(initial: Record<string, string>) {
       reads.getSync += 1
       return data.get(key)
     },
+    /** The previous batch's write: tests hold it to check that reads wait for it. */
+    landing: Promise.resolve(),
+    settled() {
+      return this.landing
+    },
     async range({ prefix }: { prefix: string }) {
       reads.range += 1
       return [...data].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)) as Array<[string, Uint8Array]>
@@ -67,6 +72,20 @@ t.test('a prefetch of a few keys reads each missing one synchronously, absences 
   t.equal(await cache.get('k/3'), undefined)
   await cache.prefetch(['k/3'])
   t.same(store.reads, { get: 1, range: 0, getMany: 0, getSync: 2 }, 'cached keys and absences are not read again')
+})
+
+t.test('a synchronous prefetch waits until the previous batch has landed', async (t) => {
+  const store = committedStore({})
+  let land = (): void => {}
+  store.landing = new Promise<void>((resolve) => (land = resolve))
+  const cache = new AppliedKeyspaceCache(store)
+  const prefetched = cache.prefetch(['k/1'])
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(store.reads.getSync, 0, 'nothing is read while the previous write may still be in flight')
+  store.data.set('k/1', Buffer.from('landed'))
+  land()
+  await prefetched
+  t.equal(Buffer.from((await cache.get('k/1'))!).toString(), 'landed', 'the read sees the landed write')
 })
 
 t.test('a prefetch of many keys loads the missing ones in one batched read', async (t) => {

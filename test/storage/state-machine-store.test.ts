@@ -30,6 +30,30 @@ t.test('effects and the applied position are written together and survive reopen
   t.equal(read(await reopened.get('y')), '2')
 })
 
+t.test('a commit in the background is seen by every later read and lands in order', async (t) => {
+  const store = await openStore(t, t.testdir())
+  store.commitInBackground([{ type: 'put', key: 'x', value: text('1') }], { index: 1, term: 1 })
+  store.commitInBackground([{ type: 'put', key: 'x', value: text('2') }, { type: 'put', key: 'y', value: text('y') }], { index: 2, term: 1 })
+  t.equal(store.appliedIndex(), 2, 'the applied position moves at once')
+  t.throws(() => store.getSync('x'), /getSync\("x"\) while a commit is in flight/)
+  t.equal(read(await store.get('x')), '2', 'a read waits for both writes, which landed in order')
+  t.same((await store.getMany(['x', 'y'])).map(read), ['2', 'y'])
+  t.same((await store.range({ prefix: 'y' })).map(([key]) => key), ['y'])
+  t.equal(read(store.getSync('x')), '2', 'once settled, a synchronous read is allowed')
+  t.throws(() => store.commitInBackground([], { index: 1, term: 1 }), /applied index 1 would move back from 2/)
+})
+
+t.test('a background commit that fails fails every later call with its error', async (t) => {
+  const dir = t.testdir()
+  const db = await ReplicaDb.open(dir, { clusterId: 'c', replicaId: 'a' })
+  const store = await StateMachineStore.open(db)
+  await db.close()
+  store.commitInBackground([{ type: 'put', key: 'x', value: text('1') }], { index: 1, term: 1 })
+  await t.rejects(store.settled(), /cannot write a batch: the database is closed/)
+  await t.rejects(store.get('x'), /cannot write a batch/)
+  await t.rejects(store.commit([], { index: 2, term: 1 }), /cannot write a batch/)
+})
+
 t.test('ranges by prefix and bounds, forward and reverse', async (t) => {
   const store = await openStore(t, t.testdir())
   const keys = ['user/a', 'user/b', 'user/c', 'userx', 'event/1']
