@@ -119,7 +119,8 @@ export class OfficeReplica {
   private directory: { readonly service: DirectoryService; readonly clients: Map<string, ClusterClient<DirectoryMethods>> } | null = null
   private tokenSync: { readonly service: TokenSync; readonly clients: Map<string, ClusterClient<TokenSyncMethods>> } | null = null
   /** How this replica calls other offices: its credential and the CA it trusts (set once at start, from the security config). */
-  private outgoing: { readonly authorization: AuthorizationSource; readonly ca: Buffer | null } = { authorization: () => null, ca: null }
+  /** How this replica dials an office: its credential names the office called, so it is good there only. */
+  private outgoing: (officeId: string) => { readonly authorization: AuthorizationSource; readonly ca: Buffer | null } = () => ({ authorization: () => null, ca: null })
   /** How stale this replica's applied state may be, for reads with a staleness bound (set once at start). */
   private freshness: ReadFreshness | null = null
 
@@ -229,7 +230,7 @@ export class OfficeReplica {
         metrics: { contentType: METRICS_CONTENT_TYPE, render: () => metrics.exposition() },
       })
       const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now, new OfficeTopology(config), metrics, storedTopology)
-      node.outgoing = { authorization: security.outgoingAuthorization, ca: security.tls?.ca ?? null }
+      node.outgoing = (officeId) => ({ authorization: security.outgoingAuthorization(officeId), ca: security.tls?.ca ?? null })
       node.freshness = freshness
       node.registerMethods()
       registerTokenMethods(rpc, {
@@ -244,7 +245,7 @@ export class OfficeReplica {
       const freeBusy = new FreeBusyService({
         offices: () => node.topology.officeIds(),
         // Peer credentials and the offices' current addresses, like the 2PC and directory clients.
-        connect: (officeId) => new ClusterClient<OfficeMethods>({ endpoints: node.topology.clientUrls(officeId), ...node.outgoing }),
+        connect: (officeId) => new ClusterClient<OfficeMethods>({ endpoints: node.topology.clientUrls(officeId), ...node.outgoing(officeId) }),
         store: machine.store,
         office: calendarSettings,
         journal,
@@ -393,7 +394,7 @@ export class OfficeReplica {
   private officeClients<M extends MethodMap>(clients: Map<string, ClusterClient<M>>): (officeId: string) => ClusterClient<M> {
     return (officeId) => {
       let client = clients.get(officeId)
-      if (client === undefined) clients.set(officeId, (client = new ClusterClient<M>({ endpoints: this.topology.clientUrls(officeId), ...this.outgoing })))
+      if (client === undefined) clients.set(officeId, (client = new ClusterClient<M>({ endpoints: this.topology.clientUrls(officeId), ...this.outgoing(officeId) })))
       return client
     }
   }

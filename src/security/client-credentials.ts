@@ -5,8 +5,10 @@
  *   token holds 256 random bits, so a plain hash is enough: nothing to brute-force), under its id.
  * - `Bearer dms_root_<mac>`: the bootstrap admin token, an HMAC of the cluster secret; whoever holds
  *   the secret can make it (`cluster up` writes it to the data directory), and no state is needed.
- * - `DMS-Peer <node>.<ms>.<nonce>.<mac>`: a replica calling another office (2PC). The HMAC binds the
- *   node, a timestamp and a nonce to the cluster secret; the secret itself never crosses the wire.
+ * - `DMS-Peer <node>.<office>.<ms>.<nonce>.<mac>`: a replica calling another office (2PC). The HMAC
+ *   binds the calling node, the office called, a timestamp and a nonce to the cluster secret; the
+ *   secret itself never crosses the wire. A replica accepts each nonce once (PeerNonceRegister) and
+ *   only for its own office, so a captured credential opens no second connection.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ClusterSecret } from './cluster-secret.js'
@@ -14,10 +16,11 @@ import type { ClusterSecret } from './cluster-secret.js'
 export const TOKEN_ID_PATTERN = /^[0-9a-f]{12}$/
 const TOKEN_PATTERN = /^dms_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/
 const ROOT_TOKEN_PATTERN = /^dms_root_([A-Za-z0-9_-]{43})$/
-const PEER_PATTERN = /^DMS-Peer ([a-z][a-z0-9-]{0,63})\.(\d{1,15})\.([0-9a-f]{32})\.([0-9a-f]{64})$/
+const PEER_PATTERN = /^DMS-Peer ([a-z][a-z0-9-]{0,63})\.([a-z][a-z0-9]{0,15})\.(\d{1,15})\.([0-9a-f]{32})\.([0-9a-f]{64})$/
 /** How far a peer credential's clock may be from ours; it is made fresh for every connection. */
 export const PEER_CREDENTIAL_MAX_SKEW_MS = 60_000
 export const ROOT_TOKEN_ID = 'root'
+const PEER_LABEL = 'dms-peer-client-v2'
 
 export interface NewToken {
   readonly id: string
@@ -46,10 +49,11 @@ export function rootToken(secret: ClusterSecret, clusterId: string): string {
   return `dms_root_${mac(secret, ['dms-root-token-v1', clusterId]).toString('base64url')}`
 }
 
-export function peerCredential(secret: ClusterSecret, clusterId: string, nodeId: string, nowMs: number, random: (bytes: number) => Buffer = randomBytes): string {
+/** A fresh credential for one connection from replica `nodeId` to office `targetOffice`. */
+export function peerCredential(secret: ClusterSecret, clusterId: string, nodeId: string, targetOffice: string, nowMs: number, random: (bytes: number) => Buffer = randomBytes): string {
   const nonce = random(16).toString('hex')
   const at = String(Math.floor(nowMs))
-  return `DMS-Peer ${nodeId}.${at}.${nonce}.${mac(secret, ['dms-peer-client-v1', clusterId, nodeId, at, nonce]).toString('hex')}`
+  return `DMS-Peer ${nodeId}.${targetOffice}.${at}.${nonce}.${mac(secret, [PEER_LABEL, clusterId, nodeId, targetOffice, at, nonce]).toString('hex')}`
 }
 
 /** What an Authorization header claims, before any state is consulted. */
@@ -58,7 +62,7 @@ export type PresentedCredential =
   | { readonly kind: 'malformed'; readonly reason: string }
   | { readonly kind: 'token'; readonly id: string; readonly token: string }
   | { readonly kind: 'root'; readonly token: string }
-  | { readonly kind: 'peer'; readonly nodeId: string; readonly atMs: number; readonly nonce: string; readonly mac: string }
+  | { readonly kind: 'peer'; readonly nodeId: string; readonly office: string; readonly atMs: number; readonly nonce: string; readonly mac: string }
 
 export function parseAuthorization(header: string | undefined): PresentedCredential {
   if (header === undefined || header === '') return { kind: 'none' }
@@ -73,8 +77,8 @@ export function parseAuthorization(header: string | undefined): PresentedCredent
   }
   const peer = PEER_PATTERN.exec(header)
   if (peer !== null) {
-    const [, nodeId = '', at = '', nonce = '', peerMac = ''] = peer
-    return { kind: 'peer', nodeId, atMs: Number(at), nonce, mac: peerMac }
+    const [, nodeId = '', office = '', at = '', nonce = '', peerMac = ''] = peer
+    return { kind: 'peer', nodeId, office, atMs: Number(at), nonce, mac: peerMac }
   }
   return { kind: 'malformed', reason: 'the Authorization header is neither "Bearer <token>" nor a DMS-Peer credential' }
 }
@@ -85,16 +89,19 @@ export function verifyRootToken(secret: ClusterSecret, clusterId: string, token:
   return expected.length === given.length && timingSafeEqual(expected, given)
 }
 
+/** null when the credential is genuine, fresh and made for `ownOffice`; else why not. Single use is the caller's check. */
 export function verifyPeerCredential(
   secret: ClusterSecret,
   clusterId: string,
+  ownOffice: string,
   credential: Extract<PresentedCredential, { kind: 'peer' }>,
   nowMs: number,
 ): string | null {
   if (Math.abs(nowMs - credential.atMs) > PEER_CREDENTIAL_MAX_SKEW_MS) return `peer credential of ${credential.nodeId} is more than ${PEER_CREDENTIAL_MAX_SKEW_MS} ms from this replica's clock`
-  const expected = mac(secret, ['dms-peer-client-v1', clusterId, credential.nodeId, String(credential.atMs), credential.nonce])
+  const expected = mac(secret, [PEER_LABEL, clusterId, credential.nodeId, credential.office, String(credential.atMs), credential.nonce])
   const given = Buffer.from(credential.mac, 'hex')
-  return given.length === expected.length && timingSafeEqual(expected, given) ? null : `peer credential of ${credential.nodeId} failed verification (wrong cluster secret?)`
+  if (given.length !== expected.length || !timingSafeEqual(expected, given)) return `peer credential of ${credential.nodeId} failed verification (wrong cluster secret?)`
+  return credential.office === ownOffice ? null : `peer credential of ${credential.nodeId} was made for office ${credential.office}, not this office (${ownOffice})`
 }
 
 function mac(secret: ClusterSecret, fields: readonly string[]): Buffer {

@@ -9,7 +9,8 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { RequestGate, GateSession } from '../rpc/rpc-server.js'
 import type { RpcLogger } from '../rpc/rpc-logger.js'
 import { authorize, type MeetingParties } from './access-policy.js'
-import { parseAuthorization, ROOT_TOKEN_ID, sameHash, hashToken, verifyPeerCredential, verifyRootToken } from './client-credentials.js'
+import { parseAuthorization, PEER_CREDENTIAL_MAX_SKEW_MS, ROOT_TOKEN_ID, sameHash, hashToken, verifyPeerCredential, verifyRootToken } from './client-credentials.js'
+import { PeerNonceRegister } from './peer-nonce-register.js'
 import type { ClusterSecret } from './cluster-secret.js'
 import type { Principal } from './principal.js'
 import type { TokenRecord } from './token-records.js'
@@ -17,6 +18,8 @@ import type { TokenRecord } from './token-records.js'
 export interface ClientGateOptions {
   readonly secret: ClusterSecret
   readonly clusterId: string
+  /** The office this replica belongs to: peer credentials made for another office are refused. */
+  readonly officeId: string
   /** The stored record of token `id` on this replica, or null. */
   readonly readToken: (id: string) => Promise<TokenRecord | null>
   readonly meetings: MeetingParties
@@ -29,15 +32,19 @@ export const DEFAULT_REVALIDATE_MS = 5000
 
 export function clientGate(options: ClientGateOptions): RequestGate {
   const revalidateMs = options.revalidateMs ?? DEFAULT_REVALIDATE_MS
+  const nonces = new PeerNonceRegister(2 * PEER_CREDENTIAL_MAX_SKEW_MS)
   return {
     connect(headers: IncomingHttpHeaders, remoteAddress: string | null): GateSession {
       const header = headers.authorization
+      // A peer's credential is a proof for this connection, made when it opened: checked once, as
+      // its nonce may be used once. Tokens are looked up again every period (they can be revoked).
+      const once = parseAuthorization(header).kind === 'peer'
       let current: { readonly principal: Promise<Principal>; readonly at: number } | null = null
       let known: Principal | null = null
       const principal = (): Principal | Promise<Principal> => {
         const now = options.now()
-        if (current !== null && now - current.at < revalidateMs) return known ?? current.principal
-        const pending = authenticate(options, header, now).then((found) => {
+        if (current !== null && (once || now - current.at < revalidateMs)) return known ?? current.principal
+        const pending = authenticate(options, nonces, header, now).then((found) => {
           if (found.kind === 'anonymous' && header !== undefined) options.logger.warn('refused a client credential', { remoteAddress, reason: found.reason })
           if (current?.principal === pending) known = found
           return found
@@ -57,7 +64,7 @@ export function clientGate(options: ClientGateOptions): RequestGate {
   }
 }
 
-async function authenticate(options: ClientGateOptions, header: string | undefined, nowMs: number): Promise<Principal> {
+async function authenticate(options: ClientGateOptions, nonces: PeerNonceRegister, header: string | undefined, nowMs: number): Promise<Principal> {
   const credential = parseAuthorization(header)
   switch (credential.kind) {
     case 'none':
@@ -69,8 +76,10 @@ async function authenticate(options: ClientGateOptions, header: string | undefin
         ? { kind: 'admin', tokenId: ROOT_TOKEN_ID }
         : { kind: 'anonymous', reason: 'the bootstrap admin token does not match this cluster' }
     case 'peer': {
-      const problem = verifyPeerCredential(options.secret, options.clusterId, credential, nowMs)
-      return problem === null ? { kind: 'peer', nodeId: credential.nodeId } : { kind: 'anonymous', reason: problem }
+      const problem = verifyPeerCredential(options.secret, options.clusterId, options.officeId, credential, nowMs)
+      if (problem !== null) return { kind: 'anonymous', reason: problem }
+      if (!nonces.claim(credential.nonce, credential.atMs, nowMs)) return { kind: 'anonymous', reason: `peer credential of ${credential.nodeId} was already used on another connection (a replay?)` }
+      return { kind: 'peer', nodeId: credential.nodeId }
     }
     case 'token': {
       const record = await options.readToken(credential.id)

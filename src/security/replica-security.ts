@@ -23,8 +23,8 @@ import { decodeTokenRecord, tokenKey } from './token-records.js'
 export interface ReplicaSecurity {
   /** null: the open authenticator (any process that names the right ids is a peer). */
   readonly peerAuthenticator: PeerAuthenticator | null
-  /** The Authorization this replica sends when it calls another office. */
-  readonly outgoingAuthorization: AuthorizationSource
+  /** The Authorization this replica sends when it calls office `targetOffice` (a fresh one per connection). */
+  outgoingAuthorization(targetOffice: string): AuthorizationSource
   /** The /client gate over this replica's state; null when client authentication is off. */
   gate(store: StateMachineStore, logger: RpcLogger): RequestGate | null
   /** Certificate, key and CA for wss://; null serves and dials plain ws:// (loopback, or allowed by config). */
@@ -32,7 +32,7 @@ export interface ReplicaSecurity {
 }
 
 export async function loadReplicaSecurity(config: ClusterConfig, nodeId: string, now: () => number, env: NodeJS.ProcessEnv = process.env): Promise<ReplicaSecurity> {
-  const { replica } = findReplica(config, nodeId)
+  const { office, replica } = findReplica(config, nodeId)
   if (config.security.tls === null && !config.security.allowNonLoopback && !isLoopbackHost(replica.host)) {
     throw new Error(`${nodeId} listens on ${replica.host}, not a loopback address, without TLS: set security.tls (see \`dms dev-cert\`), or security.allowNonLoopback to accept plain ws://`)
   }
@@ -41,19 +41,20 @@ export async function loadReplicaSecurity(config: ClusterConfig, nodeId: string,
   if (config.security.clientAuth && secret === null) {
     throw new Error(`security.clientAuth is on but there is no cluster secret: set security.peerSecretFile or ${CLUSTER_SECRET_ENV}`)
   }
-  if (secret === null) return { peerAuthenticator: null, outgoingAuthorization: () => null, gate: () => null, tls }
+  if (secret === null) return { peerAuthenticator: null, outgoingAuthorization: () => () => null, gate: () => null, tls }
   return {
     tls,
     peerAuthenticator: hmacPeerAuthenticator(secret),
-    outgoingAuthorization: () => peerCredential(secret, config.clusterId, nodeId, now()),
-    gate: (store, logger) => (config.security.clientAuth ? officeGate(secret, config.clusterId, store, now, logger) : null),
+    outgoingAuthorization: (targetOffice) => () => peerCredential(secret, config.clusterId, nodeId, targetOffice, now()),
+    gate: (store, logger) => (config.security.clientAuth ? officeGate(secret, config.clusterId, office.id, store, now, logger) : null),
   }
 }
 
-function officeGate(secret: ClusterSecret, clusterId: string, store: StateMachineStore, now: () => number, logger: RpcLogger): RequestGate {
+function officeGate(secret: ClusterSecret, clusterId: string, officeId: string, store: StateMachineStore, now: () => number, logger: RpcLogger): RequestGate {
   return clientGate({
     secret,
     clusterId,
+    officeId,
     readToken: async (id) => decodeTokenRecord((await readKvKey(store, tokenKey(id))).value),
     meetings: async (id) => {
       const meeting = await readMeeting(store, id)

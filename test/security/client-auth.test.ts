@@ -63,11 +63,15 @@ t.test('tokens, roles and revocation against a running replica', async (t) => {
   t.match(await codeOf(alice.call('xoffice.decide', { txId: 'mtg-nyc-9', coordinatorTerm: 1, decision: 'abort', token: null })), /^FORBIDDEN: xoffice\.decide: .*only replicas/, 'users may not speak 2PC')
   t.equal(await codeOf(alice.call('meeting.cancel', { id: meetingId })), 'OK', 'the organizer cancels')
 
-  const peer = office.client(peerCredential(office.secret, CLUSTER_ID, 'lon-1', Date.now()))
+  const credential = peerCredential(office.secret, CLUSTER_ID, 'lon-1', 'nyc', Date.now())
+  const peer = office.client(credential)
   t.match(await codeOf(peer.call('xoffice.transaction', { txId: 'mtg-nyc-9' })), /^NOT_FOUND/, 'a peer passes the gate (the handler answers)')
-  const forged = office.client(peerCredential(ClusterSecret.fromText('0'.repeat(32), 'x'), CLUSTER_ID, 'lon-1', Date.now()))
+  t.match(await codeOf(office.client(credential).call('xoffice.transaction', { txId: 'mtg-nyc-9' })), /^UNAUTHENTICATED: .*already used on another connection/, 'the same credential replayed on a new connection')
+  const forLondon = office.client(peerCredential(office.secret, CLUSTER_ID, 'tok-1', 'lon', Date.now()))
+  t.match(await codeOf(forLondon.call('xoffice.transaction', { txId: 'mtg-nyc-9' })), /^UNAUTHENTICATED: .*made for office lon, not this office \(nyc\)/, 'a credential made for another office')
+  const forged = office.client(peerCredential(ClusterSecret.fromText('0'.repeat(32), 'x'), CLUSTER_ID, 'lon-1', 'nyc', Date.now()))
   t.match(await codeOf(forged.call('xoffice.transaction', { txId: 'mtg-nyc-9' })), /^UNAUTHENTICATED: .*failed verification/, 'a peer credential made without the secret')
-  const old = office.client(peerCredential(office.secret, CLUSTER_ID, 'lon-1', Date.now() - 10 * 60_000))
+  const old = office.client(peerCredential(office.secret, CLUSTER_ID, 'lon-1', 'nyc', Date.now() - 10 * 60_000))
   t.match(await codeOf(old.call('xoffice.transaction', { txId: 'mtg-nyc-9' })), /^UNAUTHENTICATED: .*more than 60000 ms/, 'an old peer credential')
 
   const aliceId = /dms_([0-9a-f]{12})_/.exec(tokens.get('alice') ?? '')?.[1] ?? ''

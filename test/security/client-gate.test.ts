@@ -1,6 +1,6 @@
 import t from 'tap'
 import { clientGate } from '../../src/security/client-gate.js'
-import { hashToken, newToken, rootToken } from '../../src/security/client-credentials.js'
+import { hashToken, newToken, peerCredential, rootToken } from '../../src/security/client-credentials.js'
 import { ClusterSecret } from '../../src/security/cluster-secret.js'
 import type { TokenRecord } from '../../src/security/token-records.js'
 
@@ -14,6 +14,7 @@ function setup() {
   const gate = clientGate({
     secret,
     clusterId: 'acme',
+    officeId: 'nyc',
     readToken: async (id) => {
       lookups++
       return records.get(id) ?? null
@@ -57,4 +58,23 @@ t.test('the bootstrap admin token is an admin; one made for another cluster is n
   const { gate } = setup()
   t.equal(await gate.connect({ authorization: `Bearer ${rootToken(secret, 'acme')}` }, null).admit('token.create', {}), null)
   t.match(await gate.connect({ authorization: `Bearer ${rootToken(secret, 'globex')}` }, null).admit('token.create', {}), { body: { code: 'UNAUTHENTICATED' } })
+})
+
+t.test('a peer credential opens one connection, which stays open past the credential window; a replay is refused', async (t) => {
+  const { gate, advance, warnings } = setup()
+  advance(1_000_000)
+  const credential = peerCredential(secret, 'acme', 'lon-1', 'nyc', 1_000_000)
+  const session = gate.connect({ authorization: credential }, '10.0.0.2')
+  t.equal(await session.admit('directory.learn', {}), null, 'the peer is admitted')
+  const replay = await gate.connect({ authorization: credential }, '10.0.0.66').admit('directory.learn', {})
+  t.match(replay, { body: { code: 'UNAUTHENTICATED', message: /peer credential of lon-1 was already used on another connection/ } }, 'the captured credential opens no second connection')
+  t.match(warnings.join('\n'), /10\.0\.0\.66/, 'and the replay is logged with its address')
+  advance(65_000)
+  t.equal(session.admit('directory.learn', {}), null, 'the first connection is still the peer 65 s later (its proof was for the connection)')
+  const late = await gate.connect({ authorization: credential }, '10.0.0.66').admit('directory.learn', {})
+  t.match(late, { body: { code: 'UNAUTHENTICATED', message: /more than 60000 ms/ } }, 'after the window the credential is simply too old')
+  const fresh = peerCredential(secret, 'acme', 'lon-1', 'nyc', 1_065_000)
+  t.equal(await gate.connect({ authorization: fresh }, '10.0.0.2').admit('directory.learn', {}), null, 'a fresh credential opens a new connection')
+  const elsewhere = await gate.connect({ authorization: peerCredential(secret, 'acme', 'lon-1', 'tok', 1_065_000) }, null).admit('directory.learn', {})
+  t.match(elsewhere, { body: { code: 'UNAUTHENTICATED', message: /made for office tok, not this office \(nyc\)/ } }, 'one made for another office is refused')
 })
