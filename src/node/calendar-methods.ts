@@ -6,7 +6,7 @@ import { CalendarInputError } from '../calendar/calendar-input-error.js'
 import { CALENDAR_PARAM_SCHEMAS } from '../calendar-service/calendar-api.js'
 import type { OfficeCalendarSettings } from '../calendar-service/calendar-apply-context.js'
 import type { CalendarCommand, CalendarResult } from '../calendar-service/calendar-command.js'
-import { agenda, freeBusy, meetingRequestOf, reportConflicts, suggest } from '../calendar-service/calendar-queries.js'
+import { agenda, freeBusyOf, meetingRequestOf, reportConflicts, suggest } from '../calendar-service/calendar-queries.js'
 import type { UserRecord } from '../calendar-service/calendar-records.js'
 import { instantOf, resolveEventSpec, resolveMeetingSpec, resolveMeetingUpdate, resolveUserSpec, resolveWindow } from '../calendar-service/calendar-request-resolution.js'
 import { listEvents, listUsers, notificationsAfter, readMeeting, readUser, type BulkKeyspaceReader } from '../calendar-service/calendar-store.js'
@@ -157,7 +157,7 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
           : await Promise.all(p.users.map((id, i) => user(id, `users[${i}]`)))
       const window = resolveWindow(p.from, p.to, p.tz ?? 'UTC')
       const nowMs = deps.now()
-      return { users: await Promise.all(people.map((u) => freeBusy(store, u, window, office, nowMs))), appliedIndex }
+      return { users: await freeBusyOf(store, people, window, office, nowMs), appliedIndex }
     }))
     .method('calendar.suggest', s['calendar.suggest'], boundary(async (p, ctx) => {
       await read(false, ctx)

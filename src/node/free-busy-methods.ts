@@ -5,7 +5,7 @@
  * and the RPC methods for all three.
  */
 import type { OfficeCalendarSettings } from '../calendar-service/calendar-apply-context.js'
-import { freeBusy } from '../calendar-service/calendar-queries.js'
+import { freeBusyOf } from '../calendar-service/calendar-queries.js'
 import { resolveWindow } from '../calendar-service/calendar-request-resolution.js'
 import { readUser, type BulkKeyspaceReader } from '../calendar-service/calendar-store.js'
 import { CalendarInputError } from '../calendar/calendar-input-error.js'
@@ -62,7 +62,7 @@ export class FreeBusyService {
       readLocal: async (users, window) => {
         const nowMs = now()
         const records = (await Promise.all(users.map((id) => readUser(store, id)))).filter((r) => r !== null)
-        return Promise.all(records.map((record) => freeBusy(store, record, window, office, nowMs)))
+        return freeBusyOf(store, records, window, office, nowMs)
       },
       cache: this.cache,
       feeds: this.feeds,
