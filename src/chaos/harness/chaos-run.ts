@@ -35,7 +35,8 @@ import { StatusSampler } from './status-sampler.js'
 export const WORKLOAD_NAMES = ['kv', 'bookings', 'xoffice'] as const
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number]
 
-export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'delay', 'duplicate', 'clock-jump', 'coordinator-pause', 'coordinator-kill']
+/** Every fault kind, in the order the seeds draw from (a kind added at the end keeps the older kinds' order). */
+export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'delay', 'duplicate', 'clock-jump', 'coordinator-pause', 'coordinator-kill', 'data-loss']
 
 export interface ChaosRunOptions {
   readonly launcher: NodeLauncher

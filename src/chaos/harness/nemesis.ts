@@ -60,6 +60,8 @@ export class Nemesis {
   private readonly down = new Set<string>()
   /** A wiped replica's replacement, by the wiped replica's id: the schedule names replicas as they were at the start. */
   private readonly replacedBy = new Map<string, string>()
+  /** Offices replacing a wiped replica: none of their replicas is taken down meanwhile. */
+  private readonly replacing = new Set<string>()
   /** Injections and heals under way. */
   private readonly running = new Set<Promise<void>>()
   private stopped = false
@@ -126,7 +128,8 @@ export class Nemesis {
         const coordinator = fault.kind === 'coordinator-pause' || fault.kind === 'coordinator-kill'
         const node = nodeOf(coordinator ? { kind: 'leader', office: fault.office } : fault.target)
         const offices = [officeOf(topology, node)]
-        if (this.down.has(node)) return begin(node, offices, () => {}, 'the replica is already down')
+        const refused = this.cannotTakeDown(node, offices)
+        if (refused !== null) return begin(node, offices, () => {}, refused)
         const replica = cluster.replica(node)
         this.down.add(node)
         const dies = fault.kind === 'kill' || fault.kind === 'coordinator-kill'
@@ -192,17 +195,34 @@ export class Nemesis {
         // The disk is lost now; the heal is the operator's answer: replace it with a new member.
         const node = nodeOf(fault.target)
         const offices = [officeOf(topology, node)]
-        if (this.down.has(node)) return begin(node, offices, () => {}, 'the replica is already down')
+        const refused = this.cannotTakeDown(node, offices)
+        if (refused !== null) return begin(node, offices, () => {}, refused)
         this.down.add(node)
+        for (const office of offices) this.replacing.add(office)
         await cluster.wipe(node)
         return begin(node, offices, async (record) => {
-          const replacement = await cluster.replace(node)
-          this.replacedBy.set(node, replacement)
-          this.down.delete(node)
-          record.detail = `replaced by ${replacement}`
+          try {
+            const replacement = await cluster.replace(node)
+            this.replacedBy.set(node, replacement)
+            this.down.delete(node)
+            record.detail = `replaced by ${replacement}`
+          } finally {
+            for (const office of offices) this.replacing.delete(office)
+          }
         })
       }
     }
+  }
+
+  /**
+   * Why `node` may not be taken down now, or null. The schedule keeps other faults off an office
+   * for a fixed rebuild time, but a replacement may take longer on a loaded machine: until it has
+   * caught up, the office's majority rests on its remaining replicas alone.
+   */
+  private cannotTakeDown(node: string, offices: readonly string[]): string | null {
+    if (this.down.has(node)) return 'the replica is already down'
+    if (offices.some((office) => this.replacing.has(office))) return 'its office is still replacing a wiped replica'
+    return null
   }
 
   /** The replica now standing for one the schedule names (itself, unless it was wiped and replaced). */
