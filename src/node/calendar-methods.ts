@@ -160,7 +160,7 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       return { users: await freeBusyOf(store, people, window, office, nowMs), appliedIndex }
     }))
     .method('calendar.suggest', s['calendar.suggest'], boundary(async (p, ctx) => {
-      await read(false, ctx)
+      await readFor(p, ctx)
       const optional = p.optional ?? []
       const organizer = await user(p.organizer, 'organizer')
       const window = resolveWindow(p.from, p.to, p.tz ?? organizer.schedule.zone)
@@ -170,7 +170,7 @@ export function registerCalendarMethods(rpc: RpcServer, deps: CalendarMethodDeps
       return suggest(input, await attendeeCalendarsAnywhere({ store, office, fanOut: deps.fanOut }, organizer, attendees, span, p.maxStalenessMs ?? null))
     }))
     .method('calendar.conflicts', s['calendar.conflicts'], boundary(async (p, ctx) => {
-      await read(false, ctx)
+      await readFor(p, ctx)
       const optional = p.optional ?? []
       const organizer = await user(p.organizer, 'organizer')
       const startMs = instantOf(p.start, p.tz ?? organizer.schedule.zone, 'start')
