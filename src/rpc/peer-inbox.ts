@@ -12,6 +12,7 @@ import type { Message, NodeId } from '../../raft/types.js'
 import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
 import { helloFrameSchema, NONCE_BYTES, PEER_CLOSE, type HandshakeTranscript, type PeerAuthenticator, type PeerIdentity } from './peer-handshake.js'
 import { raftMessageSchema } from './raft-message-schema.js'
+import { isReplicationBatch } from './replication-message-check.js'
 import { warnSampled, type RpcLogger } from './rpc-logger.js'
 import type { Schedule } from './schedule.js'
 import { explainFailure } from './schema-issues.js'
@@ -175,13 +176,19 @@ export class PeerInbox {
     if (!isBinary) return 'text frame'
     const decoded = decodeFrame(rawBytes(data))
     if (!decoded.ok) return `not valid msgpack: ${decoded.reason}`
-    const batch = this.batchSchema.safeParse(decoded.value)
-    if (!batch.success) return explainFailure(this.batchSchema, decoded.value, 'batch')
-    for (const [i, message] of batch.data.entries()) {
+    const messages = isReplicationBatch(decoded.value, this.options.maxMessagesPerFrame) ? decoded.value : this.parseBatch(decoded.value)
+    if (typeof messages === 'string') return messages
+    for (const [i, message] of messages.entries()) {
       if (message.to !== this.options.self.nodeId) return `batch[${i}].to: "${message.to}" is not this replica ("${this.options.self.nodeId}")`
       if (message.from !== peer) return `batch[${i}].from: "${message.from}" arrived on the connection of "${peer}"`
     }
-    return batch.data
+    return messages
+  }
+
+  /** The full schema: every other message type, and the words for whatever is wrong. */
+  private parseBatch(value: unknown): Message[] | string {
+    const batch = this.batchSchema.safeParse(value)
+    return batch.success ? batch.data : explainFailure(this.batchSchema, value, 'batch')
   }
 }
 

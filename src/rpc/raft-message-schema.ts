@@ -6,8 +6,8 @@
 import { z } from 'zod'
 import type { Message } from '../../raft/types.js'
 
-const MAX_ID_LENGTH = 64
-const MAX_CONTEXT_LENGTH = 256
+export const MAX_ID_LENGTH = 64
+export const MAX_CONTEXT_LENGTH = 256
 
 const nodeId = z.string().min(1).max(MAX_ID_LENGTH)
 const natural = z.int().min(0)
