@@ -37,6 +37,11 @@ export function registerUserCommands(program: Command): void {
     .action(async (options: AddOptions) => {
       const result = await withCalendar(options, async (client) => {
         const office = findOffice(client.config, options.office)
+        // Every office is asked (each is authoritative for its own people), so an id added elsewhere
+        // a moment ago is refused before its office has published it; the office checks again when
+        // it applies the add. An office that does not answer leaves that check to the office.
+        const home = await client.officeOf(options.id, '--id').catch(() => null)
+        if (home !== null && home !== office.id) throw new Error(`--id: user "${options.id}" already exists in office ${home}; user ids are unique across offices`)
         const weekly =
           options.hours === undefined && options.days === undefined
             ? undefined

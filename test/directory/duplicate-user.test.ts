@@ -28,6 +28,12 @@ t.test('an id held by another office is refused; a race is settled the same way 
   t.match(refused.stderr, /user "alice" already exists in office nyc; user ids are unique across offices/)
   t.equal(refused.stdout, '', 'and prints no result')
   t.same(await lookup('lon', 'alice'), { id: 'alice', office: 'nyc', epoch: 1, movingTo: null, duplicateOf: null }, 'lon still places alice in nyc')
+  await t.rejects(client.addUser({ id: 'alice', office: 'lon' }), { code: 'BAD_REQUEST', message: /user\.add: id: user "alice" already exists in office nyc/ }, 'the office itself refuses it too (a client that does not ask first)')
+
+  // The CLI asks every office first, so an id is refused before its office has published it.
+  await client.addUser({ id: 'bea', office: 'nyc' })
+  const early = await runDms(['user', 'add', '--id', 'bea', '--office', 'lon', '--config', cluster.configPath, '--json'])
+  t.match(early.stderr, /--id: user "bea" already exists in office nyc/, 'refused at once by dms user add')
 
   // Both offices add "dana" before either has heard of the other's: both may succeed.
   const outcomes = await Promise.allSettled([client.addUser({ id: 'dana', office: 'nyc' }), client.addUser({ id: 'dana', office: 'lon' })])
