@@ -1,6 +1,7 @@
 /** `dms user add|show|list`: the people of an office and their working time. */
 import type { Command } from 'commander'
 import type { UserView } from '../../src/calendar-service/calendar-api.js'
+import type { CalendarClient } from '../../src/client/calendar-client.js'
 import { findOffice } from '../../src/config/cluster-topology.js'
 import { parseHours, parseDays, withCalendar, withSessionOptions, WEEKDAY_NAMES, type SessionOptions, type WeekdayName } from '../calendar-session.js'
 import { formatTable, printResult } from '../cli-output.js'
@@ -23,6 +24,28 @@ const describeUser = (u: UserView): string => {
   return `${u.id}  office ${u.office}  zone ${u.tz}  version ${u.version}\n  hours: ${days.join('; ')}\n  lunch: ${lunch}\n  holidays: ${u.schedule.holidays.join(', ') || 'none'}`
 }
 
+/** How long `user add` waits for each office's answer before leaving the check to the office it adds to. */
+const LOOKUP_TIMEOUT_MS = 3000
+
+/**
+ * The office other than `office` that holds `id`, asking every office of the config at once (each
+ * is authoritative for its own people), so an id added elsewhere a moment ago is found before its
+ * office has published it. The office adding the person checks its directory again when it applies
+ * the add; an office that does not answer in time is left to that check.
+ */
+async function homeElsewhere(client: CalendarClient, id: string, office: string): Promise<string | null> {
+  const answers = await Promise.all(
+    client.config.offices.map((o) =>
+      client
+        .office(o.id)
+        .call('directory.lookup', { users: [id] }, { timeoutMs: LOOKUP_TIMEOUT_MS })
+        .then((answer) => answer.users[0]?.office ?? null)
+        .catch(() => null),
+    ),
+  )
+  return answers.find((home) => home !== null && home !== office) ?? null
+}
+
 export function registerUserCommands(program: Command): void {
   const user = program.command('user').description('people of an office: zone, working hours, lunch, holidays')
 
@@ -37,11 +60,8 @@ export function registerUserCommands(program: Command): void {
     .action(async (options: AddOptions) => {
       const result = await withCalendar(options, async (client) => {
         const office = findOffice(client.config, options.office)
-        // Every office is asked (each is authoritative for its own people), so an id added elsewhere
-        // a moment ago is refused before its office has published it; the office checks again when
-        // it applies the add. An office that does not answer leaves that check to the office.
-        const home = await client.officeOf(options.id, '--id').catch(() => null)
-        if (home !== null && home !== office.id) throw new Error(`--id: user "${options.id}" already exists in office ${home}; user ids are unique across offices`)
+        const home = await homeElsewhere(client, options.id, office.id)
+        if (home !== null) throw new Error(`--id: user "${options.id}" already exists in office ${home}; user ids are unique across offices`)
         const weekly =
           options.hours === undefined && options.days === undefined
             ? undefined
