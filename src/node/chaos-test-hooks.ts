@@ -9,11 +9,13 @@
  *   CLOCK_POLL_MS; a missing or unreadable file means no offset.
  * - `<nodeId>.after-decision`: `stop` or `exit`. The next time this replica, coordinating a
  *   cross-office transaction, has made its decision durable (and before it sends the decision to
- *   anyone), it removes the file, writes `<nodeId>.after-decision.done`, and then stops itself
- *   (SIGSTOP: paused until the harness sends SIGCONT) or dies (SIGKILL). That puts a coordinator
- *   pause or crash exactly between the decision and the COMMIT messages.
+ *   anyone), it takes the file (renames it away), writes `<nodeId>.after-decision.done`, and then
+ *   stops itself (SIGSTOP: paused until the harness sends SIGCONT) or dies (SIGKILL). That puts a
+ *   coordinator pause or crash exactly between the decision and the COMMIT messages. The harness
+ *   disarms an unused hook by deleting the file: taking it by rename means exactly one side gets
+ *   it, so a replica never stops itself after the harness gave up on the hook.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const CHAOS_HOOKS_ENV = 'DMS_CHAOS_HOOKS_DIR'
@@ -49,9 +51,15 @@ export function chaosTestHooksFromEnvironment(nodeId: string, env: NodeJS.Proces
   return {
     now: () => wallClock() + offsetMs,
     afterDecision: (txId) => {
-      const action = readOptional(files.afterDecision)?.trim()
+      const taken = `${files.afterDecision}.taken`
+      try {
+        renameSync(files.afterDecision, taken)
+      } catch {
+        return // not armed, or disarmed by the harness first
+      }
+      const action = readOptional(taken)?.trim()
+      rmSync(taken, { force: true })
       if (action !== 'stop' && action !== 'exit') return
-      rmSync(files.afterDecision, { force: true })
       writeFileSync(files.afterDecisionDone, `${action} ${txId}\n`)
       process.kill(process.pid, action === 'stop' ? 'SIGSTOP' : 'SIGKILL')
     },

@@ -4,12 +4,13 @@
  * replica or links it hit and when it really started and ended, for the report's timeline and
  * recovery times. `healAll` ends whatever is still going, so a run always finishes healed.
  */
-import { access, rm, writeFile } from 'node:fs/promises'
+import { access, rm, unlink, writeFile } from 'node:fs/promises'
 import { chaosHookFiles, type AfterDecisionAction } from '../../node/chaos-test-hooks.js'
 import { linksInScope, officeOf, type LinkScope } from '../chaos-topology.js'
 import { resolvePartition, resolveTarget, type NodeTarget, type ScheduledFault } from '../fault-schedule.js'
 import { renamePlanNodes, type PartitionPlan } from '../partition-patterns.js'
 import type { ClusterUnderTest } from './cluster-under-test.js'
+import { waitUntilStopped } from './process-state.js'
 
 /** What a fault really did. Times are seconds since the run started. */
 export interface FaultRecord {
@@ -29,8 +30,11 @@ export interface FaultRecord {
   detail?: string
 }
 
+/** What the nemesis uses of the cluster under test. */
+export type NemesisCluster = Pick<ClusterUnderTest, 'topology' | 'replica' | 'network' | 'wipe' | 'replace'>
+
 export interface NemesisOptions {
-  readonly cluster: ClusterUnderTest
+  readonly cluster: NemesisCluster
   readonly schedule: readonly ScheduledFault[]
   /** The current leader of an office, if known. */
   readonly leaderOf: (office: string) => string | undefined
@@ -47,6 +51,8 @@ export interface NemesisOptions {
 /** How long a coordinator fault waits for the leader's next cross-office decision before striking anyway. */
 const DECISION_WAIT_MS = 3000
 const HOOK_POLL_MS = 10
+/** How long a replica that took its hook may take to stop itself (it is only preempted, on a loaded machine). */
+const SELF_STOP_WAIT_MS = 5000
 
 /** Ends a fault; given its record, to note how it healed. */
 type Heal = (record: FaultRecord) => Promise<void> | void
@@ -134,9 +140,17 @@ export class Nemesis {
         this.down.add(node)
         const dies = fault.kind === 'kill' || fault.kind === 'coordinator-kill'
         let when: string | undefined
+        let stoppedItself = false
         if (coordinator) {
           if (dies) this.options.expectExit?.(node, true)
-          when = (await this.atNextDecision(node, dies ? 'exit' : 'stop')) ? 'at a decision' : `no decision within ${DECISION_WAIT_MS / 1000}s: struck from outside`
+          const atDecision = await this.atNextDecision(node, dies ? 'exit' : 'stop')
+          when = atDecision ? 'at a decision' : `no decision within ${DECISION_WAIT_MS / 1000}s: struck from outside`
+          // A replica that stops itself gets no SIGSTOP from here: ours could land between its
+          // writing the done file and its own SIGSTOP, and the heal's SIGCONT would then only let it
+          // carry out its own stop, for good (seeds 12 and 17 of the long campaign). The heal waits
+          // until it is really stopped, for the same reason.
+          stoppedItself = atDecision && !dies
+          if (stoppedItself && replica.pid !== null) await waitUntilStopped(replica.pid, SELF_STOP_WAIT_MS)
         }
         if (dies) {
           await replica.kill()
@@ -152,7 +166,7 @@ export class Nemesis {
             when,
           )
         } else {
-          replica.pause()
+          if (!stoppedItself) replica.pause()
           begin(
             node,
             offices,
@@ -241,13 +255,19 @@ export class Nemesis {
     const files = chaosHookFiles(this.options.hooksDirectory, node)
     await rm(files.afterDecisionDone, { force: true })
     await writeFile(files.afterDecision, action)
-    for (let waitedMs = 0; waitedMs < DECISION_WAIT_MS; waitedMs += HOOK_POLL_MS) {
-      if (await exists(files.afterDecisionDone)) return true
-      await pause(HOOK_POLL_MS)
+    const done = async (waitMs: number) => {
+      for (let waitedMs = 0; waitedMs < waitMs; waitedMs += HOOK_POLL_MS) {
+        if (await exists(files.afterDecisionDone)) return true
+        await pause(HOOK_POLL_MS)
+      }
+      return false
     }
-    await rm(files.afterDecision, { force: true })
-    // The replica may have fired the hook just as the wait ended.
-    return exists(files.afterDecisionDone)
+    if (await done(DECISION_WAIT_MS)) return true
+    // Disarm. The replica takes the file by renaming it, so if it is gone the replica has taken it
+    // just now and is about to act on it: striking from outside as well would race its own stop.
+    if (await removedHere(files.afterDecision)) return false
+    await done(SELF_STOP_WAIT_MS)
+    return true
   }
 
   private async heal(record: FaultRecord): Promise<void> {
@@ -299,6 +319,17 @@ function unique(items: readonly string[]): string[] {
 
 function round(seconds: number): number {
   return Math.round(seconds * 10) / 10
+}
+
+/** Deletes the file; false if it was not there (someone else took it). */
+async function removedHere(path: string): Promise<boolean> {
+  try {
+    await unlink(path)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw error
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

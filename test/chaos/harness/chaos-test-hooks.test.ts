@@ -2,7 +2,8 @@
  * The replicas' test-only chaos hooks: absent unless DMS_CHAOS_HOOKS_DIR is set; the clock offset
  * file shifts the replica's wall clock (a missing or garbled file means no shift); the
  * after-decision hook does nothing unless the harness armed it with `stop` or `exit` (those end
- * or freeze the process, which the chaos runs exercise with real replicas).
+ * or freeze the process, which the chaos runs and nemesis-self-stop.test.ts exercise with real
+ * processes), and nothing once the harness disarmed it.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -37,6 +38,18 @@ t.test('the after-decision hook is inert unless armed with stop or exit', async 
   hooks?.afterDecision('mtg-lon-1')
   await writeFile(files.afterDecision, 'later')
   hooks?.afterDecision('mtg-lon-2')
-  t.equal(await readFile(files.afterDecision, 'utf8'), 'later', 'an unknown action is left alone')
-  await t.rejects(readFile(files.afterDecisionDone), 'and nothing fired')
+  await t.rejects(readFile(files.afterDecision), 'an unknown action is taken')
+  await t.rejects(readFile(files.afterDecisionDone), 'and ignored: nothing fired')
+})
+
+t.test('a hook the harness disarmed first is never acted on', async (t) => {
+  const directory = await mkdtemp(join(tmpdir(), 'dms-hooks-test-'))
+  t.teardown(() => rm(directory, { recursive: true, force: true }))
+  const hooks = chaosTestHooksFromEnvironment('lon-1', { [CHAOS_HOOKS_ENV]: directory }, clock)
+  const files = chaosHookFiles(directory, 'lon-1')
+  await writeFile(files.afterDecision, 'stop')
+  // The harness disarms by deleting the file; the replica takes it by renaming: one of them wins.
+  await rm(files.afterDecision)
+  hooks?.afterDecision('mtg-lon-3')
+  await t.rejects(readFile(files.afterDecisionDone), 'the replica did not stop itself')
 })
