@@ -3,6 +3,8 @@
  * records every notification received, through whatever faults. Notifications are kept in the
  * replicated store, so a poll that fails is simply repeated from the last sequence number seen;
  * after quiescence `drain` reads whatever is left, so the record is what the system delivered.
+ * Only a person whose final read completed has a complete record: nobody else is judged (a run
+ * that never quiesced never drains, and its watchers' last polls miss what came after them).
  */
 import type { ClusterClient } from '../../client/cluster-client.js'
 import type { OfficeMethods } from '../../office/office-api.js'
@@ -23,7 +25,8 @@ const DRAIN_ATTEMPTS = 10
 export class NotificationWatchers {
   private readonly received = new Map<string, ReceivedNotification[]>()
   private readonly last = new Map<string, number>()
-  private readonly unread = new Set<string>()
+  /** People whose final read reached the end of their notifications. */
+  private readonly drained = new Set<string>()
   private loops: Array<Promise<void>> = []
   private running = false
 
@@ -53,17 +56,18 @@ export class NotificationWatchers {
           await pause(RETRY_PAUSE_MS)
         }
       }
-      if (!done) this.unread.add(watched.person)
+      if (done) this.drained.add(watched.person)
     }
   }
 
-  /** What each person received; people whose final read failed are left out. */
+  /** What each person received, for the people whose final read completed (none before `drain`). */
   receivedByPerson(): ReadonlyMap<string, readonly ReceivedNotification[]> {
-    return new Map([...this.received].filter(([person]) => !this.unread.has(person)))
+    return new Map(this.people.filter((watched) => this.drained.has(watched.person)).map((watched) => [watched.person, this.received.get(watched.person) ?? []]))
   }
 
+  /** People whose final read did not complete, or never ran. */
   unreadPeople(): readonly string[] {
-    return [...this.unread]
+    return this.people.filter((watched) => !this.drained.has(watched.person)).map((watched) => watched.person)
   }
 
   private async watch(watched: WatchedPerson): Promise<void> {
