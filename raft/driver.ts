@@ -57,7 +57,10 @@ export interface ReplicatedStateMachine<Result> {
   /**
    * Applies committed entries in order (every kind: noops and config entries only move the applied
    * index) and returns one result per entry. Must record the last entry's index and term in the
-   * same durable write as the entries' effects, so no entry is ever applied twice or half.
+   * same durable write as the entries' effects, so no entry is ever applied twice or half. That
+   * write may land after the promise resolves, provided every later read of the state (reads,
+   * snapshots) observes it: the entries are durable in the log, so losing it only means applying
+   * them again after a restart.
    */
   apply(entries: readonly Entry[]): Promise<readonly Result[]>
   /** The whole state as of the applied index, which the result names. */
