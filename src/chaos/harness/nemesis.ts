@@ -10,7 +10,7 @@ import { linksInScope, officeOf, type LinkScope } from '../chaos-topology.js'
 import { resolvePartition, resolveTarget, type NodeTarget, type ScheduledFault } from '../fault-schedule.js'
 import { renamePlanNodes, type PartitionPlan } from '../partition-patterns.js'
 import type { ClusterUnderTest } from './cluster-under-test.js'
-import { waitUntilStopped } from './process-state.js'
+import { isStopped, waitUntilStopped } from './process-state.js'
 
 /** What a fault really did. Times are seconds since the run started. */
 export interface FaultRecord {
@@ -91,11 +91,18 @@ export class Nemesis {
     await Promise.all(this.running)
     await Promise.all([...this.active.keys()].map((record) => this.heal(record)))
     // The settle phase needs every replica running: disarm every after-decision hook (a replica
-    // that found one armed would stop itself with nobody left to resume it) and resume every
-    // replica (a no-op for running ones). Two long runs ended with a replica still stopped (T).
+    // that found one armed would stop itself with nobody left to resume it). A replica still
+    // stopped now is a harness bug (as in seeds 12 and 17 of the long campaign): it is reported,
+    // and resumed so the settle phase can still judge everything else.
     const nodes = this.options.cluster.topology.offices.flatMap((office) => office.members)
     await Promise.all(nodes.map((node) => rm(chaosHookFiles(this.options.hooksDirectory, node).afterDecision, { force: true })))
-    for (const node of nodes) this.options.cluster.replica(node).resume()
+    for (const node of nodes) {
+      const replica = this.options.cluster.replica(node)
+      if (replica.pid !== null && (await isStopped(replica.pid))) {
+        this.healFailures.push(`${node} was still stopped after every fault was healed; resumed for the settle phase`)
+        replica.resume()
+      }
+    }
   }
 
   private after(seconds: number, action: () => Promise<void>): void {

@@ -21,6 +21,11 @@ export async function describeProcessState(pid: number | null): Promise<string> 
   return state === null ? `state unknown (no /proc entry), pid ${pid}` : `${STATES[state] ?? 'unknown'} (${state}), pid ${pid}`
 }
 
+/** Whether the process is stopped (T) now; false when that cannot be read. */
+export async function isStopped(pid: number): Promise<boolean> {
+  return (await processState(pid)) === 'T'
+}
+
 /**
  * Waits until the process shows as stopped (T), polling /proc; false if it did not within
  * `timeoutMs` (or its state cannot be read).

@@ -10,16 +10,19 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { ReplicaProcess } from '../../../src/cluster/replica-process.js'
 import { Nemesis, type NemesisCluster } from '../../../src/chaos/harness/nemesis.js'
-import { describeProcessState } from '../../../src/chaos/harness/process-state.js'
+import { describeProcessState, waitUntilStopped } from '../../../src/chaos/harness/process-state.js'
 import { CHAOS_HOOKS_ENV } from '../../../src/node/chaos-test-hooks.js'
 import { fixtureLauncher } from '../fixtures/fixture-launcher.js'
 
 t.setTimeout(60_000)
 
-t.test('a coordinator that stops itself at a decision runs again after the pause', { skip: process.platform === 'linux' ? false : 'reads process states from Linux /proc' }, async (t) => {
+const linuxOnly = { skip: process.platform === 'linux' ? false : 'reads process states from Linux /proc' }
+
+/** A running stand-in coordinator `nyc-1` with its hooks directory, and a nemesis cluster holding only it. */
+async function standIn(t: Test) {
   const hooksDirectory = await mkdtemp(join(tmpdir(), 'dms-nemesis-test-'))
   const previous = process.env[CHAOS_HOOKS_ENV]
   process.env[CHAOS_HOOKS_ENV] = hooksDirectory
@@ -45,10 +48,14 @@ t.test('a coordinator that stops itself at a decision runs again after the pause
   }
   replica.start()
   await until('the stand-in to start', () => lines.includes('ready'))
-
-  const started = performance.now()
-  // Only the topology and the replica are used by a coordinator pause; the rest is never reached.
+  // Only the topology and the replica are used by pauses and heal-all; the rest is never reached.
   const cluster = { topology: { offices: [{ id: 'nyc', members: ['nyc-1'] }] }, replica: () => replica } as unknown as NemesisCluster
+  return { hooksDirectory, replica, lines, until, cluster }
+}
+
+t.test('a coordinator that stops itself at a decision runs again after the pause', linuxOnly, async (t) => {
+  const { hooksDirectory, replica, lines, until, cluster } = await standIn(t)
+  const started = performance.now()
   const nemesis = new Nemesis({
     cluster,
     schedule: [{ kind: 'coordinator-pause', office: 'nyc', atS: 0, durationS: 1 }],
@@ -63,4 +70,15 @@ t.test('a coordinator that stops itself at a decision runs again after the pause
   t.pass('after the heal the stand-in ran again')
   t.notMatch(await describeProcessState(replica.pid), /stopped/, 'and is not stopped')
   await nemesis.healAll()
+  t.same(nemesis.healFailures, [], 'nothing was left stopped')
+})
+
+t.test('a replica left stopped when every fault is healed is reported, and resumed', linuxOnly, async (t) => {
+  const { hooksDirectory, replica, cluster } = await standIn(t)
+  const nemesis = new Nemesis({ cluster, schedule: [], leaderOf: () => 'nyc-1', elapsedS: () => 0, hooksDirectory })
+  replica.pause()
+  t.ok(await waitUntilStopped(replica.pid ?? 0, 5000), 'stopped without the nemesis knowing')
+  await nemesis.healAll()
+  t.same(nemesis.healFailures, ['nyc-1 was still stopped after every fault was healed; resumed for the settle phase'])
+  t.notMatch(await describeProcessState(replica.pid), /stopped/, 'it runs for the settle phase')
 })
