@@ -4,7 +4,7 @@
  * replica or links it hit and when it really started and ended, for the report's timeline and
  * recovery times. `healAll` ends whatever is still going, so a run always finishes healed.
  */
-import { access, rm, unlink, writeFile } from 'node:fs/promises'
+import { access, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { chaosHookFiles, type AfterDecisionAction } from '../../node/chaos-test-hooks.js'
 import { linksInScope, officeOf, type LinkScope } from '../chaos-topology.js'
 import { resolvePartition, resolveTarget, type NodeTarget, type ScheduledFault } from '../fault-schedule.js'
@@ -261,7 +261,9 @@ export class Nemesis {
   private async atNextDecision(node: string, action: AfterDecisionAction): Promise<boolean> {
     const files = chaosHookFiles(this.options.hooksDirectory, node)
     await rm(files.afterDecisionDone, { force: true })
-    await writeFile(files.afterDecision, action)
+    // Armed whole, by rename: a replica taking a file still being written would find it empty.
+    await writeFile(`${files.afterDecision}.arming`, action)
+    await rename(`${files.afterDecision}.arming`, files.afterDecision)
     const done = async (waitMs: number) => {
       for (let waitedMs = 0; waitedMs < waitMs; waitedMs += HOOK_POLL_MS) {
         if (await exists(files.afterDecisionDone)) return true
@@ -273,8 +275,7 @@ export class Nemesis {
     // Disarm. The replica takes the file by renaming it, so if it is gone the replica has taken it
     // just now and is about to act on it: striking from outside as well would race its own stop.
     if (await removedHere(files.afterDecision)) return false
-    await done(SELF_STOP_WAIT_MS)
-    return true
+    return done(SELF_STOP_WAIT_MS)
   }
 
   private async heal(record: FaultRecord): Promise<void> {
