@@ -204,11 +204,9 @@ export class EphemeralCluster {
   async addReplica(officeId: string, extraArgs: readonly string[] = [], port?: number): Promise<ReplicaProcess> {
     const office = this.rawOffice(officeId)
     const id = this.nextReplicaId(officeId)
-    this.refuseWithDelays('adding a replica')
     office.replicas.push({ id, host: '127.0.0.1', port: port ?? (await freeLoopbackPort()) })
     this.everListed.add(id)
-    this.parsed = parseClusterConfig(this.raw, 'ephemeral cluster').config
-    await this.writeConfigs()
+    await this.configChanged()
     const process = this.processFor(id, extraArgs)
     this.replicas.set(id, process)
     return process
@@ -226,8 +224,7 @@ export class EphemeralCluster {
     await process.stop()
     office.replicas = office.replicas.filter((r) => r.id !== nodeId)
     this.replicas.delete(nodeId)
-    this.parsed = parseClusterConfig(this.raw, 'ephemeral cluster').config
-    await this.writeConfigs()
+    await this.configChanged()
     if (this.nodeConfigPath(nodeId) !== this.configPath) await rm(this.nodeConfigPath(nodeId), { force: true })
   }
 
@@ -242,11 +239,9 @@ export class EphemeralCluster {
    */
   async addOffice(office: EphemeralOffice): Promise<ReplicaProcess[]> {
     if (this.raw.offices.some((o) => o.id === office.id)) throw new Error(`office ${office.id} is already in this cluster`)
-    this.refuseWithDelays('adding an office')
     this.raw.offices.push(await rawOffice(office))
     for (const replica of this.raw.offices.at(-1)?.replicas ?? []) this.everListed.add(replica.id)
-    this.parsed = parseClusterConfig(this.raw, 'ephemeral cluster').config
-    await this.writeConfigs()
+    await this.configChanged()
     const added = (this.raw.offices.at(-1)?.replicas ?? []).map((replica) => this.processFor(replica.id, []))
     for (const process of added) this.replicas.set(process.nodeId, process)
     return added
@@ -272,9 +267,11 @@ export class EphemeralCluster {
     return this.options.peerPort === undefined && this.links === null ? this.configPath : join(this.directory, `cluster.${nodeId}.json`)
   }
 
-  /** The proxies are laid out for the offices and replicas known at creation. */
-  private refuseWithDelays(what: string): void {
-    if (this.links !== null) throw new Error(`${what} is not supported while inter-office delays are on`)
+  /** After `raw` changed: parse it, give the inter-office proxies (if any) the new replicas, write every config file. */
+  private async configChanged(): Promise<void> {
+    this.parsed = parseClusterConfig(this.raw, 'ephemeral cluster').config
+    await this.links?.follow(this.parsed)
+    await this.writeConfigs()
   }
 
   private async writeConfigs(): Promise<void> {

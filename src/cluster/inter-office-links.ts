@@ -32,35 +32,46 @@ interface Link {
 }
 
 export class InterOfficeLinks {
-  private constructor(
-    private readonly config: ClusterConfig,
-    private readonly links: readonly Link[],
-  ) {}
+  private links: readonly Link[] = []
+  private readonly clock = { now: () => performance.now() }
+  private readonly log = new ChaosEventLog(this.clock)
+
+  private constructor(private config: ClusterConfig) {}
 
   /** Starts the proxies when the config enables delays; null when it does not. */
   static async start(config: ClusterConfig): Promise<InterOfficeLinks | null> {
     if (!config.interOfficeDelays.enabled) return null
-    const clock = { now: () => performance.now() }
-    const log = new ChaosEventLog(clock)
-    const links: Link[] = []
+    const links = new InterOfficeLinks(config)
+    await links.follow(config)
+    return links
+  }
+
+  /**
+   * Follows a change of the cluster's offices or replicas (same delays): a proxy for each new pair
+   * of source office and remote replica, none any more for replicas that are gone.
+   */
+  async follow(config: ClusterConfig): Promise<void> {
+    const kept: Link[] = []
+    const added: Link[] = []
     try {
       for (const from of config.offices) {
         for (const to of config.offices) {
           if (to.id === from.id) continue
-          const delayMs = oneWayDelayMs(config, from.id, to.id)
           for (const replica of to.replicas) {
-            // No jitter and no duplication: the seed never matters, it only satisfies the proxy's interface.
-            const proxy = await FaultProxy.start({ name: `${from.id}>${replica.id}`, targetPort: replica.port, protocol: 'raw', random: new SeededRandom(0), clock, log })
-            proxy.setShape({ ...CLEAR_LINK, delayMs })
-            links.push({ from: from.id, toReplica: replica.id, delayMs, proxy })
+            const existing = this.links.find((l) => l.from === from.id && l.toReplica === replica.id)
+            if (existing !== undefined) kept.push(existing)
+            else added.push(await this.startLink(from.id, replica.id, replica.port, oneWayDelayMs(config, from.id, to.id)))
           }
         }
       }
     } catch (error) {
-      await Promise.all(links.map((l) => l.proxy.close()))
+      await Promise.all(added.map((l) => l.proxy.close()))
       throw error
     }
-    return new InterOfficeLinks(config, links)
+    const dropped = this.links.filter((l) => !kept.includes(l))
+    this.links = [...kept, ...added]
+    this.config = config
+    await Promise.all(dropped.map((l) => l.proxy.close()))
   }
 
   /** The config as seen from `officeId`: other offices' replicas at their proxies (delays marked off, so nothing proxies them twice). */
@@ -83,6 +94,13 @@ export class InterOfficeLinks {
 
   async close(): Promise<void> {
     await Promise.all(this.links.map((l) => l.proxy.close()))
+  }
+
+  private async startLink(from: string, toReplica: string, targetPort: number, delayMs: number): Promise<Link> {
+    // No jitter and no duplication: the seed never matters, it only satisfies the proxy's interface.
+    const proxy = await FaultProxy.start({ name: `${from}>${toReplica}`, targetPort, protocol: 'raw', random: new SeededRandom(0), clock: this.clock, log: this.log })
+    proxy.setShape({ ...CLEAR_LINK, delayMs })
+    return { from, toReplica, delayMs, proxy }
   }
 
   private link(from: string, toReplica: string): Link {
