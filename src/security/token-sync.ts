@@ -80,7 +80,7 @@ export class TokenSync {
   }
 
   /** One pass at a time, and only on the leader: pull every other office's tokens and merge them. */
-  async pass(): Promise<void> {
+  private async pass(): Promise<void> {
     if (this.passing || this.deps.leaderTerm() === null) return
     this.passing = true
     this.passes += 1
