@@ -11,7 +11,7 @@ import { isRetryable, RpcError } from '../rpc/rpc-error.js'
 import { realSchedule, type Schedule } from '../rpc/schedule.js'
 import { explainFailure } from '../rpc/schema-issues.js'
 import type { ClusterConfig } from '../config/cluster-config-schema.js'
-import { officeClientUrls } from '../config/cluster-topology.js'
+import { officeReplicaClientUrls } from '../config/cluster-topology.js'
 import { RpcConnection } from './rpc-connection.js'
 import type { AuthorizationSource } from './client-authorization.js'
 
@@ -24,6 +24,12 @@ export type ResultSchemas<M extends MethodMap> = { readonly [K in keyof M]?: z.Z
 export interface ClusterClientOptions<M extends MethodMap> {
   /** Client URLs of the office's replicas (ws://host:port/client). */
   readonly endpoints: readonly string[]
+  /**
+   * How this client reaches each replica, by replica id. A NOT_LEADER naming a leader listed here
+   * is followed to this URL rather than to the one the replica advertises, which is the leader's
+   * own address and would bypass whatever this client's config routes through (a proxy, a NAT).
+   */
+  readonly replicaUrls?: ReadonlyMap<string, string>
   /** Time one attempt against one replica may take. */
   readonly attemptTimeoutMs?: number
   /** Time a whole call may take, all retries included. */
@@ -59,6 +65,7 @@ const MAX_REDIRECTS_WITHOUT_PAUSE = 3
 
 export class ClusterClient<M extends MethodMap> {
   private readonly endpoints: string[]
+  private readonly replicaUrls: ReadonlyMap<string, string>
   private readonly connections = new Map<string, RpcConnection>()
   private readonly attemptTimeoutMs: number
   private readonly callTimeoutMs: number
@@ -80,6 +87,8 @@ export class ClusterClient<M extends MethodMap> {
     if (options.endpoints.length === 0) throw new Error('ClusterClient: endpoints must list at least one replica URL')
     for (const url of options.endpoints) checkEndpoint(url)
     this.endpoints = [...new Set(options.endpoints)]
+    this.replicaUrls = options.replicaUrls ?? new Map()
+    for (const url of this.replicaUrls.values()) checkEndpoint(url)
     this.attemptTimeoutMs = positiveMs('attemptTimeoutMs', options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS)
     this.callTimeoutMs = positiveMs('callTimeoutMs', options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS)
     this.backoff = options.backoff ?? DEFAULT_BACKOFF
@@ -99,7 +108,8 @@ export class ClusterClient<M extends MethodMap> {
     officeId: string,
     options: Omit<ClusterClientOptions<M>, 'endpoints'> = {},
   ): ClusterClient<M> {
-    return new ClusterClient<M>({ ...options, endpoints: officeClientUrls(config, officeId) })
+    const replicaUrls = officeReplicaClientUrls(config, officeId)
+    return new ClusterClient<M>({ ...options, endpoints: [...replicaUrls.values()], replicaUrls })
   }
 
   /** A fresh idempotency key, for callers that want to know it before calling. */
@@ -134,7 +144,7 @@ export class ClusterClient<M extends MethodMap> {
         const error = err instanceof RpcError ? err : RpcError.of('INTERNAL', `${method} to ${target}: ${String(err)}`)
         if (!isRetryable(error.code)) throw error
         lastError = error
-        const redirect = error.body.code === 'NOT_LEADER' ? error.body.details.leaderUrl : null
+        const redirect = error.body.code === 'NOT_LEADER' ? this.leaderTarget(error.body.details) : null
         if (redirect !== null && redirect !== target && isEndpoint(redirect) && redirectsInARow < MAX_REDIRECTS_WITHOUT_PAUSE) {
           redirectsInARow += 1
           target = redirect
@@ -166,6 +176,11 @@ export class ClusterClient<M extends MethodMap> {
     this.closed = true
     for (const connection of this.connections.values()) connection.close()
     this.connections.clear()
+  }
+
+  /** Where a NOT_LEADER points this client: its own route to that leader when it has one. */
+  private leaderTarget(details: { readonly leader: string | null; readonly leaderUrl: string | null }): string | null {
+    return (details.leader === null ? undefined : this.replicaUrls.get(details.leader)) ?? details.leaderUrl
   }
 
   /** A redirect may name a replica not in the initial list (added since): it joins the rotation. */

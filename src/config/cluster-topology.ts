@@ -31,7 +31,12 @@ function usesTls(config: ClusterConfig): boolean {
 
 /** The /client URLs of an office's replicas, in config order. */
 export function officeClientUrls(config: ClusterConfig, officeId: string): string[] {
-  return findOffice(config, officeId).replicas.map((replica) => clientUrl(replica, usesTls(config)))
+  return [...officeReplicaClientUrls(config, officeId).values()]
+}
+
+/** An office's replicas' /client URLs by replica id, as this config reaches them. */
+export function officeReplicaClientUrls(config: ClusterConfig, officeId: string): Map<string, string> {
+  return new Map(findOffice(config, officeId).replicas.map((replica) => [replica.id, clientUrl(replica, usesTls(config))]))
 }
 
 /** The other replicas of `nodeId`'s office: node id -> /peer URL. */

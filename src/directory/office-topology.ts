@@ -34,10 +34,15 @@ export class OfficeTopology {
     return this.offices.has(officeId)
   }
 
-  /** The /client URLs of an office's replicas; an unknown office is an error naming it. */
-  clientUrls(officeId: string): string[] {
+  /**
+   * How to reach an office's replicas: their /client URLs, also by replica id so that redirects to
+   * a leader keep this node's route (e.g. an inter-office delay proxy). An unknown office is an
+   * error naming it.
+   */
+  clientTargets(officeId: string): { endpoints: string[]; replicaUrls: Map<string, string> } {
     const office = this.offices.get(officeId)
     if (office === undefined) throw new Error(`unknown office "${officeId}"; known offices: ${this.officeIds().join(', ')}`)
-    return office.replicas.map((replica) => clientUrl(replica, this.config.security.tls !== null))
+    const replicaUrls = new Map(office.replicas.map((replica) => [replica.id, clientUrl(replica, this.config.security.tls !== null)]))
+    return { endpoints: [...replicaUrls.values()], replicaUrls }
   }
 }

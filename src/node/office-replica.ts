@@ -245,7 +245,7 @@ export class OfficeReplica {
       const freeBusy = new FreeBusyService({
         offices: () => node.topology.officeIds(),
         // Peer credentials and the offices' current addresses, like the 2PC and directory clients.
-        connect: (officeId) => new ClusterClient<OfficeMethods>({ endpoints: node.topology.clientUrls(officeId), ...node.outgoing(officeId) }),
+        connect: (officeId) => new ClusterClient<OfficeMethods>({ ...node.topology.clientTargets(officeId), ...node.outgoing(officeId) }),
         store: machine.store,
         office: calendarSettings,
         journal,
@@ -394,7 +394,7 @@ export class OfficeReplica {
   private officeClients<M extends MethodMap>(clients: Map<string, ClusterClient<M>>): (officeId: string) => ClusterClient<M> {
     return (officeId) => {
       let client = clients.get(officeId)
-      if (client === undefined) clients.set(officeId, (client = new ClusterClient<M>({ endpoints: this.topology.clientUrls(officeId), ...this.outgoing(officeId) })))
+      if (client === undefined) clients.set(officeId, (client = new ClusterClient<M>({ ...this.topology.clientTargets(officeId), ...this.outgoing(officeId) })))
       return client
     }
   }

@@ -76,6 +76,24 @@ t.test('follows NOT_LEADER to the leader, keeping the request id, and goes there
   t.equal(r1.seen.length, 1, 'the known leader was asked directly')
 })
 
+t.test("a redirect to a leader the client knows by id takes the client's own route, not the advertised address", async (t) => {
+  // `direct` is the leader's own address (what it advertises); `routed` stands for the proxy this
+  // client's config reaches it through. Following the advertised address would bypass the proxy.
+  const direct = await startReplica(t, leads)
+  const routed = await startReplica(t, leads)
+  const follower = await startReplica(t, () => {
+    throw RpcError.notLeader('not the leader', { leader: 'nyc-2', leaderUrl: direct.url })
+  })
+  const c = client(t, [follower.url, routed.url], { replicaUrls: new Map([['nyc-1', follower.url], ['nyc-2', routed.url]]) })
+  const result = await c.call('put', { key: 'k', value: 'v' })
+  t.same(routed.seen, [result.requestId], 'the redirect went through the configured route')
+  t.same(direct.seen, [], 'the advertised address was not used')
+  // A leader the client has no route for is still followed to the address it advertises.
+  const unknown = client(t, [follower.url], { replicaUrls: new Map([['nyc-1', follower.url]]) })
+  const fallback = await unknown.call('put', { key: 'k', value: 'w' })
+  t.same(direct.seen, [fallback.requestId], 'an unknown leader is reached at its advertised address')
+})
+
 t.test('waits out an election: no leader known, then one appears', async (t) => {
   const replicas: Replica[] = []
   let attempts = 0
