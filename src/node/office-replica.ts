@@ -214,7 +214,8 @@ export class OfficeReplica {
           logger.warn('Raft processing is stuck waiting on one step', { step, waitedMs: ticks * config.timing.tickMs, applied: raft.applied, commit: raft.commit })
         },
       })
-      const freshness = new ReadFreshness(() => driver.status(), now)
+      // Intervals only, so a monotonic clock unless a test injects one: a wall-clock step must not make old state look fresh.
+      const freshness = new ReadFreshness(() => driver.status(), options.now ?? (() => performance.now()))
       deliver = (message) => {
         freshness.heard(message)
         driver.step(message)
