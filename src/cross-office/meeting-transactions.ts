@@ -5,6 +5,7 @@
  * and the answer has the shape of the one-office method's. A meeting that lives in this office
  * only (booked without 2PC) is changed with the one-office command instead.
  */
+import { createHash } from 'node:crypto'
 import { describeConflict } from '../calendar-service/calendar-apply.js'
 import { CalendarRejectionError, type CalendarCommand, type CalendarResult } from '../calendar-service/calendar-command.js'
 import type { MeetingRecord } from '../calendar-service/calendar-records.js'
@@ -14,6 +15,7 @@ import { bookingResult, cancelResult, conflictView, meetingView } from '../calen
 import type { MeetingView } from '../calendar-service/calendar-api.js'
 import { attendeesOf } from '../calendar-service/meeting-booking.js'
 import { findOccurrence, invitees, resolveTimeChange } from '../calendar-service/meeting-changes.js'
+import { MAX_REQUEST_ID_LENGTH } from '../rpc/client-protocol.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { CrossOfficeCoordinator } from './coordinator.js'
 import type { CrossOfficeDeps } from './cross-office-deps.js'
@@ -116,7 +118,7 @@ export class MeetingTransactions {
     if (!attendeesOf(meeting).includes(params.user)) fail('BAD_REQUEST', `user: "${params.user}" is not invited to meeting "${meeting.id}"`)
     const offices = new Set([bookingOffice(meeting.id), ...(await this.coordinator.locate(meeting)).map((p) => p.office)])
     offices.delete(this.deps.officeId)
-    await Promise.all([...offices].map((office) => this.deps.office(office).call('xoffice.recordResponse', params, { requestId: `${requestId}@${office}` })))
+    await Promise.all([...offices].map((office) => this.deps.office(office).call('xoffice.recordResponse', params, { requestId: recordingRequestId(requestId, office) })))
     return this.recordResponse(params, requestId, signal)
   }
 
@@ -191,4 +193,14 @@ function fail(code: 'NOT_FOUND' | 'BAD_REQUEST', message: string): never {
 /** The office that booked a meeting, named in its id ("mtg-<office>-<index>"). */
 function bookingOffice(meetingId: string): string {
   return /^mtg-([a-z][a-z0-9]*)-\d+$/.exec(meetingId)?.[1] ?? fail('BAD_REQUEST', `id: "${meetingId}" is not a meeting id (mtg-<office>-<number>)`)
+}
+
+/**
+ * The request id under which `office` records an answer taken with `requestId`: the same for every
+ * retry, and within the request-id limit of a frame (a peer refuses a longer one unanswered, so an
+ * answer taken with a long client id would time out): a long id is hashed.
+ */
+export function recordingRequestId(requestId: string, office: string): string {
+  const tagged = `${requestId}@${office}`
+  return tagged.length <= MAX_REQUEST_ID_LENGTH ? tagged : `${createHash('sha256').update(requestId).digest('hex')}@${office}`
 }
