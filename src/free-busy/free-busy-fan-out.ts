@@ -96,6 +96,13 @@ export class FreeBusyFanOut {
     for (const user of here) found.set(user.id, user)
     if (here.length > 0) sources.unshift({ office: officeId, users: here.length, from: 'local' })
     const answers = await away
+    // Held here in the state before the barrier and gone after it: moved away meanwhile, so their
+    // new office has them; without this a linearizable query would call them unknown.
+    const movedAway = [...heldHere].filter((id) => !found.has(id))
+    if (movedAway.length > 0) {
+      const others = this.options.offices().filter((office) => office !== officeId)
+      answers.push(...(await Promise.all(others.map((office) => this.readAway(office, movedAway, windowKey, window)))))
+    }
     for (const answer of answers) {
       for (const user of answer.users) {
         found.set(user.id, user)

@@ -101,3 +101,19 @@ t.test("other offices are asked before this office's read barrier settles; the l
   t.same([...done.users.keys()].sort(), ['ann', 'lena'])
   t.same(done.sources.map((s) => [s.office, s.from]), [['nyc', 'local'], ['lon', 'remote']])
 })
+
+t.test('a person held here before the read barrier and moved away by then is asked of the other offices', async (t) => {
+  const { fanOut, calls, homes, asked } = setup({ nyc: ['ann'], lon: [], tok: [] })
+  let settle = (): void => {}
+  const barrier = new Promise<void>((resolve) => (settle = resolve))
+  const answer = fanOut.freeBusy(asked(['ann']), WINDOW, null, barrier)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(calls, [], 'ann is here as far as the applied state knows: no office is asked')
+  // Her move to lon committed before the query; this replica applies it before its barrier settles.
+  homes['nyc'] = []
+  homes['lon'] = ['ann']
+  settle()
+  const done = await answer
+  t.same([...done.users.keys()], ['ann'], 'found where she moved, not reported unknown')
+  t.same(done.sources, [{ office: 'lon', users: 1, from: 'remote' }])
+})
