@@ -112,6 +112,13 @@ export class OfficeReplica {
   private peerSignature = ''
   /** The membership the peer links were last computed for. */
   private confSignature = ''
+  /** The members of that membership. */
+  private confMembers: readonly string[] = []
+  /**
+   * Nodes this replica saw leave the office (ids are never reused), refused as peers: removals seen
+   * while running, plus those in the log it restarted with (removals older than its snapshot are not known).
+   */
+  private removedMembers = new Set<string>()
   /** Where each current member listens, as of the last membership refresh. */
   private memberAddresses = new Map<string, { readonly host: string; readonly port: number }>()
   private freeBusy: FreeBusyService | null = null
@@ -190,6 +197,7 @@ export class OfficeReplica {
       const transport = new PeerTransport({
         self: { clusterId: config.clusterId, officeId: office.id, nodeId },
         peers: peerUrlsOf(config, nodeId),
+        advertisedUrl: peerUrl(replica, config.security.tls !== null),
         deliver: (message) => deliver(message),
         random,
         logger,
@@ -233,6 +241,7 @@ export class OfficeReplica {
       const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now, new OfficeTopology(config), metrics, storedTopology)
       node.outgoing = (officeId) => ({ authorization: security.outgoingAuthorization(officeId), ca: security.tls?.ca ?? null })
       node.freshness = freshness
+      node.removedMembers = removalsIn(restored)
       node.registerMethods()
       registerTokenMethods(rpc, {
         proposeKv: (command, ctx) => node.proposeKv(command, ctx),
@@ -353,6 +362,9 @@ export class OfficeReplica {
     const conf = this.driver.status().conf
     this.confSignature = membershipSignature(conf)
     const members = [...conf.voters, ...conf.learners]
+    for (const id of this.confMembers) if (!members.includes(id)) this.removedMembers.add(id)
+    for (const id of members) this.removedMembers.delete(id)
+    this.confMembers = members
     const recorded = await readMemberAddresses(this.machine.store)
     const candidates = members.length === 0 ? this.office.replicas.map((r) => r.id) : members
     const tls = this.config.security.tls !== null
@@ -365,10 +377,13 @@ export class OfficeReplica {
       if (id !== this.replica.id) peers.set(id, peerUrl(address, tls))
     }
     this.memberAddresses = addresses
-    const signature = [...peers].map(([id, url]) => `${id}=${url}`).sort().join(',')
+    // A replica that lags behind the change adding this one dials back where the office recorded it.
+    this.transport.advertise(peerUrl(recorded.get(this.replica.id) ?? this.replica, tls))
+    const removed = [...this.removedMembers].sort().join(',')
+    const signature = [...peers].map(([id, url]) => `${id}=${url}`).sort().join(',') + `|${removed}`
     if (signature === this.peerSignature) return
     this.peerSignature = signature
-    this.transport.setPeers(peers)
+    this.transport.setPeers(peers, new Set(this.removedMembers))
     this.transport.start()
   }
 
@@ -585,6 +600,13 @@ async function loadOrBootstrap(logStore: RaftLogStore, applied: number, office: 
   }))
   await logStore.persist({ snapshot: null, entries: founding, hardState: { term: 1, vote: null, commit: founding.length } })
   return logStore.load({ applied, conf: noMembers })
+}
+
+/** The nodes removed by membership changes in a restored log. */
+function removalsIn(restored: RestoredState): Set<string> {
+  const removed = new Set<string>()
+  for (const entry of restored.entries) if (entry.kind === 'config' && entry.change.type === 'removeNode') removed.add(entry.change.node)
+  return removed
 }
 
 function raftConfig(config: ClusterConfig, nodeId: string, random: () => number): RaftConfig {

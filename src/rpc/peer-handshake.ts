@@ -7,6 +7,7 @@
  * the open one for loopback development, the cluster-secret HMAC (src/security) otherwise.
  */
 import { z } from 'zod'
+import { PEER_PATH } from './endpoint-urls.js'
 
 export interface PeerIdentity {
   readonly clusterId: string
@@ -46,6 +47,22 @@ export const NONCE_BYTES = 32
 
 const nonce = z.instanceof(Uint8Array).refine((b) => b.length === NONCE_BYTES, { error: `expected a ${NONCE_BYTES}-byte nonce` })
 
+const MAX_URL = 512
+
+/** A replica's /peer endpoint as another replica may dial it: ws:// or wss://, a host, the /peer path, nothing else. */
+function isPeerEndpoint(value: string): boolean {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return false
+  }
+  const plain = url.username === '' && url.password === '' && url.search === '' && url.hash === ''
+  return (url.protocol === 'ws:' || url.protocol === 'wss:') && url.hostname !== '' && url.pathname === PEER_PATH && plain
+}
+
+const peerEndpoint = z.string().max(MAX_URL).refine(isPeerEndpoint, { error: `expected a ws:// or wss:// URL ending in ${PEER_PATH}` })
+
 export const challengeFrameSchema = z.strictObject({ type: z.literal('challenge'), nonce })
 export const helloFrameSchema = z.strictObject({
   type: z.literal('hello'),
@@ -57,6 +74,11 @@ export const helloFrameSchema = z.strictObject({
   /** The dialer's own challenge: the acceptor's proof in `welcome` covers it. */
   nonce,
   proof: bytes(1024),
+  /**
+   * Where the dialer listens for peers (optional: older replicas do not send it). An acceptor that
+   * does not know the dialer as a member yet (it lags behind the change that added it) answers there.
+   */
+  peerUrl: peerEndpoint.optional(),
 })
 export const welcomeFrameSchema = z.strictObject({ type: z.literal('welcome'), nodeId: id, proof: bytes(1024) })
 

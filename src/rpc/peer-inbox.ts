@@ -4,6 +4,11 @@
  * checks every frame: it must decode to an array of Raft messages that match the full schema, be
  * addressed to this replica and come from the peer that shook hands on that connection. Anything
  * else is counted and logged and never reaches the core; nothing here throws out of a socket event.
+ *
+ * Membership is decided after the proof: an authenticated replica of this cluster and office that
+ * this replica does not count as a member is still admitted (it may be a leader added by entries
+ * this replica has not received yet, the only one able to send them), unless this replica knows it
+ * was removed from the office.
  */
 import { randomBytes } from 'node:crypto'
 import type { RawData, WebSocket } from 'ws'
@@ -21,6 +26,10 @@ export interface PeerInboxOptions {
   readonly self: PeerIdentity
   /** Whether a node id is currently a peer of this replica (membership changes over time). */
   readonly isPeer: (nodeId: NodeId) => boolean
+  /** Whether this replica knows the node left the office: refused even with a valid proof. */
+  readonly isRemoved: (nodeId: NodeId) => boolean
+  /** An authenticated dialer that is not a peer was admitted, with the /peer URL its hello advertised. */
+  readonly admittedUnknown: (nodeId: NodeId, peerUrl: string | null) => void
   readonly deliver: (message: Message) => void
   readonly authenticator: PeerAuthenticator
   readonly logger: RpcLogger
@@ -83,6 +92,10 @@ export class PeerInbox {
       }
       cancelTimeout()
       peer = hello.transcript.dialer
+      if (!hello.member) {
+        this.options.logger.warn('admitted an authenticated peer this replica does not know as a member yet', { remoteAddress, peer, peerUrl: hello.peerUrl })
+        this.options.admittedUnknown(peer, hello.peerUrl)
+      }
       this.unauthenticated.delete(socket)
       const previous = this.incoming.get(peer)
       if (previous !== undefined) previous.close(PEER_CLOSE.replaced, 'replaced by a newer connection from the same peer')
@@ -95,6 +108,11 @@ export class PeerInbox {
   /** Closes the connection from a node that is no longer a peer. */
   disconnect(peer: NodeId, code: number, reason: string): void {
     this.incoming.get(peer)?.close(code, reason)
+  }
+
+  /** The nodes with an authenticated connection to this replica. */
+  connectedPeers(): NodeId[] {
+    return [...this.incoming.keys()]
   }
 
   stats(): PeerInboxStats {
@@ -132,7 +150,6 @@ export class PeerInbox {
     if (frame.clusterId !== self.clusterId) return wrongPeer(`hello from cluster "${frame.clusterId}", this is cluster "${self.clusterId}"`)
     if (frame.officeId !== self.officeId) return wrongPeer(`hello from office "${frame.officeId}", this replica serves office "${self.officeId}"`)
     if (frame.to !== self.nodeId) return wrongPeer(`hello meant for "${frame.to}", this is "${self.nodeId}"`)
-    if (!this.options.isPeer(frame.nodeId)) return wrongPeer(`"${frame.nodeId}" is not a peer of "${self.nodeId}"`)
     const transcript: HandshakeTranscript = {
       clusterId: frame.clusterId,
       officeId: frame.officeId,
@@ -144,7 +161,10 @@ export class PeerInbox {
     if (!this.options.authenticator.verify('dialer', transcript, frame.proof)) {
       return { ok: false, closeCode: PEER_CLOSE.unauthenticated, reason: `"${frame.nodeId}" failed authentication (wrong cluster secret?)` }
     }
-    return { ok: true, transcript }
+    // Only a proven replica learns what this one thinks of its membership.
+    const member = this.options.isPeer(frame.nodeId)
+    if (!member && this.options.isRemoved(frame.nodeId)) return wrongPeer(`"${frame.nodeId}" was removed from office "${self.officeId}"`)
+    return { ok: true, transcript, member, peerUrl: frame.peerUrl ?? null }
   }
 
   private refuse(socket: WebSocket, code: number, reason: string, remoteAddress: string | null): void {
@@ -193,7 +213,9 @@ export class PeerInbox {
 }
 
 
-type HelloCheck = { ok: true; transcript: HandshakeTranscript } | { ok: false; closeCode: number; reason: string }
+type HelloCheck =
+  | { ok: true; transcript: HandshakeTranscript; member: boolean; peerUrl: string | null }
+  | { ok: false; closeCode: number; reason: string }
 
 function wrongPeer(reason: string): HelloCheck {
   return { ok: false, closeCode: PEER_CLOSE.wrongPeer, reason }

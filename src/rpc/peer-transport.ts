@@ -7,6 +7,11 @@
  * matters) and the link redials with exponential backoff and jitter. Nothing queues without bound.
  *
  * Incoming: connections dialled by the peers, served and validated by the `PeerInbox`.
+ *
+ * A replica that lags behind a membership change may be dialled by an authenticated member it does
+ * not know yet (a new leader). Its hello advertises where it listens; that learned address is used
+ * for replies only while the node is not in the peer map: once membership knows it, the recorded
+ * address wins.
  */
 import { randomBytes } from 'node:crypto'
 import { WebSocket } from 'ws'
@@ -51,6 +56,8 @@ export interface PeerTransportOptions {
   readonly pingIntervalMs?: number
   /** The CA a wss:// peer's certificate must be signed by; absent: the system's trusted roots. */
   readonly tlsCa?: Buffer
+  /** This replica's /peer URL, sent in every hello (see `advertise`); absent: none is sent. */
+  readonly advertisedUrl?: string
 }
 
 export interface PeerTransportStats extends PeerInboxStats {
@@ -92,6 +99,11 @@ const DEFAULTS: PeerLimits = {
 export class PeerTransport {
   private readonly self: PeerIdentity
   private peers: ReadonlyMap<NodeId, string>
+  /** Nodes this replica knows left the office: never admitted, even with a valid proof. */
+  private removed: ReadonlySet<NodeId> = new Set()
+  /** Addresses advertised by admitted dialers that are not in `peers`, for answering them. */
+  private readonly learned = new Map<NodeId, string>()
+  private advertisedUrl: string | undefined
   private readonly random: () => number
   private readonly schedule: Schedule
   private readonly authenticator: PeerAuthenticator
@@ -124,6 +136,7 @@ export class PeerTransport {
     this.authenticator = options.authenticator ?? openPeerAuthenticator
     this.logger = options.logger ?? stderrLogger
     this.tlsCa = options.tlsCa
+    this.advertisedUrl = options.advertisedUrl
     this.limits = {
       maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
       maxQueuedMessages: options.maxQueuedMessages ?? DEFAULTS.maxQueuedMessages,
@@ -136,6 +149,8 @@ export class PeerTransport {
     this.inbox = new PeerInbox({
       self: this.self,
       isPeer: (nodeId) => this.peers.has(nodeId),
+      isRemoved: (nodeId) => this.removed.has(nodeId),
+      admittedUnknown: (nodeId, url) => this.learn(nodeId, url),
       deliver: options.deliver,
       authenticator: this.authenticator,
       logger: this.logger,
@@ -169,13 +184,30 @@ export class PeerTransport {
     this.inbox.accept(socket, remoteAddress)
   }
 
-  /** Membership changed: links to removed peers are closed; new peers are dialled on first use. */
-  setPeers(peers: ReadonlyMap<NodeId, string>): void {
+  /**
+   * Membership changed: links to removed peers are closed; new peers are dialled on first use.
+   * `removed` are the nodes this replica knows left the office, refused from now on.
+   */
+  setPeers(peers: ReadonlyMap<NodeId, string>, removed: ReadonlySet<NodeId> = new Set()): void {
     for (const peer of this.peers.keys()) {
       if (!peers.has(peer) || peers.get(peer) !== this.peers.get(peer)) this.dropLink(peer)
       if (!peers.has(peer)) this.inbox.disconnect(peer, PEER_CLOSE.wrongPeer, 'no longer a member of this office')
     }
+    for (const [peer, url] of this.learned) {
+      if (!peers.has(peer) && !removed.has(peer)) continue
+      this.learned.delete(peer)
+      if (peers.get(peer) !== url) this.dropLink(peer)
+    }
+    for (const peer of this.inbox.connectedPeers()) {
+      if (!peers.has(peer) && removed.has(peer)) this.inbox.disconnect(peer, PEER_CLOSE.wrongPeer, 'removed from this office')
+    }
     this.peers = peers
+    this.removed = removed
+  }
+
+  /** The /peer URL this replica's hellos carry from now on (the address its office recorded for it). */
+  advertise(url: string): void {
+    this.advertisedUrl = url
   }
 
   connectedPeers(): NodeId[] {
@@ -201,7 +233,7 @@ export class PeerTransport {
     this.pending = new Map()
     if (this.closed) return
     for (const [peer, messages] of batches) {
-      if (!this.peers.has(peer)) {
+      if (this.urlOf(peer) === undefined) {
         this.counters.droppedUnknownPeer += messages.length
         warnSampled(this.logger, 'message for a node that is not a peer of this replica', this.counters.droppedUnknownPeer, { peer })
         continue
@@ -260,8 +292,19 @@ export class PeerTransport {
     this.writeWithinLimit(peer, socket, messages.slice(middle))
   }
 
+  private urlOf(peer: NodeId): string | undefined {
+    return this.peers.get(peer) ?? this.learned.get(peer)
+  }
+
+  /** An admitted dialer outside the peer map: answer it where it said it listens. */
+  private learn(peer: NodeId, url: string | null): void {
+    if (url === null || this.peers.has(peer) || this.learned.get(peer) === url) return
+    if (this.learned.has(peer)) this.dropLink(peer)
+    this.learned.set(peer, url)
+  }
+
   private dial(peer: NodeId): OutgoingLink {
-    const url = this.peers.get(peer)
+    const url = this.urlOf(peer)
     if (url === undefined) throw new Error(`dial: ${peer} is not a peer of ${this.self.nodeId}`)
     const socket = new WebSocket(url, { maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false, ...(this.tlsCa === undefined ? {} : { ca: this.tlsCa }) })
     const cancelTimeout = this.schedule(() => {
@@ -297,7 +340,8 @@ export class PeerTransport {
           return this.abandon(peer, socket, `could not prove our identity: ${err instanceof Error ? err.message : String(err)}`)
         }
         const { clusterId, officeId, nodeId } = this.self
-        socket.send(encodeFrame({ type: 'hello', clusterId, officeId, nodeId, to: peer, nonce: transcript.dialerNonce, proof }))
+        const advertised = this.advertisedUrl === undefined ? {} : { peerUrl: this.advertisedUrl }
+        socket.send(encodeFrame({ type: 'hello', clusterId, officeId, nodeId, to: peer, nonce: transcript.dialerNonce, proof, ...advertised }))
         return
       }
       const welcome = welcomeFrameSchema.safeParse(value)
@@ -362,7 +406,7 @@ export class PeerTransport {
   }
 
   private retryLater(peer: NodeId): void {
-    if (this.closed || !this.peers.has(peer)) {
+    if (this.closed || this.urlOf(peer) === undefined) {
       this.links.delete(peer)
       return
     }

@@ -172,12 +172,15 @@ async function handshake(node: Node, hello: Record<string, unknown>): Promise<Ra
 
 t.test('a handshake naming the wrong cluster, office, target or node is refused', async (t) => {
   const b = await startNode(t, 'nyc-2', { 'nyc-1': 1, 'nyc-3': 2 }, { handshakeTimeoutMs: 300 })
+  b.transport.setPeers(new Map([['nyc-1', 'ws://127.0.0.1:1/peer'], ['nyc-3', 'ws://127.0.0.1:2/peer']]), new Set(['nyc-0']))
   const refusals: Array<[string, Record<string, unknown>, number, RegExp]> = [
     ['other cluster', { nodeId: 'nyc-1', clusterId: 'other' }, 4403, /cluster "other"/],
     ['other office', { nodeId: 'nyc-1', officeId: 'lon' }, 4403, /office "lon"/],
     ['wrong target', { nodeId: 'nyc-1', to: 'nyc-3' }, 4403, /meant for "nyc-3"/],
-    ['stranger', { nodeId: 'tok-1' }, 4403, /"tok-1" is not a peer/],
+    ['removed member', { nodeId: 'nyc-0' }, 4403, /"nyc-0" was removed from office "nyc"/],
     ['malformed', { nodeId: 42 }, 4400, /malformed hello: hello\.nodeId/],
+    ['not a peer URL', { nodeId: 'nyc-1', peerUrl: 'http://127.0.0.1:1/peer' }, 4400, /malformed hello: hello\.peerUrl/],
+    ['URL with a query', { nodeId: 'nyc-1', peerUrl: 'ws://127.0.0.1:1/peer?x=1' }, 4400, /hello\.peerUrl/],
   ]
   for (const [name, hello, code, reason] of refusals) {
     const socket = await handshake(b, hello)
