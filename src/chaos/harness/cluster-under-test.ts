@@ -14,6 +14,7 @@ import { clientUrl } from '../../rpc/endpoint-urls.js'
 import type { ChaosClock, ChaosEventLog } from '../chaos-event-log.js'
 import { officeOf, type ChaosTopology } from '../chaos-topology.js'
 import { JoinedMemberFront } from '../joined-member-front.js'
+import { isAlreadyRemoved } from './membership-refusals.js'
 import { loopbackDialer } from '../loopback-socket-owner.js'
 import { ProxyNetwork, type OfficeLatency } from '../proxy-network.js'
 import { PEER_HANDSHAKE_MESSAGES } from '../../rpc/peer-handshake.js'
@@ -122,7 +123,9 @@ export class ClusterUnderTest {
     const office = officeOf(this.topology, nodeId)
     const client = new ClusterClient<OfficeMethods>({ endpoints: officeClientUrls(this.cluster.config, office), callTimeoutMs: MEMBERSHIP_CALL_TIMEOUT_MS })
     try {
-      await client.call('replica.membership', { change: 'removeNode', node: nodeId })
+      await client.call('replica.membership', { change: 'removeNode', node: nodeId }).catch((error: unknown) => {
+        if (!isAlreadyRemoved(error, nodeId)) throw error
+      })
       await this.cluster.removeReplica(nodeId)
       await this.network.removeNode(nodeId)
       const id = this.cluster.nextReplicaId(office)

@@ -63,7 +63,13 @@ export class Nemesis {
   readonly healFailures: string[] = []
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly active = new Map<FaultRecord, Heal>()
-  private readonly down = new Set<string>()
+  /**
+   * Replicas taken down and not yet back, with their office. A wiped replica whose replacement
+   * failed stays here for good: its office is short of it for the rest of the run.
+   */
+  private readonly down = new Map<string, string>()
+  /** How many replicas each office is meant to have: what its majority is counted from. */
+  private readonly officeSizes: ReadonlyMap<string, number>
   /** A wiped replica's replacement, by the wiped replica's id: the schedule names replicas as they were at the start. */
   private readonly replacedBy = new Map<string, string>()
   /** Offices replacing a wiped replica: none of their replicas is taken down meanwhile. */
@@ -72,7 +78,9 @@ export class Nemesis {
   private readonly running = new Set<Promise<void>>()
   private stopped = false
 
-  constructor(private readonly options: NemesisOptions) {}
+  constructor(private readonly options: NemesisOptions) {
+    this.officeSizes = new Map(options.cluster.topology.offices.map((office) => [office.id, office.members.length]))
+  }
 
   /** Arms every fault's start; times in the schedule are relative to now. */
   start(): void {
@@ -121,6 +129,8 @@ export class Nemesis {
     const topology = cluster.topology
     const leaderOf = (office: string) => this.options.leaderOf(office) ?? topology.offices.find((o) => o.id === office)?.members[0] ?? office
     const nodeOf = (target: NodeTarget): string => this.current(resolveTarget(target, leaderOf))
+    // A replica still down keeps the office it had: one wiped and never replaced may be gone from the topology.
+    const officeOfNode = (node: string): string => this.down.get(node) ?? officeOf(topology, node)
     const begin = (target: string, offices: readonly string[], heal: Heal, skipped: string | null = null, detail?: string): void => {
       const record: FaultRecord = { kind: fault.kind, target, atS: round(this.options.elapsedS()), endS: null, offices, skipped, ...(detail === undefined ? {} : { detail }) }
       this.records.push(record)
@@ -140,11 +150,11 @@ export class Nemesis {
       case 'coordinator-kill': {
         const coordinator = fault.kind === 'coordinator-pause' || fault.kind === 'coordinator-kill'
         const node = nodeOf(coordinator ? { kind: 'leader', office: fault.office } : fault.target)
-        const offices = [officeOf(topology, node)]
+        const offices = [officeOfNode(node)]
         const refused = this.cannotTakeDown(node, offices)
         if (refused !== null) return begin(node, offices, () => {}, refused)
         const replica = cluster.replica(node)
-        this.down.add(node)
+        this.takeDown(node)
         const dies = fault.kind === 'kill' || fault.kind === 'coordinator-kill'
         let when: string | undefined
         let stoppedItself = false
@@ -215,10 +225,10 @@ export class Nemesis {
       case 'data-loss': {
         // The disk is lost now; the heal is the operator's answer: replace it with a new member.
         const node = nodeOf(fault.target)
-        const offices = [officeOf(topology, node)]
+        const offices = [officeOfNode(node)]
         const refused = this.cannotTakeDown(node, offices)
         if (refused !== null) return begin(node, offices, () => {}, refused)
-        this.down.add(node)
+        this.takeDown(node)
         for (const office of offices) this.replacing.add(office)
         await cluster.wipe(node)
         return begin(node, offices, async (record) => {
@@ -243,7 +253,18 @@ export class Nemesis {
   private cannotTakeDown(node: string, offices: readonly string[]): string | null {
     if (this.down.has(node)) return 'the replica is already down'
     if (offices.some((office) => this.replacing.has(office))) return 'its office is still replacing a wiped replica'
+    // The schedule keeps each office within what its majority can spare, but only as planned: a heal
+    // that ran late or failed (a replacement that never joined) leaves replicas down longer.
+    for (const office of offices) {
+      const downHere = [...this.down].filter(([, of]) => of === office).map(([id]) => id)
+      const spare = Math.floor(((this.officeSizes.get(office) ?? 1) - 1) / 2)
+      if (downHere.length >= spare) return `office "${office}" can spare ${spare} replica(s) and has ${downHere.length} down${downHere.length === 0 ? '' : ` (${downHere.join(', ')})`}`
+    }
     return null
+  }
+
+  private takeDown(node: string): void {
+    this.down.set(node, officeOf(this.options.cluster.topology, node))
   }
 
   /** The replica now standing for one the schedule names (itself, unless it was wiped and replaced). */

@@ -48,8 +48,13 @@ async function standIn(t: Test) {
   }
   replica.start()
   await until('the stand-in to start', () => lines.includes('ready'))
-  // Only the topology and the replica are used by pauses and heal-all; the rest is never reached.
-  const cluster = { topology: { offices: [{ id: 'nyc', members: ['nyc-1'] }] }, replica: () => replica } as unknown as NemesisCluster
+  // Only the topology and the replicas are used by pauses and heal-all; the rest is never reached.
+  // The office has three replicas, so it can spare the one paused; the other two are never started.
+  const idle = { pid: null }
+  const cluster = {
+    topology: { offices: [{ id: 'nyc', members: ['nyc-1', 'nyc-2', 'nyc-3'] }] },
+    replica: (node: string) => (node === 'nyc-1' ? replica : idle),
+  } as unknown as NemesisCluster
   return { hooksDirectory, replica, lines, until, cluster }
 }
 
