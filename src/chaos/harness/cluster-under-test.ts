@@ -14,7 +14,7 @@ import { clientUrl } from '../../rpc/endpoint-urls.js'
 import type { ChaosClock, ChaosEventLog } from '../chaos-event-log.js'
 import { officeOf, type ChaosTopology } from '../chaos-topology.js'
 import { JoinedMemberFront } from '../joined-member-front.js'
-import { isAlreadyRemoved } from './membership-refusals.js'
+import { isAlreadyDone, type HarnessMembershipChange } from './membership-refusals.js'
 import { loopbackDialer } from '../loopback-socket-owner.js'
 import { ProxyNetwork, type OfficeLatency } from '../proxy-network.js'
 import { PEER_HANDSHAKE_MESSAGES } from '../../rpc/peer-handshake.js'
@@ -117,15 +117,22 @@ export class ClusterUnderTest {
    * replica), through the same membership RPC `dms office remove-replica|add-replica` uses: remove
    * it from its office, start a new replica (fresh id, port and data directory, `--join`), add it
    * as a learner at its front's address, wait until it has applied the entry that added it (it
-   * rebuilds from the leader's log or snapshot), promote it to voter. Returns the new id.
+   * rebuilds from the leader's log or snapshot), promote it to voter. Returns the new id. A change
+   * the client retried after it committed unanswered is refused as in place: that counts as done.
    */
   async replace(nodeId: string): Promise<string> {
     const office = officeOf(this.topology, nodeId)
     const client = new ClusterClient<OfficeMethods>({ endpoints: officeClientUrls(this.cluster.config, office), callTimeoutMs: MEMBERSHIP_CALL_TIMEOUT_MS })
     try {
-      await client.call('replica.membership', { change: 'removeNode', node: nodeId }).catch((error: unknown) => {
-        if (!isAlreadyRemoved(error, nodeId)) throw error
-      })
+      const change = async (change: HarnessMembershipChange, node: string, address?: { host: string; port: number }) => {
+        try {
+          return (await client.call('replica.membership', { change, node, ...(address === undefined ? {} : { address }) })).index
+        } catch (error) {
+          if (isAlreadyDone(change, node, error)) return null
+          throw error
+        }
+      }
+      await change('removeNode', nodeId)
       await this.cluster.removeReplica(nodeId)
       await this.network.removeNode(nodeId)
       const id = this.cluster.nextReplicaId(office)
@@ -134,9 +141,10 @@ export class ClusterUnderTest {
       const front = await this.startFront(id, port)
       const replica = await this.cluster.addReplica(office, ['--join'], port)
       replica.start()
-      const added = await client.call('replica.membership', { change: 'addLearner', node: id, address: { host: '127.0.0.1', port: front.port } })
-      await this.waitUntilApplied(id, added.index)
-      await client.call('replica.membership', { change: 'promoteLearner', node: id })
+      // A retried addition's index is unknown: the office's last index when asked stands in (at worst the learner is promoted before it caught up, which Raft allows).
+      const added = (await change('addLearner', id, { host: '127.0.0.1', port: front.port })) ?? (await client.call('replica.status', {})).lastIndex
+      await this.waitUntilApplied(id, added)
+      await change('promoteLearner', id)
       return id
     } finally {
       client.close()
