@@ -3,6 +3,7 @@
  * WebSocket connections by the replica's listener. Nothing a client sends can throw out of here:
  * bad frames, unknown methods and failing handlers all become error responses.
  */
+import { setMaxListeners } from 'node:events'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { WebSocket, RawData } from 'ws'
 import { z } from 'zod'
@@ -145,6 +146,9 @@ export class RpcServer {
     const connectionId = this.nextConnectionId++
     const inFlight = new Set<string>()
     const closed = new AbortController()
+    // Each request in flight waits on this signal (a proposal, a read barrier, a long poll) and stops
+    // listening when it settles: up to the in-flight limit of listeners at once is normal, not a leak.
+    setMaxListeners(this.options.maxInFlightPerConnection, closed.signal)
     this.sockets.add(socket)
     socket.on('error', (err) => {
       this.options.logger.warn('client connection error', { connectionId, remoteAddress, error: err.message })
