@@ -11,7 +11,7 @@ import { isRetryable, RpcError } from '../rpc/rpc-error.js'
 import { realSchedule, type Schedule } from '../rpc/schedule.js'
 import { explainFailure } from '../rpc/schema-issues.js'
 import type { ClusterConfig } from '../config/cluster-config-schema.js'
-import { officeReplicaClientUrls } from '../config/cluster-topology.js'
+import { clientTargetsOf, findOffice } from '../config/cluster-topology.js'
 import { RpcConnection } from './rpc-connection.js'
 import type { AuthorizationSource } from './client-authorization.js'
 
@@ -108,8 +108,7 @@ export class ClusterClient<M extends MethodMap> {
     officeId: string,
     options: Omit<ClusterClientOptions<M>, 'endpoints'> = {},
   ): ClusterClient<M> {
-    const replicaUrls = officeReplicaClientUrls(config, officeId)
-    return new ClusterClient<M>({ ...options, endpoints: [...replicaUrls.values()], replicaUrls })
+    return new ClusterClient<M>({ ...options, ...clientTargetsOf(findOffice(config, officeId), config.security.tls !== null) })
   }
 
   /** A fresh idempotency key, for callers that want to know it before calling. */

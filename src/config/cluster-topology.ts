@@ -31,12 +31,16 @@ function usesTls(config: ClusterConfig): boolean {
 
 /** The /client URLs of an office's replicas, in config order. */
 export function officeClientUrls(config: ClusterConfig, officeId: string): string[] {
-  return [...officeReplicaClientUrls(config, officeId).values()]
+  return clientTargetsOf(findOffice(config, officeId), usesTls(config)).endpoints
 }
 
-/** An office's replicas' /client URLs by replica id, as this config reaches them. */
-export function officeReplicaClientUrls(config: ClusterConfig, officeId: string): Map<string, string> {
-  return new Map(findOffice(config, officeId).replicas.map((replica) => [replica.id, clientUrl(replica, usesTls(config))]))
+/**
+ * What a ClusterClient for an office needs: the replicas' /client URLs, also by replica id so that
+ * a redirect to the leader keeps the caller's route (e.g. an inter-office delay proxy).
+ */
+export function clientTargetsOf(office: OfficeConfig, tls: boolean): { endpoints: string[]; replicaUrls: Map<string, string> } {
+  const replicaUrls = new Map(office.replicas.map((replica) => [replica.id, clientUrl(replica, tls)]))
+  return { endpoints: [...replicaUrls.values()], replicaUrls }
 }
 
 /** The other replicas of `nodeId`'s office: node id -> /peer URL. */

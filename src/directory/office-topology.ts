@@ -5,7 +5,7 @@
  */
 import type { ClusterConfig, OfficeConfig } from '../config/cluster-config-schema.js'
 import type { KeyspaceReader } from '../office/keyspace-transaction.js'
-import { clientUrl } from '../rpc/endpoint-urls.js'
+import { clientTargetsOf } from '../config/cluster-topology.js'
 import { addedOffices } from './directory-store.js'
 
 export class OfficeTopology {
@@ -34,15 +34,10 @@ export class OfficeTopology {
     return this.offices.has(officeId)
   }
 
-  /**
-   * How to reach an office's replicas: their /client URLs, also by replica id so that redirects to
-   * a leader keep this node's route (e.g. an inter-office delay proxy). An unknown office is an
-   * error naming it.
-   */
+  /** How to reach an office's replicas (clientTargetsOf); an unknown office is an error naming it. */
   clientTargets(officeId: string): { endpoints: string[]; replicaUrls: Map<string, string> } {
     const office = this.offices.get(officeId)
     if (office === undefined) throw new Error(`unknown office "${officeId}"; known offices: ${this.officeIds().join(', ')}`)
-    const replicaUrls = new Map(office.replicas.map((replica) => [replica.id, clientUrl(replica, this.config.security.tls !== null)]))
-    return { endpoints: [...replicaUrls.values()], replicaUrls }
+    return clientTargetsOf(office, this.config.security.tls !== null)
   }
 }
