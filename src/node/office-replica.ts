@@ -310,6 +310,11 @@ export class OfficeReplica {
     return this.driver.closed
   }
 
+  /** The methods this replica's /client endpoint serves. */
+  methodNames(): readonly string[] {
+    return this.rpc.methodNames()
+  }
+
   status(): ReplicaStatus {
     const raft = this.driver.status()
     return {

@@ -131,6 +131,11 @@ export class RpcServer {
     return this
   }
 
+  /** Every registered method's name: what the access policy must cover (test/security checks it). */
+  methodNames(): readonly string[] {
+    return [...this.methods.keys()]
+  }
+
   stats(): RpcServerStats {
     return { connections: this.sockets.size, ...this.counters }
   }
