@@ -114,3 +114,54 @@ t.test('UTC-only service: DURATION, weekly RRULE with UTC UNTIL and EXDATE', asy
   t.same(occurrences(shift), ['2026-01-05T08:00:00.000Z/480', '2026-01-19T08:00:00.000Z/480', '2026-01-26T08:00:00.000Z/480'])
   t.same(result.warnings, [])
 })
+
+t.test('Outlook/Exchange recurring series: "Eastern Standard Time", EXDATE list folded mid-value, moved and cancelled overrides, X-MS-*', async (t) => {
+  const result = importCalendar(fixture('outlook-recurring.ics'), { defaultZone: 'America/New_York' })
+  t.equal(result.events.length, 3, 'the series (master + 2 overrides), the all-day absence, the Berlin workshop')
+  const sync = byTitle(result, 'Weekly sync')
+  t.equal(sync?.zone, 'America/New_York', '"Eastern Standard Time" is New York')
+  // Tuesdays 10:00 from 09-22; UNTIL 11-10 15:00Z is 10:00 EST, so 11-10 is the last. The EXDATE
+  // list (folded inside "20261103T100000") drops 10-13, 10-20 and 11-03; 09-29 moved to 14:00
+  // EDT (18:00Z); 10-06 is a STATUS:CANCELLED override. New York falls back on Sun 11-01.
+  t.same(occurrences(sync), ['2026-09-22T14:00:00.000Z/30', '2026-09-29T18:00:00.000Z/30', '2026-10-27T14:00:00.000Z/30', '2026-11-10T15:00:00.000Z/30'])
+  t.same(sync?.recurrence?.exceptions.map((e) => e.kind).sort(), ['cancelled', 'moved'])
+  // X-MICROSOFT-CDO-BUSYSTATUS:OOF is busy; the two days are whole days in the person's zone (EDT).
+  const conference = byTitle(result, 'Conference (out of office)')
+  t.equal(conference?.transparency, 'busy')
+  t.same(occurrences(conference), ['2026-10-26T04:00:00.000Z/2880'])
+  // Berlin left summer time on Sun 10-25, a week before New York: 09:00 CET is 08:00Z.
+  t.same(occurrences(byTitle(result, 'Workshop Berlin')), ['2026-10-26T08:00:00.000Z/180'])
+  t.equal(warningsAbout(result, '(a Windows zone name) read as America/New_York').length, 1)
+  t.equal(warningsAbout(result, '(a Windows zone name) read as Europe/Berlin').length, 1)
+  t.equal(warningsAbout(result, 'VALARM').length, 1)
+  t.same(warningsAbout(result, 'X-M'), [], 'X-MICROSOFT-* and X-MS-OLK-* pass silently')
+})
+
+t.test('Thunderbird: RDATE, EXDATE in UTC, a moved and lengthened override, TAB-folded text, multi-day all-day, floating times', async (t) => {
+  const result = importCalendar(fixture('thunderbird.ics'), { defaultZone: 'Europe/Berlin' })
+  t.equal(result.events.length, 3)
+  // First Thursdays 12:00 Berlin, COUNT=4 from 02-05: 02-05, 03-05, 04-02, 05-07. EXDATE
+  // 20260305T110000Z is 12:00 CET on 03-05; RDATE adds 03-12 12:00 CET; the 04-02 override runs
+  // 13:00-14:30 CEST (11:00Z, 90 min); 05-07 is CEST: 10:00Z.
+  t.same(occurrences(byTitle(result, 'Team lunch')), ['2026-02-05T11:00:00.000Z/60', '2026-03-12T11:00:00.000Z/60', '2026-04-02T11:00:00.000Z/90', '2026-05-07T10:00:00.000Z/60'])
+  // DTEND;VALUE=DATE is exclusive: 08-03 through 08-14, twelve days, shown as free (TRANSPARENT).
+  const holiday = byTitle(result, 'Holiday')
+  t.equal(holiday?.transparency, 'free')
+  t.same(occurrences(holiday), ['2026-08-02T22:00:00.000Z/17280'])
+  // Floating 07:00 (no TZID, no Z) is the person's wall clock: 07:00 CEST.
+  t.same(occurrences(byTitle(result, 'Morning run (floating time)')), ['2026-06-01T05:00:00.000Z/60', '2026-06-02T05:00:00.000Z/60', '2026-06-03T05:00:00.000Z/60'])
+  t.match(warningsAbout(result, 'floating times')[0], /^line 74: .*Europe\/Berlin/)
+  t.same(warningsAbout(result, 'X-MOZ'), [], 'X-MOZ-* pass silently')
+})
+
+t.test('Apple Calendar recurring: one EXDATE per line, an override after the DST change, VALARM with X-APPLE-*, X-APPLE-STRUCTURED-LOCATION', async (t) => {
+  const result = importCalendar(fixture('apple-recurring.ics'), { defaultZone: 'America/New_York' })
+  const [yoga] = result.events
+  t.equal(result.events.length, 1)
+  t.equal(yoga?.zone, 'America/Los_Angeles')
+  // Mondays 18:00 Los Angeles from 10-26 until 11-24 07:59:59Z (23:59:59 PST on 11-23): 10-26,
+  // 11-02, 11-09, 11-16, 11-23. EXDATEs drop 11-09 and 11-16. 11-02 moved to 19:00-20:00 PST
+  // (clocks went back on 11-01): 03:00Z. 10-26 is PDT (01:00Z next day), 11-23 PST (02:00Z).
+  t.same(occurrences(yoga), ['2026-10-27T01:00:00.000Z/60', '2026-11-03T03:00:00.000Z/60', '2026-11-24T02:00:00.000Z/60'])
+  t.same(result.warnings.map((w) => w.message), ['line 31: LOCATION is not imported (an event keeps its time, title and show-as only)', 'line 43: VALARM (reminder) is not imported'])
+})
