@@ -11,7 +11,7 @@ import type { ClusterConfig } from '../../src/config/cluster-config-schema.js'
 import { personId } from '../../src/calendar-service/calendar-api.js'
 import { newToken } from '../../src/security/client-credentials.js'
 import { createClusterSecretFile } from '../../src/security/cluster-secret.js'
-import { tokenId, type TokenGrant, type TokenMethods, type TokenView } from '../../src/security/token-records.js'
+import { revocableTokenId, type TokenGrant, type TokenMethods } from '../../src/security/token-records.js'
 import { loadConfigForCli } from '../cli-config.js'
 import { formatTable, printResult } from '../cli-output.js'
 
@@ -36,28 +36,46 @@ async function inEveryOffice<T>(config: ClusterConfig, call: (client: ClusterCli
   return results
 }
 
-function grantOf(options: { user?: string; admin?: boolean }): TokenGrant {
-  if (options.admin === true && options.user !== undefined) throw new Error('--admin and --user: give one of them, not both')
+interface GrantOptions {
+  readonly user?: string
+  readonly admin?: boolean
+  readonly metrics?: boolean
+}
+
+function grantOf(options: GrantOptions): TokenGrant {
+  const given = [options.user === undefined ? null : '--user', options.admin === true ? '--admin' : null, options.metrics === true ? '--metrics' : null].filter((o) => o !== null)
+  if (given.length > 1) throw new Error(`${given.join(' and ')}: give one of them, not several`)
   if (options.admin === true) return { role: 'admin' }
-  if (options.user === undefined) throw new Error('--user <id> or --admin: say whom the token is for')
+  if (options.metrics === true) return { role: 'metrics' }
+  if (options.user === undefined) throw new Error('--user <id>, --admin or --metrics: say whom the token is for')
   const user = personId.safeParse(options.user)
   if (!user.success) throw new Error(`--user: "${options.user}" is not a user id (1-64 letters, digits, ".", "_", "@" or "-")`)
   return { role: 'user', user: user.data }
 }
 
-const grantText = (view: TokenView): string => (view.grant.role === 'admin' ? 'admin' : `user ${view.grant.user}`)
+function grantText(grant: TokenGrant): string {
+  switch (grant.role) {
+    case 'admin':
+      return 'admin'
+    case 'metrics':
+      return 'metrics (GET /metrics only)'
+    case 'user':
+      return `user ${grant.user}`
+  }
+}
 
 export function registerTokenCommands(program: Command): void {
   const token = program.command('token').description('API tokens for clients (admin; needs security.clientAuth)')
   token
     .command('create')
-    .description('make a token for a user (--user) or an admin (--admin); it is printed once and stored only as a hash')
+    .description('make a token for a user (--user), an admin (--admin) or a metrics scraper (--metrics); it is printed once and stored only as a hash')
     .option('--user <id>', 'the user the token acts as')
     .option('--admin', 'an admin token')
+    .option('--metrics', 'a token that may only read GET /metrics (for Prometheus)')
     .option('--label <text>', 'a note to recognise the token by in `dms token list`', '')
     .option('--config <file>', 'cluster config', 'cluster-configs/local.json')
     .option('--json', 'print one JSON document')
-    .action(async (options: TokenOptions & { user?: string; admin?: boolean; label: string }) => {
+    .action(async (options: TokenOptions & GrantOptions & { label: string }) => {
       const grant = grantOf(options)
       if (options.label.length > 100) throw new Error('--label: at most 100 characters')
       const config = await loadConfigForCli(options.config)
@@ -65,17 +83,17 @@ export function registerTokenCommands(program: Command): void {
       await inEveryOffice(config, (client) => client.call('token.create', { id: made.id, hash: made.hash, grant, label: options.label }))
       const result = { id: made.id, token: made.token, grant, label: options.label, offices: config.offices.map((o) => o.id) }
       printResult(options.json === true, result, (r) =>
-        [`token ${r.id} for ${r.grant.role === 'admin' ? 'an admin' : `user ${r.grant.user}`}, stored in ${r.offices.join(', ')}:`, r.token, 'It is shown only now: keep it in a file (dms --token-file) or in DMS_TOKEN.'].join('\n'),
+        [`token ${r.id} (${grantText(r.grant)}), stored in ${r.offices.join(', ')}:`, r.token, 'It is shown only now: keep it in a file (dms --token-file) or in DMS_TOKEN.'].join('\n'),
       )
     })
   token
     .command('revoke <id>')
-    .description('revoke a token in every office (open connections stop using it within 5 s)')
+    .description('revoke a token in every office (open connections stop using it within 5 s); "root" disables the bootstrap admin token once a named admin token exists')
     .option('--config <file>', 'cluster config', 'cluster-configs/local.json')
     .option('--json', 'print one JSON document')
     .action(async (id: string, options: TokenOptions) => {
-      const parsed = tokenId.safeParse(id)
-      if (!parsed.success) throw new Error(`<id>: "${id}" is not a token id (12 hex digits, as \`dms token list\` shows)`)
+      const parsed = revocableTokenId.safeParse(id)
+      if (!parsed.success) throw new Error(`<id>: "${id}" is not a token id (12 hex digits, as \`dms token list\` shows, or "root" for the bootstrap admin token)`)
       const config = await loadConfigForCli(options.config)
       const answers = await inEveryOffice(config, (client) => client.call('token.revoke', { id: parsed.data }))
       const result = { id: parsed.data, revoked: answers.some((a) => a.revoked) }
@@ -93,7 +111,9 @@ export function registerTokenCommands(program: Command): void {
       const client = new ClusterClient<TokenMethods>({ endpoints: officeClientUrls(config, first.id), callTimeoutMs: 10_000 })
       try {
         const result = await client.call('token.list', {})
-        printResult(options.json === true, result, (r) => formatTable(['ID', 'GRANT', 'CREATED', 'LABEL'], r.tokens.map((t) => [t.id, grantText(t), t.createdAt, t.label])))
+        printResult(options.json === true, result, (r) =>
+          [formatTable(['ID', 'GRANT', 'CREATED', 'LABEL'], r.tokens.map((t) => [t.id, grantText(t.grant), t.createdAt, t.label])), `bootstrap admin token: ${r.bootstrap}`].join('\n'),
+        )
       } finally {
         client.close()
       }

@@ -230,13 +230,14 @@ export class OfficeReplica {
       }
 
       const rpc = new RpcServer({ logger, maxFrameBytes: MAX_CLIENT_FRAME_BYTES, observer: metrics, gate: security.gate(machine.store, logger) })
+      const scrapers = security.metricsGate(machine.store, logger)
       const listener = new ReplicaListener({
         onClient: (socket, remote, headers) => rpc.accept(socket, remote, headers),
         onPeer: (socket, remote) => transport.acceptIncoming(socket, remote),
         maxClientFrameBytes: MAX_CLIENT_FRAME_BYTES,
         maxPeerFrameBytes: MAX_PEER_FRAME_BYTES,
         tls: security.tls === null ? null : { cert: security.tls.cert, key: security.tls.key },
-        metrics: { contentType: METRICS_CONTENT_TYPE, render: () => metrics.exposition() },
+        metrics: { contentType: METRICS_CONTENT_TYPE, render: () => metrics.exposition(), ...(scrapers === null ? {} : { admit: scrapers }) },
       })
       const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now, new OfficeTopology(config), metrics, storedTopology)
       node.outgoing = (officeId) => ({ authorization: security.outgoingAuthorization(officeId), ca: security.tls?.ca ?? null })

@@ -27,6 +27,8 @@ export interface ReplicaListenerOptions {
 export interface MetricsEndpoint {
   readonly contentType: string
   readonly render: () => Promise<string>
+  /** Who may scrape (client authentication on): null lets the request through, else the refusal. Absent: anyone. */
+  readonly admit?: (headers: IncomingHttpHeaders, remoteAddress: string | null) => Promise<string | null>
 }
 
 export const METRICS_PATH = '/metrics'
@@ -40,7 +42,7 @@ export class ReplicaListener {
     const onHttp = (req: IncomingMessage, res: ServerResponse): void => {
       const metrics = options.metrics
       if (metrics !== undefined && req.method === 'GET' && (req.url ?? '').split('?')[0] === METRICS_PATH) {
-        serveMetrics(metrics, res)
+        serveMetrics(metrics, req, res)
         return
       }
       res.writeHead(426, { 'content-type': 'text/plain' })
@@ -96,7 +98,19 @@ export class ReplicaListener {
   }
 }
 
-function serveMetrics(metrics: MetricsEndpoint, res: ServerResponse): void {
+function serveMetrics(metrics: MetricsEndpoint, req: IncomingMessage, res: ServerResponse): void {
+  const admitted = metrics.admit?.(req.headers, req.socket.remoteAddress ?? null) ?? Promise.resolve(null)
+  admitted.then((refusal) => {
+    if (refusal === null) return renderMetrics(metrics, res)
+    res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="dms metrics"' })
+    res.end(`/metrics needs a metrics or admin token (Authorization: Bearer ...): ${refusal}\n`)
+  }, (error: Error) => {
+    res.writeHead(500, { 'content-type': 'text/plain' })
+    res.end(`the scrape's credential could not be checked: ${error.message}\n`)
+  })
+}
+
+function renderMetrics(metrics: MetricsEndpoint, res: ServerResponse): void {
   metrics.render().then(
     (body) => {
       res.writeHead(200, { 'content-type': metrics.contentType })

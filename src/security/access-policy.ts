@@ -99,6 +99,7 @@ export function authorize(principal: Principal, method: string, params: unknown,
   if (principal.kind === 'anonymous') return RpcError.of('UNAUTHENTICATED', `${method}: ${principal.reason}`, { method })
   const rule = ACCESS_POLICY.get(method)
   if (rule === undefined) return forbidden(method, principal, 'no access rule allows this method')
+  if (principal.kind === 'scraper') return forbidden(method, principal, 'a metrics token may only read /metrics')
   if (rule.kind === 'anyone' || principal.kind === 'admin') return null
   switch (rule.kind) {
     case 'peer':

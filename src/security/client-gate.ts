@@ -7,7 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { RequestGate, GateSession } from '../rpc/rpc-server.js'
-import type { RpcLogger } from '../rpc/rpc-logger.js'
+import { warnSampled, type RpcLogger } from '../rpc/rpc-logger.js'
 import { authorize, type MeetingParties } from './access-policy.js'
 import { parseAuthorization, PEER_CREDENTIAL_MAX_SKEW_MS, ROOT_TOKEN_ID, sameHash, hashToken, verifyPeerCredential, verifyRootToken } from './client-credentials.js'
 import { PeerNonceRegister } from './peer-nonce-register.js'
@@ -22,6 +22,8 @@ export interface ClientGateOptions {
   readonly officeId: string
   /** The stored record of token `id` on this replica, or null. */
   readonly readToken: (id: string) => Promise<TokenRecord | null>
+  /** Whether an admin revoked the bootstrap admin token in this office (`dms token revoke root`). */
+  readonly bootstrapRevoked: () => Promise<boolean>
   readonly meetings: MeetingParties
   readonly now: () => number
   readonly logger: RpcLogger
@@ -33,6 +35,7 @@ export const DEFAULT_REVALIDATE_MS = 5000
 export function clientGate(options: ClientGateOptions): RequestGate {
   const revalidateMs = options.revalidateMs ?? DEFAULT_REVALIDATE_MS
   const nonces = new PeerNonceRegister(2 * PEER_CREDENTIAL_MAX_SKEW_MS)
+  let refusals = 0
   return {
     connect(headers: IncomingHttpHeaders, remoteAddress: string | null): GateSession {
       const header = headers.authorization
@@ -45,7 +48,8 @@ export function clientGate(options: ClientGateOptions): RequestGate {
         const now = options.now()
         if (current !== null && (once || now - current.at < revalidateMs)) return known ?? current.principal
         const pending = authenticate(options, nonces, header, now).then((found) => {
-          if (found.kind === 'anonymous' && header !== undefined) options.logger.warn('refused a client credential', { remoteAddress, reason: found.reason })
+          // Sampled: a flood of bad credentials must not flood the log.
+          if (found.kind === 'anonymous' && header !== undefined) warnSampled(options.logger, 'refused a client credential', ++refusals, { remoteAddress, reason: found.reason })
           if (current?.principal === pending) known = found
           return found
         })
@@ -64,7 +68,8 @@ export function clientGate(options: ClientGateOptions): RequestGate {
   }
 }
 
-async function authenticate(options: ClientGateOptions, nonces: PeerNonceRegister, header: string | undefined, nowMs: number): Promise<Principal> {
+/** Who an Authorization header proves its bearer is (anonymous with the reason when it proves nothing). */
+export async function authenticate(options: ClientGateOptions, nonces: PeerNonceRegister, header: string | undefined, nowMs: number): Promise<Principal> {
   const credential = parseAuthorization(header)
   switch (credential.kind) {
     case 'none':
@@ -72,9 +77,10 @@ async function authenticate(options: ClientGateOptions, nonces: PeerNonceRegiste
     case 'malformed':
       return { kind: 'anonymous', reason: credential.reason }
     case 'root':
-      return verifyRootToken(options.secret, options.clusterId, credential.token)
-        ? { kind: 'admin', tokenId: ROOT_TOKEN_ID }
-        : { kind: 'anonymous', reason: 'the bootstrap admin token does not match this cluster' }
+      if (!verifyRootToken(options.secret, options.clusterId, credential.token)) return { kind: 'anonymous', reason: 'the bootstrap admin token does not match this cluster' }
+      return (await options.bootstrapRevoked())
+        ? { kind: 'anonymous', reason: 'the bootstrap admin token was revoked in this office (dms token revoke root): use a named admin token (DMS_TOKEN or --token-file)' }
+        : { kind: 'admin', tokenId: ROOT_TOKEN_ID }
     case 'peer': {
       const problem = verifyPeerCredential(options.secret, options.clusterId, options.officeId, credential, nowMs)
       if (problem !== null) return { kind: 'anonymous', reason: problem }
@@ -86,7 +92,14 @@ async function authenticate(options: ClientGateOptions, nonces: PeerNonceRegiste
       if (record === null || !sameHash(record.hash, hashToken(credential.token))) {
         return { kind: 'anonymous', reason: `token ${credential.id} is unknown or revoked in this office` }
       }
-      return record.grant.role === 'admin' ? { kind: 'admin', tokenId: record.id } : { kind: 'user', userId: record.grant.user, tokenId: record.id }
+      switch (record.grant.role) {
+        case 'admin':
+          return { kind: 'admin', tokenId: record.id }
+        case 'metrics':
+          return { kind: 'scraper', tokenId: record.id }
+        case 'user':
+          return { kind: 'user', userId: record.grant.user, tokenId: record.id }
+      }
     }
   }
 }

@@ -11,6 +11,8 @@ export type Principal =
   | { readonly kind: 'user'; readonly userId: string; readonly tokenId: string }
   /** A replica of another (or the same) office, speaking for the cluster in two-phase commit. */
   | { readonly kind: 'peer'; readonly nodeId: string }
+  /** A metrics token: reads GET /metrics (when client authentication protects it), calls no method. */
+  | { readonly kind: 'scraper'; readonly tokenId: string }
 
 /** How a principal is named in errors and logs: never a credential, only who it is. */
 export function describePrincipal(principal: Principal): string {
@@ -25,5 +27,7 @@ export function describePrincipal(principal: Principal): string {
       return `user "${principal.userId}" (token ${principal.tokenId})`
     case 'peer':
       return `replica ${principal.nodeId}`
+    case 'scraper':
+      return `metrics token ${principal.tokenId}`
   }
 }

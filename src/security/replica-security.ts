@@ -13,12 +13,13 @@ import { readKvKey } from '../kv/kv-read.js'
 import type { PeerAuthenticator } from '../rpc/peer-handshake.js'
 import type { RpcLogger } from '../rpc/rpc-logger.js'
 import type { RequestGate } from '../rpc/rpc-server.js'
-import { clientGate } from './client-gate.js'
-import { peerCredential } from './client-credentials.js'
+import { clientGate, type ClientGateOptions } from './client-gate.js'
+import { peerCredential, ROOT_TOKEN_ID } from './client-credentials.js'
 import { CLUSTER_SECRET_ENV, loadClusterSecret, type ClusterSecret } from './cluster-secret.js'
 import { hmacPeerAuthenticator } from './hmac-peer-authenticator.js'
+import { metricsGate, type MetricsGate } from './metrics-gate.js'
 import { loadTlsMaterial, type TlsMaterial } from './tls-files.js'
-import { decodeTokenRecord, tokenKey } from './token-records.js'
+import { bootstrapRevoked, decodeTokenRecord, tokenKey } from './token-records.js'
 
 export interface ReplicaSecurity {
   /** null: the open authenticator (any process that names the right ids is a peer). */
@@ -27,6 +28,8 @@ export interface ReplicaSecurity {
   outgoingAuthorization(targetOffice: string): AuthorizationSource
   /** The /client gate over this replica's state; null when client authentication is off. */
   gate(store: StateMachineStore, logger: RpcLogger): RequestGate | null
+  /** Who may read GET /metrics; null (anyone) when client authentication is off. */
+  metricsGate(store: StateMachineStore, logger: RpcLogger): MetricsGate | null
   /** Certificate, key and CA for wss://; null serves and dials plain ws:// (loopback, or allowed by config). */
   readonly tls: TlsMaterial | null
 }
@@ -41,26 +44,29 @@ export async function loadReplicaSecurity(config: ClusterConfig, nodeId: string,
   if (config.security.clientAuth && secret === null) {
     throw new Error(`security.clientAuth is on but there is no cluster secret: set security.peerSecretFile or ${CLUSTER_SECRET_ENV}`)
   }
-  if (secret === null) return { peerAuthenticator: null, outgoingAuthorization: () => () => null, gate: () => null, tls }
+  if (secret === null) return { peerAuthenticator: null, outgoingAuthorization: () => () => null, gate: () => null, metricsGate: () => null, tls }
   return {
     tls,
     peerAuthenticator: hmacPeerAuthenticator(secret),
     outgoingAuthorization: (targetOffice) => () => peerCredential(secret, config.clusterId, nodeId, targetOffice, now()),
-    gate: (store, logger) => (config.security.clientAuth ? officeGate(secret, config.clusterId, office.id, store, now, logger) : null),
+    gate: (store, logger) => (config.security.clientAuth ? clientGate(officeGateOptions(secret, config.clusterId, office.id, store, now, logger)) : null),
+    metricsGate: (store, logger) => (config.security.clientAuth ? metricsGate(officeGateOptions(secret, config.clusterId, office.id, store, now, logger)) : null),
   }
 }
 
-function officeGate(secret: ClusterSecret, clusterId: string, officeId: string, store: StateMachineStore, now: () => number, logger: RpcLogger): RequestGate {
-  return clientGate({
+/** Credentials checked against this replica's copy of the office's token store. */
+function officeGateOptions(secret: ClusterSecret, clusterId: string, officeId: string, store: StateMachineStore, now: () => number, logger: RpcLogger): ClientGateOptions {
+  return {
     secret,
     clusterId,
     officeId,
     readToken: async (id) => decodeTokenRecord((await readKvKey(store, tokenKey(id))).value),
+    bootstrapRevoked: async () => bootstrapRevoked((await readKvKey(store, tokenKey(ROOT_TOKEN_ID))).value),
     meetings: async (id) => {
       const meeting = await readMeeting(store, id)
       return meeting === null ? null : { organizer: meeting.organizer, invitees: [...meeting.required, ...meeting.optional] }
     },
     now,
     logger,
-  })
+  }
 }

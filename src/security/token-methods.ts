@@ -7,7 +7,8 @@ import type { KvCommand, KvResult } from '../kv/kv-command.js'
 import type { KvRangeResult } from '../kv/kv-read.js'
 import { RpcError } from '../rpc/rpc-error.js'
 import type { RequestContext, RpcServer } from '../rpc/rpc-server.js'
-import { decodeTokenRecord, TOKEN_KEY_PREFIX, TOKEN_PARAM_SCHEMAS, tokenKey, tokenView, type TokenRecord, type TokenTombstone } from './token-records.js'
+import { ROOT_TOKEN_ID } from './client-credentials.js'
+import { bootstrapRevoked, decodeTokenRecord, TOKEN_KEY_PREFIX, TOKEN_PARAM_SCHEMAS, tokenKey, tokenView, type TokenRecord, type TokenTombstone } from './token-records.js'
 
 export interface TokenMethodDeps {
   readonly proposeKv: (command: KvCommand, ctx: RequestContext) => Promise<KvResult>
@@ -29,6 +30,7 @@ export function registerTokenMethods(rpc: RpcServer, deps: TokenMethodDeps): voi
       return tokenView(record)
     })
     .method('token.revoke', s['token.revoke'], async (p, ctx) => {
+      if (p.id === ROOT_TOKEN_ID) return revokeBootstrap(deps, ctx)
       const entry = (await deps.readPrefix(tokenKey(p.id), 1, ctx)).entries.find((e) => e.key === tokenKey(p.id))
       const live = entry !== undefined && decodeTokenRecord(entry.value) !== null
       // A tombstone, not a delete: other offices learn the revocation from it, and the id stays taken.
@@ -39,6 +41,26 @@ export function registerTokenMethods(rpc: RpcServer, deps: TokenMethodDeps): voi
     .method('token.list', s['token.list'], async (_p, ctx) => {
       const { entries } = await deps.readPrefix(TOKEN_KEY_PREFIX, MAX_TOKENS, ctx)
       const records = entries.map((entry) => decodeTokenRecord(entry.value)).filter((record) => record !== null)
-      return { tokens: records.map(tokenView) }
+      const root = entries.find((e) => e.key === tokenKey(ROOT_TOKEN_ID))?.value ?? null
+      return { tokens: records.map(tokenView), bootstrap: bootstrapRevoked(root) ? ('revoked' as const) : ('enabled' as const) }
     })
+}
+
+/**
+ * Disables the bootstrap admin token in this office (a tombstone under its id, which token sync
+ * carries to the other offices like any revocation). Refused while no named admin token is live
+ * here: afterwards only a named admin could manage tokens, and without one nobody could (short of
+ * a new cluster secret).
+ */
+async function revokeBootstrap(deps: TokenMethodDeps, ctx: RequestContext): Promise<{ readonly id: string; readonly revoked: boolean }> {
+  const { entries } = await deps.readPrefix(TOKEN_KEY_PREFIX, MAX_TOKENS, ctx)
+  const key = tokenKey(ROOT_TOKEN_ID)
+  if (bootstrapRevoked(entries.find((e) => e.key === key)?.value ?? null)) return { id: ROOT_TOKEN_ID, revoked: false }
+  const admins = entries.filter((e) => decodeTokenRecord(e.value)?.grant.role === 'admin')
+  if (admins.length === 0) {
+    throw RpcError.of('CONFLICT', 'token.revoke: id: the bootstrap admin token is the only admin credential of this office; create a named admin token first (dms token create --admin), or nobody could manage tokens', { id: ROOT_TOKEN_ID })
+  }
+  const tombstone: TokenTombstone = { id: ROOT_TOKEN_ID, revokedAt: new Date(deps.now()).toISOString() }
+  await deps.proposeKv({ op: 'put', key, value: JSON.stringify(tombstone) }, ctx)
+  return { id: ROOT_TOKEN_ID, revoked: true }
 }

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod'
 import { personId } from '../calendar-service/calendar-api.js'
-import { TOKEN_ID_PATTERN } from './client-credentials.js'
+import { ROOT_TOKEN_ID, TOKEN_ID_PATTERN } from './client-credentials.js'
 
 export const TOKEN_KEY_PREFIX = 'dms.tokens/'
 
@@ -16,13 +16,18 @@ export function tokenKey(id: string): string {
 }
 
 export const tokenId = z.string({ error: 'expected a token id' }).regex(TOKEN_ID_PATTERN, { error: 'expected a token id: 12 hex digits' })
+/** What may be revoked: a token, or the bootstrap admin token ("root"), whose tombstone disables it. */
+export const revocableTokenId = z
+  .string({ error: 'expected a token id' })
+  .refine((id) => TOKEN_ID_PATTERN.test(id) || id === ROOT_TOKEN_ID, { error: `expected a token id: 12 hex digits, or "${ROOT_TOKEN_ID}" for the bootstrap admin token` })
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256 hash: 64 hex digits' })
 const label = z.string().max(100, { error: 'expected a label of at most 100 characters' })
 
-/** Who a token speaks for: an admin, or one user (who may act only as that user). */
+/** Who a token speaks for: an admin, one user (who may act only as that user), or a metrics scraper (GET /metrics, no RPC). */
 export const tokenGrantSchema = z.discriminatedUnion('role', [
   z.strictObject({ role: z.literal('admin') }),
   z.strictObject({ role: z.literal('user'), user: personId }),
+  z.strictObject({ role: z.literal('metrics') }),
 ])
 
 export const tokenRecordSchema = z.strictObject({
@@ -34,7 +39,7 @@ export const tokenRecordSchema = z.strictObject({
 })
 
 /** What a revoked token's entry holds instead of its record: no hash, so nothing verifies against it. */
-export const tokenTombstoneSchema = z.strictObject({ id: tokenId, revokedAt: z.string() })
+export const tokenTombstoneSchema = z.strictObject({ id: revocableTokenId, revokedAt: z.string() })
 
 export type TokenGrant = z.output<typeof tokenGrantSchema>
 export type TokenRecord = z.output<typeof tokenRecordSchema>
@@ -58,7 +63,7 @@ export function tokenEntryState(text: string): TokenEntryState {
 
 export const TOKEN_PARAM_SCHEMAS = {
   'token.create': z.strictObject({ id: tokenId, hash: sha256Hex, grant: tokenGrantSchema, label: label.default('') }),
-  'token.revoke': z.strictObject({ id: tokenId }),
+  'token.revoke': z.strictObject({ id: revocableTokenId }),
   'token.list': z.strictObject({}),
 } as const
 
@@ -67,7 +72,11 @@ export type TokenView = Omit<TokenRecord, 'hash'>
 export type TokenMethods = {
   readonly 'token.create': { readonly params: z.input<(typeof TOKEN_PARAM_SCHEMAS)['token.create']>; readonly result: TokenView }
   readonly 'token.revoke': { readonly params: z.input<(typeof TOKEN_PARAM_SCHEMAS)['token.revoke']>; readonly result: { readonly id: string; readonly revoked: boolean } }
-  readonly 'token.list': { readonly params: z.input<(typeof TOKEN_PARAM_SCHEMAS)['token.list']>; readonly result: { readonly tokens: readonly TokenView[] } }
+  readonly 'token.list': {
+    readonly params: z.input<(typeof TOKEN_PARAM_SCHEMAS)['token.list']>
+    /** `bootstrap`: whether this office still accepts the bootstrap admin token. */
+    readonly result: { readonly tokens: readonly TokenView[]; readonly bootstrap: 'enabled' | 'revoked' }
+  }
 }
 
 /** A live token's record, or null when the stored text is not one (revoked, or unreadable: no token). */
@@ -75,6 +84,11 @@ export function decodeTokenRecord(text: string | null): TokenRecord | null {
   if (text === null) return null
   const state = tokenEntryState(text)
   return state.kind === 'live' ? state.record : null
+}
+
+/** Whether this stored entry (the bootstrap id's, or null) disables the bootstrap admin token. */
+export function bootstrapRevoked(text: string | null): boolean {
+  return text !== null && tokenEntryState(text).kind === 'revoked'
 }
 
 export function tokenView(record: TokenRecord): TokenView {

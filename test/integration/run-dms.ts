@@ -8,9 +8,10 @@ export interface DmsRun {
   readonly stderr: string
 }
 
-export function runDms(args: readonly string[], timeoutMs = 60_000): Promise<DmsRun> {
+/** `env` replaces the child's environment (default: this process's). */
+export function runDms(args: readonly string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = process.env): Promise<DmsRun> {
   return new Promise((resolve) => {
-    execFile(tsxLauncher.command, [...tsxLauncher.args, ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
+    execFile(tsxLauncher.command, [...tsxLauncher.args, ...args], { timeout: timeoutMs, env }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1
       resolve({ code, stdout, stderr })
     })

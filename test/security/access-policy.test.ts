@@ -13,6 +13,7 @@ const mallory: Principal = { kind: 'user', userId: 'mallory', tokenId: 'cccccccc
 const admin: Principal = { kind: 'admin', tokenId: 'root' }
 const peer: Principal = { kind: 'peer', nodeId: 'lon-1' }
 const anonymous: Principal = { kind: 'anonymous', reason: 'no credential' }
+const scraper: Principal = { kind: 'scraper', tokenId: 'dddddddddddd' }
 
 /** mtg-nyc-1: organized by alice, bob invited. */
 const meetings: MeetingParties = async (id) => (id === 'mtg-nyc-1' ? { organizer: 'alice', invitees: ['bob'] } : null)
@@ -26,12 +27,12 @@ async function outcome(principal: Principal, method: string, params: unknown = a
 
 /** Who must be allowed and who refused under each rule, all with `aliceParams`. */
 const expectations: Record<AccessRule['kind'], { allowed: Principal[]; denied: Principal[] }> = {
-  anyone: { allowed: [alice, bob, mallory, admin, peer], denied: [anonymous] },
-  admin: { allowed: [admin], denied: [alice, peer, anonymous] },
-  peer: { allowed: [peer, admin], denied: [alice, bob, anonymous] },
-  self: { allowed: [alice, admin], denied: [bob, peer, anonymous] },
-  organizer: { allowed: [alice, admin], denied: [bob, mallory, peer, anonymous] },
-  participant: { allowed: [alice, bob, admin], denied: [mallory, peer, anonymous] },
+  anyone: { allowed: [alice, bob, mallory, admin, peer], denied: [anonymous, scraper] },
+  admin: { allowed: [admin], denied: [alice, peer, anonymous, scraper] },
+  peer: { allowed: [peer, admin], denied: [alice, bob, anonymous, scraper] },
+  self: { allowed: [alice, admin], denied: [bob, peer, anonymous, scraper] },
+  organizer: { allowed: [alice, admin], denied: [bob, mallory, peer, anonymous, scraper] },
+  participant: { allowed: [alice, bob, admin], denied: [mallory, peer, anonymous, scraper] },
 }
 
 t.test('every method of every API has a rule', async (t) => {
@@ -61,6 +62,7 @@ t.test('denials say who was refused and why', async (t) => {
   t.match((await outcome(mallory, 'meeting.get'))?.message, 'meeting "mtg-nyc-1" may be seen only by its organizer or an invitee')
   t.match((await outcome(alice, 'kv.put'))?.message, 'kv.put: user "alice" (token aaaaaaaaaaaa) may not call it: only an admin may call it')
   t.match((await outcome(alice, 'xoffice.prepare'))?.message, 'only replicas of this cluster may call it')
+  t.match((await outcome(scraper, 'replica.status'))?.message, 'replica.status: metrics token dddddddddddd may not call it: a metrics token may only read /metrics')
   t.match((await outcome(anonymous, 'calendar.freeBusy'))?.message, 'calendar.freeBusy: no credential')
   t.match((await outcome(alice, 'no.such.method'))?.message, 'no.such.method: user "alice" (token aaaaaaaaaaaa) may not call it: no access rule allows this method')
   t.equal(await outcome(alice, 'no.such.method').then((e) => e?.code), 'FORBIDDEN')

@@ -19,6 +19,7 @@ function setup() {
       lookups++
       return records.get(id) ?? null
     },
+    bootstrapRevoked: async () => false,
     meetings: async () => null,
     now: () => now,
     logger: { warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`) },

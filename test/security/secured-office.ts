@@ -29,7 +29,13 @@ export interface SecuredOffice {
   readonly rootAuthorization: string
   /** Every warning the replica logged, as "message fields-json". */
   readonly warnings: string[]
+  /** Every line the replica logged, at any level. */
+  readonly logLines: string[]
+  /** The cluster config, as a file the `dms` CLI can be pointed at. */
+  readonly configFile: string
   client(authorization: string | null): ClusterClient<OfficeMethods & TokenMethods & MethodMap>
+  /** Stops the replica (once; teardown calls it too), e.g. to read its data directory. */
+  stop(): Promise<void>
 }
 
 export async function startSecuredOffice(t: Test, options: { clientAuth?: boolean } = {}): Promise<SecuredOffice> {
@@ -37,21 +43,27 @@ export async function startSecuredOffice(t: Test, options: { clientAuth?: boolea
   const secretFile = join(dataDir, 'cluster.secret')
   await writeFile(secretFile, SECRET_TEXT, { mode: 0o600 })
   const port = await freeLoopbackPort()
-  const { config } = parseClusterConfig(
-    {
-      clusterId: CLUSTER_ID,
-      timing: { tickMs: 10, electionTicks: 5, heartbeatTicks: 1 },
-      security: { peerSecretFile: secretFile, clientAuth: options.clientAuth ?? true },
-      offices: [nycOffice([{ id: 'nyc-1', host: '127.0.0.1', port }])],
-    },
-    'secured-office',
-  )
+  const raw = {
+    clusterId: CLUSTER_ID,
+    timing: { tickMs: 10, electionTicks: 5, heartbeatTicks: 1 },
+    security: { peerSecretFile: secretFile, clientAuth: options.clientAuth ?? true },
+    offices: [nycOffice([{ id: 'nyc-1', host: '127.0.0.1', port }])],
+  }
+  const configFile = join(dataDir, 'cluster.json')
+  await writeFile(configFile, JSON.stringify(raw))
+  const { config } = parseClusterConfig(raw, 'secured-office')
   const warnings: string[] = []
-  const node = await OfficeReplica.start({ config, nodeId: 'nyc-1', dataDir, logger: recordingLogger(warnings) })
+  const logLines: string[] = []
+  const node = await OfficeReplica.start({ config, nodeId: 'nyc-1', dataDir, logger: recordingLogger(warnings, logLines) })
   const clients: Array<ClusterClient<MethodMap>> = []
-  t.teardown(async () => {
+  let stopped: Promise<void> | null = null
+  const stop = (): Promise<void> => {
     for (const client of clients) client.close()
-    await node.stop()
+    stopped ??= node.stop()
+    return stopped
+  }
+  t.teardown(async () => {
+    await stop()
     await rm(dataDir, { recursive: true, force: true })
   })
   const secret = ClusterSecret.fromText(SECRET_TEXT, 'test')
@@ -63,6 +75,9 @@ export async function startSecuredOffice(t: Test, options: { clientAuth?: boolea
     secret,
     rootAuthorization: `Bearer ${rootToken(secret, CLUSTER_ID)}`,
     warnings,
+    logLines,
+    configFile,
+    stop,
     client: (authorization) => {
       const client = new ClusterClient<OfficeMethods & TokenMethods & MethodMap>({ endpoints: [url], callTimeoutMs: 5000, authorization: () => authorization })
       clients.push(client)
@@ -73,12 +88,17 @@ export async function startSecuredOffice(t: Test, options: { clientAuth?: boolea
   return office
 }
 
-function recordingLogger(warnings: string[]): EventLogger {
+function recordingLogger(warnings: string[], lines: string[]): EventLogger {
+  const line = (message: string, fields: object | undefined): string => {
+    const text = `${message} ${JSON.stringify(fields ?? {})}`
+    lines.push(text)
+    return text
+  }
   const logger: EventLogger = {
-    debug: () => {},
-    info: () => {},
-    warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields ?? {})}`),
-    error: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields ?? {})}`),
+    debug: (message, fields) => void line(message, fields),
+    info: (message, fields) => void line(message, fields),
+    warn: (message, fields) => warnings.push(line(message, fields)),
+    error: (message, fields) => warnings.push(line(message, fields)),
     child: () => logger,
   }
   return logger

@@ -33,3 +33,11 @@ t.test('offices holding the same tokens have the same digest although each stamp
   t.not(tokenDigest(a), tokenDigest([]), 'so does a missing token')
   t.equal(tokenDigest([...a, { key: 'dms.tokens/ffffffffffff', value: 'junk' }]), tokenDigest(a), 'unreadable entries do not count')
 })
+
+t.test("the bootstrap admin token's revocation travels like any other", async (t) => {
+  const root = JSON.stringify({ id: 'root', revokedAt: '2026-03-01T00:00:00.000Z' })
+  t.equal(mergeReplaces(null, root), true, 'an office that still accepts it learns the revocation')
+  t.equal(mergeReplaces(root, root), false)
+  t.not(tokenDigest([{ key: 'dms.tokens/root', value: root }]), tokenDigest([]), 'and offices see they differ until it has')
+  t.equal(mergeReplaces(null, JSON.stringify({ id: 'root', hash: 'a'.repeat(64), grant: { role: 'admin' }, label: '', createdAt: '' })), false, 'nobody can make "root" a stored token')
+})
