@@ -58,9 +58,14 @@ const KINDS: readonly TombstoneKind[] = [
   },
 ]
 
+/** Whether `sweepTombstones` has anything to do at this index. */
+export function tombstoneSweepDue(index: Index): boolean {
+  return index % TOMBSTONE_SWEEP_EVERY_ENTRIES === 0
+}
+
 /** Deletes what settled more than `retentionMs` before `atMs`; a no-op except every sweep interval. */
 export async function sweepTombstones(tx: KeyspaceTransaction, index: Index, atMs: number, retentionMs: number): Promise<number> {
-  if (index % TOMBSTONE_SWEEP_EVERY_ENTRIES !== 0) return 0
+  if (!tombstoneSweepDue(index)) return 0
   const cutoff = atMs - retentionMs
   let collected = 0
   for (const kind of KINDS) {

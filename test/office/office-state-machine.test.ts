@@ -61,6 +61,34 @@ t.test('a retried request id is answered with its first outcome and applied once
   t.same(await readKvKey(machine.store, 'k'), { key: 'k', value: '2', revision: 2, storeRevision: 2 }, 'the retry did not write again')
 })
 
+t.test('an id recorded in an expiry block by an earlier batch is still answered once, until its block is swept', async (t) => {
+  const { machine } = await openMachine(t, t.testdir(), 1100)
+  await machine.apply([kv(1, 'early', { op: 'put', key: 'k', value: '1' })])
+  await machine.apply([kv(2, 'next', { op: 'put', key: 'j', value: '1' })])
+  const block = await machine.store.get('reqexp/0000000000000000')
+  t.ok(block !== undefined, 'both ids share the block of indexes 0-63')
+  const retried = await machine.apply([kv(3, 'early', { op: 'put', key: 'k', value: '1' })])
+  t.same(kvResult(retried[0]), { key: 'k', value: '1', revision: 1, storeRevision: 1 }, 'the retry is answered, not applied')
+  const noops: Entry[] = Array.from({ length: 2048 - 3 }, (_, i) => ({ kind: 'noop', term: 1, index: 4 + i }))
+  await machine.apply(noops)
+  t.equal(await machine.store.get('reqexp/0000000000000000'), undefined, 'the sweep at 2048 forgot the block (it ended before 2048 - 1100)')
+  const again = await machine.apply([kv(2051, 'early', { op: 'put', key: 'k', value: '1' })])
+  t.same(kvResult(again[0]), { key: 'k', value: '1', revision: 3, storeRevision: 3 }, 'a forgotten id applies again')
+})
+
+t.test('expiry keys of one id each, written before expiry blocks, are swept with their ids', async (t) => {
+  const { machine } = await openMachine(t, t.testdir(), 1100)
+  await machine.store.commit(
+    [
+      { type: 'put', key: 'req/legacy', value: new Uint8Array([0xc0]) },
+      { type: 'put', key: 'reqexp/0000000000000005/legacy', value: new Uint8Array(0) },
+    ],
+    { index: 0, term: 0 },
+  )
+  await machine.apply(Array.from({ length: 2048 }, (_, i): Entry => ({ kind: 'noop', term: 1, index: 1 + i })))
+  t.same(await machine.store.range({ prefix: 'req' }), [], 'the legacy key and its id are gone')
+})
+
 t.test('entries already applied before a restart are skipped, and state survives reopening', async (t) => {
   const dir = t.testdir()
   const first = await openMachine(t, dir)
@@ -96,9 +124,12 @@ t.test('replicas batching the same entries differently reach identical keyspaces
   t.equal(snapA.index, 5000)
   t.ok(Buffer.from(snapA.data).equals(Buffer.from(snapB.data)), 'snapshots are byte-identical')
   const requestKeys = await a.machine.store.range({ prefix: 'req/', limit: 10_000 })
-  // The last sweep ran at index 4096 and forgot every id applied before 4096 - 1500 = 2596.
-  const expected = entries.filter((e) => e.kind === 'command' && e.index >= 2596).map((e) => `req/req-${e.index}`).sort()
-  t.same(requestKeys.map(([key]) => key).sort(), expected, 'exactly the ids older than the retention window were swept')
+  // The last sweep ran at index 4096 and forgot the ids of every expiry block of 64 indexes that
+  // ended before 4096 - 1500 = 2596: those applied before 2560.
+  const expected = entries.filter((e) => e.kind === 'command' && e.index >= 2560).map((e) => `req/req-${e.index}`).sort()
+  t.same(requestKeys.map(([key]) => key).sort(), expected, 'exactly the ids of the blocks older than the retention window were swept')
+  const blocks = await a.machine.store.range({ prefix: 'reqexp/', limit: 10_000 })
+  t.same(blocks.map(([key]) => Number(key.slice('reqexp/'.length))), Array.from({ length: 39 }, (_, i) => 2560 + 64 * i), 'their expiry blocks went with them')
   const listed = await readKvPrefix(a.machine.store, 'k1', 100)
   t.same(listed.entries.map((e) => e.key), ['k1', 'k10', 'k11', 'k12', 'k13', 'k14', 'k15', 'k16', 'k17', 'k18', 'k19'])
 })
