@@ -33,7 +33,10 @@ const scheduleFields = {
   weekly: z.partialRecord(z.enum(['1', '2', '3', '4', '5', '6', '7'], { error: 'expected an ISO weekday 1-7' }), z.array(timeRange).max(8)).optional(),
   lunch: timeRange.nullable().optional(),
   holidays: z.array(date).max(400).optional(),
-  overrides: z.record(date, z.array(timeRange).max(8)).optional(),
+  overrides: z
+    .record(date, z.array(timeRange).max(8))
+    .refine((o) => Object.keys(o).length <= 400, { error: 'expected at most 400 dates with overridden hours' })
+    .optional(),
 }
 
 const exception = z.discriminatedUnion('kind', [
@@ -66,6 +69,34 @@ const icalIdentity = z.strictObject({
 /** A query's span: instants, or wall times in `tz` (the user's zone when absent). */
 export const windowFields = { from: timeText, to: timeText, tz: zoneName.optional() }
 const window = windowFields
+
+/**
+ * What one read may cost, checked before any work: a window of at most MAX_QUERY_DAYS, and at
+ * most MAX_PERSON_DAYS over all the people asked (each person-day of free/busy means expanding that
+ * person's events and working hours for the day). Before these bounds one free/busy call over 300
+ * years took 46 s of CPU and 500 MB of heap on the replica, and its answer was over the frame limit anyway.
+ */
+export const MAX_QUERY_DAYS = 366
+export const MAX_PERSON_DAYS = 36_600
+const DAY_MS = 86_400_000
+
+/** Refines a query's params: its window, and its people times its days, within the bounds above. */
+export function withinQueryBudget<P extends { readonly from: string; readonly to: string }>(people: (params: P) => number) {
+  return (p: P, ctx: z.RefinementCtx): void => {
+    // Wall times parse in this process's zone, instants exactly: within a day of the true length,
+    // which the slack absorbs. Unparseable times are left to the handler, which names them.
+    const days = (Date.parse(p.to) - Date.parse(p.from)) / DAY_MS
+    if (!Number.isFinite(days)) return
+    if (days > MAX_QUERY_DAYS + 1) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `the window from ${p.from} is ${Math.round(days)} days long; at most ${MAX_QUERY_DAYS} days per query (ask in parts)` })
+      return
+    }
+    const count = people(p)
+    if (count * days > MAX_PERSON_DAYS + count) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `${count} people over ${Math.round(days)} days is more than ${MAX_PERSON_DAYS} person-days per query (ask for fewer people or a shorter window)` })
+    }
+  }
+}
 
 /** How old another office's free/busy may be when answered from the cache; absent: read it linearizably. */
 export const maxStalenessMs = z
@@ -111,7 +142,7 @@ export const CALENDAR_PARAM_SCHEMAS = {
   'meeting.respond': z.strictObject({ id: recordId, user: personId, response: z.enum(['accepted', 'declined', 'tentative']) }),
   'meeting.get': z.strictObject({ id: recordId }),
   /** stale: any replica's applied state, however old; maxStalenessMs: any replica's, at most that old (else linearizable). */
-  'calendar.agenda': z.strictObject({ user: personId, ...window, stale: z.boolean().optional(), maxStalenessMs: maxStalenessMs.optional() }),
+  'calendar.agenda': z.strictObject({ user: personId, ...window, stale: z.boolean().optional(), maxStalenessMs: maxStalenessMs.optional() }).superRefine(withinQueryBudget(() => 1)),
   'calendar.freeBusy': z.strictObject({
     users: z.array(personId).min(1).max(500),
     ...window,
@@ -119,7 +150,7 @@ export const CALENDAR_PARAM_SCHEMAS = {
     skipUnknown: z.boolean().optional(),
     /** Any replica's applied state at most this old (else a linearizable read). */
     maxStalenessMs: maxStalenessMs.optional(),
-  }),
+  }).superRefine(withinQueryBudget((p) => p.users.length)),
   'calendar.suggest': z.strictObject({
     organizer: personId,
     attendees: z.array(personId).max(200),
@@ -127,11 +158,11 @@ export const CALENDAR_PARAM_SCHEMAS = {
     durationMinutes: minutes,
     ...window,
     granularityMinutes: z.int().min(1).max(1440).optional(),
-    minAttendees: z.int().min(1).optional(),
+    minAttendees: z.int().min(1).max(401).optional(),
     rules: ruleLines.optional(),
     limit: z.int().min(1).max(100).optional(),
     maxStalenessMs: maxStalenessMs.optional(),
-  }),
+  }).superRefine(withinQueryBudget((p) => 1 + p.attendees.length + (p.optional?.length ?? 0))),
   'calendar.conflicts': z.strictObject({
     organizer: personId,
     attendees: z.array(personId).max(200),

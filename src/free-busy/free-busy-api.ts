@@ -4,7 +4,7 @@
  * follows, and the cache's counters. Parameters are checked here, at the boundary.
  */
 import { z } from 'zod'
-import { maxStalenessMs, personId, windowFields, type FreeBusyUser } from '../calendar-service/calendar-api.js'
+import { maxStalenessMs, personId, windowFields, withinQueryBudget, type FreeBusyUser } from '../calendar-service/calendar-api.js'
 import type { FreeBusyCacheStats } from './free-busy-cache.js'
 
 export const FREE_BUSY_PARAM_SCHEMAS = {
@@ -12,7 +12,7 @@ export const FREE_BUSY_PARAM_SCHEMAS = {
     users: z.array(personId).min(1).max(500),
     ...windowFields,
     maxStalenessMs: maxStalenessMs.optional(),
-  }),
+  }).superRefine(withinQueryBudget((p) => p.users.length)),
   'calendar.changes': z.strictObject({
     /** Report people whose free/busy changed after this applied index. */
     after: z.int({ error: 'expected an applied index (integer)' }).min(0),
