@@ -9,16 +9,38 @@ import t from 'tap'
 import fc from 'fast-check'
 import { encodeFrame } from '../../src/rpc/frame-codec.js'
 import { RpcError } from '../../src/rpc/rpc-error.js'
-import { newToken } from '../../src/security/client-credentials.js'
+import { newToken, peerCredential } from '../../src/security/client-credentials.js'
 import { ACCESS_POLICY } from '../../src/security/access-policy.js'
 import { RawSocket } from '../rpc/fixtures/raw-socket.js'
-import { startSecuredOffice, type SecuredOffice } from './secured-office.js'
+import { methodSamples } from './method-samples.js'
+import { CLUSTER_ID, startSecuredOffice, type SecuredOffice } from './secured-office.js'
 
 const RUNS = Number(process.env.DMS_FUZZ_RUNS ?? 120)
 const METHODS = [...ACCESS_POLICY.keys()]
 let inputs = 0
 
-/** Everything a client can read back, as admin; equal before and after means nothing changed. */
+/** Every path to a value inside `value` (objects and arrays), the root's fields first. */
+function pathsOf(value: unknown, prefix: ReadonlyArray<string | number> = []): Array<ReadonlyArray<string | number>> {
+  if (typeof value !== 'object' || value === null) return []
+  const keys: Array<string | number> = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value)
+  return keys.flatMap((key) => [[...prefix, key], ...pathsOf((value as Record<string | number, unknown>)[key], [...prefix, key])])
+}
+
+/** A deep copy of `value` with the value at `path` replaced (or removed, for `undefined`). */
+function withValueAt(value: unknown, path: ReadonlyArray<string | number>, replacement: unknown): unknown {
+  if (path.length === 0) return replacement
+  const [head, ...rest] = path as [string | number, ...Array<string | number>]
+  const copy: Record<string | number, unknown> = Array.isArray(value) ? [...value] : { ...(value as object) }
+  const next = withValueAt(copy[head], rest, replacement)
+  if (next === undefined) delete copy[head]
+  else copy[head] = next
+  return copy
+}
+
+/**
+ * Everything a client can read back, as admin, but for the fuzzer's own calendar (which it may
+ * change); equal before and after means nothing changed that the fuzzer may not change.
+ */
 async function snapshot(office: SecuredOffice): Promise<string> {
   const root = office.client(office.rootAuthorization)
   const [kv, users, agenda, tokens] = await Promise.all([
@@ -27,7 +49,7 @@ async function snapshot(office: SecuredOffice): Promise<string> {
     root.call('calendar.agenda', { user: 'alice', from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z' }),
     root.call('token.list', {}),
   ])
-  return JSON.stringify({ kv: kv.entries, users, agenda, tokens })
+  return JSON.stringify({ kv: kv.entries, users: users.users.filter((u) => u.id !== 'fuzzer'), agenda, tokens })
 }
 
 /** `read`'s answer, retried while it times out, for at most `limitMs`. */
@@ -42,12 +64,14 @@ async function settled<T>(read: () => Promise<T>, limitMs: number): Promise<T> {
   }
 }
 
-/** A /client socket as user "fuzzer" that reopens itself when the server closes it (huge or text frames). */
+/** A /client socket that reopens itself when the server closes it (huge or text frames). */
 class FuzzClient {
   private socket: RawSocket | null = null
   private probes = 0
+  /** Answers of INTERNAL: a fuzzed input that got past validation and broke a handler. */
+  readonly internalErrors: string[] = []
 
-  constructor(private readonly url: string, private readonly authorization: string) {}
+  constructor(private readonly url: string, private readonly authorization: () => string) {}
 
   async send(frame: Uint8Array | string): Promise<void> {
     const socket = await this.open()
@@ -69,7 +93,10 @@ class FuzzClient {
         this.socket = null
         return this.probe()
       }
-      if (typeof frame === 'object' && frame !== null && (frame as { id?: unknown }).id === id) return frame
+      if (typeof frame !== 'object' || frame === null) continue
+      const { id: answered, error } = frame as { id?: unknown; error?: { code?: unknown; message?: unknown } }
+      if (error?.code === 'INTERNAL') this.internalErrors.push(String(error.message))
+      if (answered === id) return frame
     }
   }
 
@@ -79,7 +106,7 @@ class FuzzClient {
 
   private async open(): Promise<RawSocket> {
     if (this.socket !== null && this.socket.closedWith === null) return this.socket
-    this.socket = await RawSocket.open(this.url, { authorization: this.authorization })
+    this.socket = await RawSocket.open(this.url, { authorization: this.authorization() })
     return this.socket
   }
 }
@@ -94,7 +121,7 @@ t.test('a running replica survives fuzzed frames on /client and /peer, and its d
   const made = newToken()
   await root.call('token.create', { id: made.id, hash: made.hash, grant: { role: 'user', user: 'fuzzer' }, label: 'fuzz' })
   const before = await snapshot(office)
-  const client = new FuzzClient(office.url, `Bearer ${made.token}`)
+  const client = new FuzzClient(office.url, () => `Bearer ${made.token}`)
   t.teardown(() => client.close())
 
   const valid = fc.record({
@@ -102,7 +129,20 @@ t.test('a running replica survives fuzzed frames on /client and /peer, and its d
     method: fc.constantFrom(...METHODS),
     params: fc.record({ user: fc.constantFrom('alice', 'bob', 'fuzzer'), id: fc.string(), from: fc.string(), to: fc.string() }, { requiredKeys: [] }),
   })
+  // Valid calls of every method, acting as the fuzzer (so the `self` methods reach their handlers).
+  const samples = Object.entries(methodSamples({ meetingId: 'mtg-nyc-1', replicaPort: 1 })).map(([method, params]) => ({
+    method,
+    params: JSON.parse(JSON.stringify(params).replaceAll('"alice"', '"fuzzer"')) as unknown,
+  }))
+  const mutatedSample = fc
+    .tuple(fc.constantFrom(...samples), fc.nat(), fc.oneof(fc.anything({ withMap: true, withTypedArray: true }), fc.constant(undefined), fc.string({ maxLength: 5000 }), fc.integer(), fc.double()))
+    .map(([{ method, params }, at, replacement], i) => {
+      const paths = pathsOf(params)
+      const path = paths.length === 0 ? ['unexpected'] : (paths[at % paths.length] ?? [])
+      return encodeFrame({ id: `m${i}-${at}`, method, params: withValueAt(params, path, replacement) })
+    })
   const properties: Array<[string, fc.Arbitrary<Uint8Array | string>]> = [
+    ['valid calls of every method with one field replaced by a value of any type, or removed', mutatedSample],
     ['random bytes', fc.uint8Array({ minLength: 0, maxLength: 4096 })],
     ['any msgpack value (wrong types)', fc.anything({ withTypedArray: true, withBigInt: false, withMap: true, withSet: false }).map((v) => encodeFrame(v))],
     ['request-shaped frames: known and unknown methods, random params', fc.record({ id: fc.anything(), method: fc.oneof(fc.constantFrom(...METHODS), fc.string()), params: fc.anything() }).map((v) => encodeFrame(v))],
@@ -179,5 +219,25 @@ t.test('a running replica survives fuzzed frames on /client and /peer, and its d
   const after = await settled(() => snapshot(office), 60_000)
   t.comment(`linearizable reads answered again ${Date.now() - floodEnded} ms after the flood's client was cut off`)
   t.equal(after, before, 'data unchanged: KV, users, agenda and tokens as before')
+
+  // Callers who may change things (an admin, another office's replica) send the same mutated calls,
+  // so the admin and replica-only handlers see them too: the node answers every one, none with INTERNAL.
+  const callers = [
+    new FuzzClient(office.url, () => office.rootAuthorization),
+    new FuzzClient(office.url, () => peerCredential(office.secret, CLUSTER_ID, 'lon-1', 'nyc', Date.now())),
+  ]
+  t.teardown(() => callers.forEach((c) => c.close()))
+  for (const caller of callers) {
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutatedSample, { minLength: 1, maxLength: 5 }), async (batch) => {
+        for (const frame of batch) await caller.send(frame)
+        const answer = await caller.probe()
+        return typeof answer === 'object' && answer !== null && 'result' in answer
+      }),
+      { numRuns: RUNS, seed: 9 },
+    )
+  }
+  t.pass('admin and replica callers: the node answered after every batch of mutated calls')
+  t.same([client, ...callers].flatMap((c) => c.internalErrors), [], 'no fuzzed call broke a handler (INTERNAL)')
   t.comment(`fuzz inputs tried: ${inputs} (DMS_FUZZ_RUNS=${RUNS})`)
 })
