@@ -15,6 +15,7 @@ import { exportCalendar, exportFreeBusy, exportMeeting, importCalendar, type Exp
 import { withCalendar, withSessionOptions, type SessionOptions } from '../calendar-session.js'
 import { printResult } from '../cli-output.js'
 import { calendarEventOf, eventAddParams, meetingForExport } from '../ical-records.js'
+import { matchOwnEvent } from '../own-export-reimport.js'
 
 /** UIDs and calendar addresses are '<id>@<domain>'; a reserved name unless the deployment has its own. */
 const DEFAULT_DOMAIN = 'dms.invalid'
@@ -58,22 +59,35 @@ export function registerIcalCommands(program: Command): void {
       const result = await withCalendar(options, async (client) => {
         const owner = await client.getUser(options.user)
         const parsed = importCalendar(text, { defaultZone: owner.tz, domain: options.domain })
+        const own = new Map((await client.listEvents(owner.id)).events.map((view) => [view.id, view]))
+        const warnings = [...parsed.warnings]
         const imported: Array<{ id: string; uid: string; title: string; outcome: ImportOutcome }> = []
         // One at a time, in file order: a failure names the event and leaves the ones before it stored.
         for (const event of parsed.events) {
           const identity = parsed.identities.get(event.id)
           const params = eventAddParams(owner.id, event)
-          // By UID, so importing the file again updates or keeps its events; a VEVENT without UID can only be added.
-          const stored = await (identity === undefined ? client.addEvent(params).then((added) => ({ ...added, outcome: 'added' as const })) : client.importEvent({ ...params, ical: identity })).catch(
-            (error: Error) => {
-              throw new Error(`${file}: event "${event.id}" (${event.title}) was not stored: ${error.message}; ${imported.length} events before it were`)
-            },
-          )
+          const match = identity === undefined ? null : matchOwnEvent(event, identity.uid, own)
+          const store = async (): Promise<{ id: string; outcome: ImportOutcome }> => {
+            if (match?.kind === 'same') return { id: match.view.id, outcome: 'unchanged' }
+            if (match?.kind === 'changed' && match.view.meetingId !== null) {
+              warnings.push({ line: 0, message: `event "${event.id}" is meeting ${match.view.meetingId} as stored now; the file's copy differs and was not applied (change a meeting with dms meeting move)` })
+              return { id: match.view.id, outcome: 'older' }
+            }
+            if (match?.kind === 'changed') {
+              const updated = await client.updateEvent({ ...params, eventId: match.view.id, expectedVersion: match.view.version })
+              return { id: updated.id, outcome: 'updated' }
+            }
+            // By UID, so importing the file again updates or keeps its events; a VEVENT without UID can only be added.
+            return identity === undefined ? { ...(await client.addEvent(params)), outcome: 'added' } : client.importEvent({ ...params, ical: identity })
+          }
+          const stored = await store().catch((error: Error) => {
+            throw new Error(`${file}: event "${event.id}" (${event.title}) was not stored: ${error.message}; ${imported.length} events before it were`)
+          })
           imported.push({ id: stored.id, uid: event.id, title: event.title, outcome: stored.outcome })
         }
         const count = (outcome: ImportOutcome) => imported.filter((e) => e.outcome === outcome).length
         const counts = { added: count('added'), updated: count('updated'), unchanged: count('unchanged'), older: count('older') }
-        return { user: owner.id, file, imported, ...counts, warnings: parsed.warnings }
+        return { user: owner.id, file, imported, ...counts, warnings }
       })
       printResult(options.json === true, result, (r) =>
         [

@@ -10,36 +10,14 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { startTestCluster } from '../integration/cluster-fixture.js'
 import { runDms } from '../integration/run-dms.js'
+import { comparableEvents } from './comparable-vevents.js'
+import { startIcalTestOffice } from './ical-test-office.js'
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 const WINDOW = ['--from', '2026-03-01T00:00:00Z', '--to', '2026-05-01T00:00:00Z']
 
-/** The VEVENTs of an export, unfolded, without what names or stamps this copy (UID, DTSTAMP, meeting id), sorted. */
-function comparableEvents(ics: string): string[] {
-  const lines = ics.replace(/\r\n[ \t]/g, '').split('\r\n')
-  const events: string[] = []
-  let current: string[] | null = null
-  for (const line of lines) {
-    if (line === 'BEGIN:VEVENT') current = []
-    else if (line === 'END:VEVENT' && current !== null) {
-      events.push(current.join('\n'))
-      current = null
-    } else if (current !== null && !/^(UID|DTSTAMP|X-DMS-MEETING-ID)[:;]/.test(line)) current.push(line)
-  }
-  return events.sort()
-}
-
 t.test('export a calendar, import it into another person: same agenda, same events', async (t) => {
-  const cluster = await startTestCluster(t, { replicaCount: 1 })
-  await cluster.waitForLeader('nyc')
-  const dir = await mkdtemp(join(tmpdir(), 'dms-ical-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const dms = async (...args: string[]): Promise<string> => {
-    const run = await runDms([...args, '--config', cluster.configPath])
-    if (run.code !== 0) throw new Error(`dms ${args.join(' ')} exited ${run.code}: ${run.stderr}`)
-    return run.stdout
-  }
-  const json = async (...args: string[]): Promise<any> => JSON.parse(await dms(...args, '--json'))
+  const { dir, dms, json } = await startIcalTestOffice(t)
 
   for (const id of ['alice', 'bob', 'dana']) await json('user', 'add', '--id', id, '--office', 'nyc')
   const imported = await json('ical', 'import', '--user', 'alice', fixture('google-calendar.ics'))
