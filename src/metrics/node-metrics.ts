@@ -49,8 +49,11 @@ export class NodeMetrics implements RpcObserver {
   private readonly syncWrites: Histogram
   private readonly rpcSeconds: Histogram<'method' | 'outcome'>
   private readonly leaderChanges: Counter
+  private readonly elections: Counter
   private readonly decisions: Record<DecisionKind, number> = { commit: 0, abort: 0 }
   private lastLeader: string | null = null
+  private lastRole: SoftState['role'] = 'follower'
+  private lastTerm = 0
 
   constructor(options: NodeMetricsOptions, sources: NodeMetricSources) {
     const registers = [this.registry]
@@ -82,6 +85,11 @@ export class NodeMetrics implements RpcObserver {
       },
     })
     this.leaderChanges = new Counter({ name: 'dms_raft_leader_changes_total', help: 'times this replica saw its office get a new leader (elections it observed)', registers })
+    this.elections = new Counter({
+      name: 'dms_raft_elections_started_total',
+      help: 'elections this replica started as a candidate (after winning a pre-vote); a rising count without leader changes means elections that fail',
+      registers,
+    })
 
     const driverCounter = (name: string, help: string, read: (c: DriverCounters) => number): void => {
       new Counter({ name, help, registers, collect() { this.reset(); this.inc(read(sources.driver())) } })
@@ -163,6 +171,12 @@ export class NodeMetrics implements RpcObserver {
       collect() { this.reset(); this.inc(sources.freeBusyCache().invalidated) },
     })
     new Gauge({ name: 'dms_freebusy_cache_entries', help: 'answers held in the free/busy cache', registers, collect() { this.set(sources.freeBusyCache().entries) } })
+    new Gauge({
+      name: 'dms_freebusy_cache_hit_ratio',
+      help: 'hits / (hits + misses) of the free/busy cache since the replica started; 0 before the first lookup',
+      registers,
+      collect() { this.set(sources.freeBusyCache().hitRate) },
+    })
   }
 
   forMethod(name: string): MethodObserver {
@@ -183,7 +197,11 @@ export class NodeMetrics implements RpcObserver {
 
   softState(soft: SoftState): void {
     if (soft.leader !== null && soft.leader !== this.lastLeader) this.leaderChanges.inc()
+    // Each candidacy has a term of its own: a candidate that times out and runs again is a new election.
+    if (soft.role === 'candidate' && (this.lastRole !== 'candidate' || soft.term !== this.lastTerm)) this.elections.inc()
     this.lastLeader = soft.leader
+    this.lastRole = soft.role
+    this.lastTerm = soft.term
   }
 
   decision(kind: DecisionKind): void {
