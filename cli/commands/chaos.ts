@@ -58,6 +58,9 @@ export function registerChaosCommand(program: Command): void {
       process.once('SIGTERM', interrupt)
       const json = options.json === true
       const progress = progressReporter('dms chaos', { json })
+      // On a terminal, a clock under the milestones: between faults a long run would look stuck.
+      const started = performance.now()
+      const clock = setInterval(() => progress.update(`${Math.floor((performance.now() - started) / 1000)} s (boot, ${options.duration} s of faults and workload, heal, checks)`), 1000)
       try {
         const report = await runChaos({
           launcher: currentDmsLauncher(),
@@ -74,6 +77,8 @@ export function registerChaosCommand(program: Command): void {
           onProgress: (line) => progress.note(line),
           signal: controller.signal,
         })
+        clearInterval(clock)
+        progress.done()
         printResult(json, report, readableReport)
         if (!report.ok) {
           process.stderr.write(`dms chaos: FAILED; replay with: ${report.replay}\n`)
@@ -81,11 +86,15 @@ export function registerChaosCommand(program: Command): void {
         }
       } catch (error) {
         if (error instanceof ChaosRunAborted) {
+          clearInterval(clock)
+          progress.done()
           process.stderr.write(`dms chaos: interrupted; every replica and proxy was stopped (seed ${seed})\n`)
           process.exit(130)
         }
         throw error
       } finally {
+        clearInterval(clock)
+        progress.done()
         process.off('SIGINT', interrupt)
         process.off('SIGTERM', interrupt)
       }

@@ -41,7 +41,7 @@ export function registerClusterCommands(program: Command): void {
               dataDir: options.data,
               onUnexpectedExit: (id, how) => {
                 if (shuttingDown) return
-                process.stderr.write(`dms: replica ${id} exited (${how})${options.restart ? `; restarting in ${RESTART_DELAY_MS} ms` : ''}\n`)
+                process.stderr.write(`dms: replica ${id} of office ${office.id} exited (${how})${options.restart ? `; restarting in ${RESTART_DELAY_MS} ms` : ''}\n`)
                 if (options.restart) setTimeout(() => !shuttingDown && !self(id).running && self(id).start(), RESTART_DELAY_MS)
               },
             }),

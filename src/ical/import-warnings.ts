@@ -1,6 +1,6 @@
 /** Something in an imported file that the calendar could not keep, and where. */
 export interface ImportWarning {
-  /** 1-based line the warning is about (the first one, for a repeated kind). */
+  /** 1-based line the warning is about (the first one, for a repeated kind); 0 for one about the calendar imported into, not the file. */
   readonly line: number
   /** Complete on its own: names the line and what was dropped or reinterpreted. */
   readonly message: string
