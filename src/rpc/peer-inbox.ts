@@ -49,6 +49,8 @@ export class PeerInbox {
   private readonly unauthenticated = new Set<WebSocket>()
   private readonly batchSchema: z.ZodType<Message[]>
   private readonly counters: PeerInboxStats = { framesReceived: 0, messagesReceived: 0, invalidFrames: 0 }
+  /** Connections refused during the handshake: counted so that a flood of them cannot flood the log. */
+  private refusals = 0
   private closed = false
 
   constructor(private readonly options: PeerInboxOptions) {
@@ -168,7 +170,7 @@ export class PeerInbox {
   }
 
   private refuse(socket: WebSocket, code: number, reason: string, remoteAddress: string | null): void {
-    this.options.logger.warn('refused a peer connection', { remoteAddress, code, reason })
+    warnSampled(this.options.logger, 'refused a peer connection', ++this.refusals, { remoteAddress, code, reason })
     // Close reasons are limited to 123 bytes by the protocol.
     socket.close(code, reason.slice(0, 120))
   }
