@@ -15,6 +15,7 @@ import { Packr } from 'msgpackr'
 import type { Index } from '../../raft/types.js'
 import type { KeyspaceTransaction } from './keyspace-transaction.js'
 import type { OfficeOutcome } from './office-command.js'
+import type { RequestIdFilter } from './request-id-filter.js'
 
 const REQUEST_PREFIX = 'req/'
 const EXPIRY_PREFIX = 'reqexp/'
@@ -31,7 +32,7 @@ const BLOCK_KEY_LENGTH = EXPIRY_PREFIX.length + INDEX_WIDTH
 const packr = new Packr({ useRecords: false })
 
 export interface ExpiryScanner {
-  range(range: { gte: string; lt: string; limit: number }): Promise<Array<[string, Uint8Array]>>
+  range(range: { gte: string; lt: string; limit?: number }): Promise<Array<[string, Uint8Array]>>
 }
 
 /** Where a request id's outcome is recorded (so a batch can prefetch it). */
@@ -61,8 +62,12 @@ export async function findAppliedRequest(tx: KeyspaceTransaction, requestId: str
 export class AppliedRequestLog {
   private readonly blocks = new Map<string, Uint8Array[]>()
 
+  /** `filter` learns every id as it is recorded, so a repeat later in the same batch is found. */
+  constructor(private readonly filter: RequestIdFilter) {}
+
   record(tx: KeyspaceTransaction, requestId: string, index: Index, outcome: OfficeOutcome): void {
     tx.put(appliedRequestKey(requestId), packr.pack({ index, outcome }))
+    this.filter.add(requestId, index)
     const key = expiryBlockKey(index)
     const ids = this.blocks.get(key)
     if (ids === undefined) this.blocks.set(key, [packr.pack(requestId)])
@@ -77,6 +82,18 @@ export class AppliedRequestLog {
     }
     this.blocks.clear()
   }
+}
+
+/** How long an id can stay in the table: the retention, plus up to a block and a sweep interval. */
+export function longestRemembered(retentionEntries: number): number {
+  return retentionEntries + EXPIRY_BLOCK_ENTRIES + SWEEP_EVERY_ENTRIES
+}
+
+/** Every id the committed table holds, read from the expiry blocks (to fill a RequestIdFilter). */
+export async function appliedRequestIds(committed: ExpiryScanner): Promise<string[]> {
+  // '0' follows '/': the bounds enclose exactly the keys under EXPIRY_PREFIX.
+  const keys = await committed.range({ gte: EXPIRY_PREFIX, lt: EXPIRY_PREFIX.slice(0, -1) + '0' })
+  return keys.flatMap(([key, ids]) => (key.length > BLOCK_KEY_LENGTH ? [key.slice(BLOCK_KEY_LENGTH + 1)] : (packr.unpackMultiple(ids) as string[])))
 }
 
 /** Whether `sweepExpiredRequests` has anything to do at this index. */

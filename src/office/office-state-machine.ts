@@ -13,17 +13,20 @@ import { applyDirectoryCommand, recordLocalUser } from '../directory/directory-a
 import { applyKvCommand } from '../kv/kv-apply.js'
 import { kvStorageKey } from '../kv/kv-keyspace.js'
 import {
+  appliedRequestIds,
   appliedRequestKey,
   AppliedRequestLog,
   DEFAULT_RETENTION_ENTRIES,
   expiryBlockKey,
   findAppliedRequest,
   isAppliedRequestKey,
+  longestRemembered,
   requestSweepDue,
   sweepExpiredRequests,
 } from './applied-requests.js'
 import { AppliedKeyspaceCache } from './applied-keyspace-cache.js'
 import { KeyspaceTransaction } from './keyspace-transaction.js'
+import { RequestIdFilter } from './request-id-filter.js'
 import { applyMembershipChange } from './office-members.js'
 import { DEFAULT_TOMBSTONE_RETENTION_MS, sweepTombstones, tombstoneSweepDue } from './tombstone-sweep.js'
 import { decodeProposal, type OfficeOutcome, type OfficeProposal, type OfficeResult } from './office-command.js'
@@ -46,6 +49,9 @@ export interface OfficeStateMachineOptions {
 export class OfficeStateMachine {
   private readonly retention: number
   private readonly cache: AppliedKeyspaceCache
+  /** Fresh request ids skip their table read; filled from the table before the first apply. */
+  private requestIds: RequestIdFilter
+  private requestIdsLoaded: Promise<void> | null = null
 
   constructor(
     readonly store: StateMachineStore,
@@ -53,6 +59,7 @@ export class OfficeStateMachine {
   ) {
     this.retention = options.requestRetentionEntries ?? DEFAULT_RETENTION_ENTRIES
     this.cache = new AppliedKeyspaceCache(store, isAppliedRequestKey)
+    this.requestIds = new RequestIdFilter(longestRemembered(this.retention))
   }
 
   appliedIndex(): Index {
@@ -64,14 +71,15 @@ export class OfficeStateMachine {
    * entries). Entries at or below the applied index were applied before a restart and are skipped.
    */
   async apply(entries: readonly Entry[]): Promise<Array<OfficeOutcome | null>> {
+    await (this.requestIdsLoaded ??= this.loadRequestIds())
     const tx = new KeyspaceTransaction(this.cache)
-    const requests = new AppliedRequestLog()
+    const requests = new AppliedRequestLog(this.requestIds)
     const outcomes: Array<OfficeOutcome | null> = []
     const notified = new Set<string>()
     let last: { index: Index; term: Term } | null = null
     const fresh = entries.filter((entry) => entry.index > this.store.appliedIndex())
     const proposals = new Map(fresh.flatMap((entry) => (entry.kind === 'command' ? [[entry.index, decodeProposal(entry.data)] as const] : [])))
-    await this.cache.prefetch(keysRead(proposals))
+    await this.cache.prefetch(keysRead(proposals, (requestId) => this.requestIds.mayContain(requestId)))
     for (const entry of entries) {
       if (entry.index <= this.store.appliedIndex()) {
         outcomes.push(null)
@@ -107,8 +115,15 @@ export class OfficeStateMachine {
 
   async restore(snapshot: Snapshot): Promise<void> {
     this.cache.clear()
+    this.requestIds = new RequestIdFilter(longestRemembered(this.retention))
+    this.requestIdsLoaded = null
     await this.store.installSnapshot(snapshot)
     this.options.onRestored?.(this.store.appliedIndex())
+  }
+
+  private async loadRequestIds(): Promise<void> {
+    const at = this.store.appliedIndex()
+    for (const requestId of await appliedRequestIds(this.store)) this.requestIds.add(requestId, at)
   }
 
   private async applyCommand(
@@ -119,7 +134,7 @@ export class OfficeStateMachine {
     notified: Set<string>,
   ): Promise<OfficeOutcome> {
     if ('corrupt' in proposal) return { ok: false, code: 'BAD_COMMAND', message: proposal.corrupt }
-    const earlier = await findAppliedRequest(tx, proposal.requestId)
+    const earlier = this.requestIds.mayContain(proposal.requestId) ? await findAppliedRequest(tx, proposal.requestId) : null
     if (earlier !== null) return earlier
     const outcome = await this.execute(tx, index, proposal, notified)
     requests.record(tx, proposal.requestId, index, outcome)
@@ -174,11 +189,14 @@ export class OfficeStateMachine {
   }
 }
 
-/** The keys applying these proposals will read first: their request ids, KV keys and expiry blocks. */
-function* keysRead(proposals: ReadonlyMap<Index, ReturnType<typeof decodeProposal>>): Generator<string> {
+/**
+ * The keys applying these proposals will read first: their request ids (those that may be in the
+ * table), KV keys and expiry blocks.
+ */
+function* keysRead(proposals: ReadonlyMap<Index, ReturnType<typeof decodeProposal>>, mayBeApplied: (requestId: string) => boolean): Generator<string> {
   for (const [index, proposal] of proposals) {
     if ('corrupt' in proposal) continue
-    yield appliedRequestKey(proposal.requestId)
+    if (mayBeApplied(proposal.requestId)) yield appliedRequestKey(proposal.requestId)
     yield expiryBlockKey(index)
     if (proposal.command.kind === 'kv') yield kvStorageKey(proposal.command.command.key)
   }

@@ -89,6 +89,25 @@ t.test('expiry keys of one id each, written before expiry blocks, are swept with
   t.same(await machine.store.range({ prefix: 'req' }), [], 'the legacy key and its id are gone')
 })
 
+t.test('a retried id is answered once after a restart, after a snapshot is installed, and within one batch', async (t) => {
+  const root = t.testdir()
+  const first = await openMachine(t, join(root, 'a'))
+  const put = (index: number, requestId: string, value: string): Entry => kv(index, requestId, { op: 'put', key: 'k', value })
+  const [original] = await first.machine.apply([put(1, 'x', '1'), put(2, 'y', '2')])
+  const snapshot = await first.machine.snapshot()
+  await first.db.close()
+  const reopened = await openMachine(t, join(root, 'a'))
+  const [afterRestart] = await reopened.machine.apply([put(3, 'x', '1')])
+  t.same(afterRestart, original, 'the filter was filled from the stored table: the retry is answered, not applied')
+  const other = await openMachine(t, join(root, 'b'))
+  await other.machine.restore({ meta: { index: snapshot.index, term: snapshot.term, conf: { voters: [], learners: [] } }, data: snapshot.data })
+  const [afterInstall] = await other.machine.apply([put(3, 'x', '1')])
+  t.same(afterInstall, original, 'a replica that installed the snapshot answers the retry too')
+  const [fresh, repeated] = await other.machine.apply([put(4, 'z', '3'), put(5, 'z', '3')])
+  t.same(repeated, fresh, 'a repeat later in the same batch is answered with the first outcome')
+  t.same(await readKvKey(other.machine.store, 'k'), { key: 'k', value: '3', revision: 3, storeRevision: 3 }, 'applied once each')
+})
+
 t.test('entries already applied before a restart are skipped, and state survives reopening', async (t) => {
   const dir = t.testdir()
   const first = await openMachine(t, dir)
