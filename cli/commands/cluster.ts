@@ -31,6 +31,8 @@ export function registerClusterCommands(program: Command): void {
       const links = await InterOfficeLinks.start(config)
       const viewPaths = links === null ? null : await writeOfficeViews(links, config, options.data)
       let shuttingDown = false
+      // Replicas' log lines and this command's own go through the reporter, so none lands on its status line.
+      const progress = progressReporter('dms', { json: false })
       const replicas: ReplicaProcess[] = config.offices.flatMap((office) =>
         office.replicas.map(
           (replica) =>
@@ -39,9 +41,10 @@ export function registerClusterCommands(program: Command): void {
               launcher,
               configPath: viewPaths?.get(office.id) ?? options.config,
               dataDir: options.data,
+              onLine: (id, line) => progress.line(`[${id}] ${line}`),
               onUnexpectedExit: (id, how) => {
                 if (shuttingDown) return
-                process.stderr.write(`dms: replica ${id} of office ${office.id} exited (${how})${options.restart ? `; restarting in ${RESTART_DELAY_MS} ms` : ''}\n`)
+                progress.line(`dms: replica ${id} of office ${office.id} exited (${how})${options.restart ? `; restarting in ${RESTART_DELAY_MS} ms` : ''}`)
                 if (options.restart) setTimeout(() => !shuttingDown && !self(id).running && self(id).start(), RESTART_DELAY_MS)
               },
             }),
@@ -51,22 +54,22 @@ export function registerClusterCommands(program: Command): void {
       const shutdown = async (signal: string): Promise<void> => {
         if (shuttingDown) return
         shuttingDown = true
-        process.stderr.write(`dms: ${signal}: stopping ${replicas.length} replicas\n`)
+        progress.done()
+        progress.line(`dms: ${signal}: stopping ${replicas.length} replicas`)
         await Promise.all(replicas.map((r) => r.stop()))
         await links?.close()
-        process.stderr.write('dms: all replicas stopped\n')
+        progress.line('dms: all replicas stopped')
         process.exit(0)
       }
       process.on('SIGINT', () => void shutdown('SIGINT'))
       process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
       for (const replica of replicas) replica.start()
-      const progress = progressReporter('dms', { json: false })
       progress.note(`started ${replicas.length} replicas of ${config.offices.length} offices; waiting for leaders`)
       const status = await waitForLeaders(() => queryClusterStatus(config, 1000), () => shuttingDown, progress)
       progress.done()
       if (status === null) {
-        process.stderr.write(`dms: not every office elected a leader within ${READY_TIMEOUT_MS / 1000} s; see the replica logs above\n`)
+        progress.line(`dms: not every office elected a leader within ${READY_TIMEOUT_MS / 1000} s; see the replica logs above`)
       } else {
         process.stdout.write(formatClusterStatus(status) + '\n\nThe cluster is up. Try: npx dms status   (Ctrl-C stops every replica)\n')
         for (const [office, path] of viewPaths ?? []) process.stdout.write(`Inter-office delays are on; a client in ${office}: --config ${path}\n`)

@@ -11,23 +11,24 @@ function exercise(reporter: ReturnType<typeof progressReporter>): void {
   reporter.update('1/3 s')
   reporter.update('2/3 s')
   reporter.note('fault injected')
+  reporter.line('[nyc-1] {"msg":"became leader of term 2"}')
   reporter.update('3/3 s')
   reporter.done()
 }
 
-t.test('--json: nothing at all on stderr', async (t) => {
+t.test('--json: no progress on stderr, only the other lines', async (t) => {
   const { stream, writes } = recorder(true)
   exercise(progressReporter('dms bench', { json: true }, stream))
-  t.same(writes, [])
+  t.same(writes, ['[nyc-1] {"msg":"became leader of term 2"}\n'])
 })
 
 t.test('stderr not a terminal: milestones as lines, no redraws', async (t) => {
   const { stream, writes } = recorder(false)
   exercise(progressReporter('dms bench', { json: false }, stream))
-  t.same(writes, ['dms bench: booted\n', 'dms bench: fault injected\n'])
+  t.same(writes, ['dms bench: booted\n', 'dms bench: fault injected\n', '[nyc-1] {"msg":"became leader of term 2"}\n'])
 })
 
-t.test('a terminal: the status line is rewritten in place and cleared before milestones and at the end', async (t) => {
+t.test('a terminal: the status line is rewritten in place, cleared for each other line and redrawn under it, cleared at the end', async (t) => {
   const { stream, writes } = recorder(true)
   exercise(progressReporter('dms bench', { json: false }, stream))
   t.same(writes, [
@@ -36,6 +37,10 @@ t.test('a terminal: the status line is rewritten in place and cleared before mil
     '\r\x1b[Kdms bench: 2/3 s',
     '\r\x1b[K',
     'dms bench: fault injected\n',
+    'dms bench: 2/3 s',
+    '\r\x1b[K',
+    '[nyc-1] {"msg":"became leader of term 2"}\n',
+    'dms bench: 2/3 s',
     '\r\x1b[Kdms bench: 3/3 s',
     '\r\x1b[K',
   ])
