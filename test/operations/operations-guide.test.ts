@@ -63,3 +63,53 @@ t.test('transfer-leader, replacing a lost replica, office backup and restore', a
   const status = (await dms('status')) as { offices: Array<{ members: Array<{ id: string; up: boolean }> }> }
   t.same(status.offices[0]?.members.filter((m) => m.up).map((m) => m.id).sort(), [...members].sort(), 'the restored office runs with its members')
 })
+
+t.test('a rolling restart of a follower, then an office that loses its majority and gets it back (OPERATIONS 6 and 9)', async (t) => {
+  const cluster = await startTestCluster(t)
+  const run = (...args: string[]) => runDms([...args, '--config', cluster.configPath, '--json'])
+  const dms = async (...args: string[]): Promise<any> => {
+    const result = await run(...args)
+    if (result.code !== 0) throw new Error(`dms ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
+    return JSON.parse(result.stdout)
+  }
+  type Member = { id: string; role: string; up: boolean; appliedIndex: number }
+  const members = async (): Promise<{ leader: string | null; members: Member[] }> => (await dms('status')).offices[0]
+  const replica = (id: string) => cluster.replicas.get(id)!
+  const { leader } = await cluster.waitForLeader('nyc')
+  t.match(await dms('kv', 'put', 'k', 'before'), { key: 'k', value: 'before' })
+
+  // Section 6: restart a follower; it is back up and applies as far as the leader.
+  const follower = ['nyc-1', 'nyc-2', 'nyc-3'].find((id) => id !== leader)!
+  await replica(follower).stop()
+  replica(follower).start()
+  let caughtUp = false
+  for (let i = 0; i < 100 && !caughtUp; i++) {
+    const office = await members()
+    const applied = office.members.map((m) => (m.up ? m.appliedIndex : -1))
+    caughtUp = office.leader !== null && office.members.every((m) => m.up) && new Set(applied).size === 1
+    if (!caughtUp) await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  t.ok(caughtUp, `${follower} restarted: every member up, applied equal across members`)
+
+  // Section 9: two of three replicas stop. No leader; writes fail naming what was tried; stale reads still answer.
+  const survivor = leader!
+  const stopped = ['nyc-1', 'nyc-2', 'nyc-3'].filter((id) => id !== survivor)
+  await Promise.all(stopped.map((id) => replica(id).stop()))
+  let office = await members()
+  for (let i = 0; i < 100 && office.leader !== null; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    office = await members()
+  }
+  t.equal(office.leader, null, 'no leader without a majority')
+  t.same(office.members.filter((m) => !m.up).map((m) => m.id).sort(), stopped, 'the stopped members are DOWN')
+  const refused = await run('kv', 'put', 'k', 'during')
+  t.not(refused.code, 0, 'a write fails')
+  t.match(refused.stderr, /^dms: kv\.put gave up after \d+ ms and \d+ attempt\(s\) to ws:\/\/127\.0\.0\.1:\d+\/client/, 'naming the endpoints tried')
+  t.match(await dms('kv', 'get', 'k', '--stale'), { key: 'k', value: 'before' }, 'a stale read is answered by the survivor')
+
+  // Bringing one back restores the majority: a leader, and writes go through.
+  replica(stopped[0]!).start()
+  await cluster.waitForLeader('nyc')
+  t.match(await dms('kv', 'put', 'k', 'after'), { key: 'k', value: 'after' })
+  t.match(await dms('kv', 'get', 'k'), { key: 'k', value: 'after' })
+})
