@@ -22,7 +22,15 @@ export interface ReplicaListenerOptions {
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null
   /** Served to plain HTTP GETs of /metrics (Prometheus text exposition); absent: no such path. */
   readonly metrics?: MetricsEndpoint
+  /**
+   * How long a connection may take to send its whole HTTP request (the WebSocket upgrade or a
+   * scrape); a silent or trickling one is answered 408 and closed. Default 10 s (Node's own
+   * defaults, 60 s and 300 s, let slow clients hold sockets for minutes).
+   */
+  readonly requestTimeoutMs?: number
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 
 export interface MetricsEndpoint {
   readonly contentType: string
@@ -48,7 +56,9 @@ export class ReplicaListener {
       res.writeHead(426, { 'content-type': 'text/plain' })
       res.end(`this port speaks WebSocket only, on ${CLIENT_PATH} and ${PEER_PATH}\n`)
     }
-    this.server = options.tls === null ? createHttpServer(onHttp) : createHttpsServer(options.tls, onHttp)
+    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    const limits = { headersTimeout: timeoutMs, requestTimeout: timeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(10, timeoutMs / 4)) }
+    this.server = options.tls === null ? createHttpServer(limits, onHttp) : createHttpsServer({ ...limits, handshakeTimeout: timeoutMs, ...options.tls }, onHttp)
     // maxPayload makes ws itself drop an oversized frame (close 1009) before buffering all of it.
     this.clientWss = new WebSocketServer({ noServer: true, maxPayload: options.maxClientFrameBytes })
     this.peerWss = new WebSocketServer({ noServer: true, maxPayload: options.maxPeerFrameBytes })

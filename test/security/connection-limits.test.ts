@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { connect } from 'node:net'
 import { z } from 'zod'
 import { encodeFrame } from '../../src/rpc/frame-codec.js'
 import { RpcServer, type RpcServerOptions } from '../../src/rpc/rpc-server.js'
@@ -71,4 +72,29 @@ t.test('connections beyond the limit are closed with 1013', async (t) => {
   const third = await open()
   t.match(await third.closed(), { code: 1013, reason: /2 client connections open; try again later/ })
   t.equal(server.stats().connectionsRefused, 1)
+})
+
+t.test('a connection that sends its HTTP request slowly, or not at all, is answered 408 and closed', async (t) => {
+  const listener = await listenOnLoopback({ requestTimeoutMs: 200 })
+  t.teardown(() => listener.close())
+  const outcomes = await Promise.all(
+    [null, 'GET /client HTTP/1.1\r\nHost: x\r\n'].map(
+      (first) =>
+        new Promise<string>((resolve) => {
+          let answer = ''
+          const socket = connect(listener.port, '127.0.0.1', () => {
+            if (first !== null) socket.write(first)
+          })
+          // The request line, then a trickle: one more header byte now and then, never the end of the headers.
+          const trickle = setInterval(() => first !== null && socket.writable && socket.write('X'), 20)
+          socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')))
+          socket.on('error', () => {})
+          socket.on('close', () => {
+            clearInterval(trickle)
+            resolve(answer.split('\r\n')[0] ?? '')
+          })
+        }),
+    ),
+  )
+  t.same(outcomes, ['HTTP/1.1 408 Request Timeout', 'HTTP/1.1 408 Request Timeout'], 'a silent and a trickling connection are both closed')
 })
