@@ -47,6 +47,14 @@ t.test('a series with an EXDATE, a moved and a cancelled occurrence survives exp
   const file = join(dir, 'alice.ics')
   await writeFile(file, exported)
 
+  // The meeting on its own: the series with its zone, its EXDATE, the cancelled and the moved occurrence, the people.
+  const meetingIcs = (await dms('ical', 'export', '--meeting', booked.id)).replace(/\r\n[ \t]/g, '')
+  for (const part of ['BEGIN:VTIMEZONE\r\nTZID:America/New_York', 'RRULE:FREQ=WEEKLY;COUNT=6', 'EXDATE;TZID=America/New_York:20260414T090000', 'EXDATE;X-DMS-CANCELLED=TRUE;TZID=America/New_York:20260428T090000',
+    'RECURRENCE-ID;TZID=America/New_York:20260421T090000', 'ORGANIZER;CN=alice:mailto:alice@dms.invalid']) {
+    t.ok(meetingIcs.includes(part), `the meeting's export has ${part}`)
+  }
+  t.match(meetingIcs, /ATTENDEE;[^\r]*CN=bob[^\r]*:mailto:bob@dms\.invalid/)
+
   const intoAlice = await json('ical', 'import', '--user', 'alice', file)
   t.same(outcomes(intoAlice), ['unchanged', 'unchanged'], 'back into alice: both events are the ones she has')
   t.same(await agenda('alice'), aliceAgenda, 'nothing duplicated or changed')
