@@ -47,6 +47,12 @@ export interface RequestGate {
 }
 
 export interface GateSession {
+  /**
+   * Whether the connection's caller is authenticated at all, asked before the method is looked up
+   * or its params checked: an anonymous caller learns nothing about methods or params. null lets
+   * the request on; a promise only while the credential is being looked up.
+   */
+  identify(method: string): RpcError | null | Promise<RpcError | null>
   /** null lets the request run; an RpcError is the refusal to answer. A promise only when state must be read. */
   admit(method: string, params: unknown): RpcError | null | Promise<RpcError | null>
 }
@@ -170,16 +176,20 @@ export class RpcServer {
     })
     socket.on('message', (data, isBinary) => {
       connection.lastFrameMs = this.options.now()
-      try {
-        this.onFrame(connection, data, isBinary)
-      } catch (err) {
-        // Only a broken registration (e.g. a schema with async checks) gets here; the node stays up.
-        this.counters.internalErrors++
-        const message = err instanceof Error ? err.message : String(err)
-        this.options.logger.warn('RPC frame handling failed', { connectionId, error: message })
-        this.respond(connection, internalError(null, `the server failed on this request: ${message}`))
-      }
+      this.guarded(connection, () => this.onFrame(connection, data, isBinary))
     })
+  }
+
+  /** Runs a step of handling a frame; only a broken registration (e.g. a schema with async checks) throws, and the node stays up. */
+  private guarded(connection: ConnectionState, step: () => void): void {
+    try {
+      step()
+    } catch (err) {
+      this.counters.internalErrors++
+      const message = err instanceof Error ? err.message : String(err)
+      this.options.logger.warn('RPC frame handling failed', { connectionId: connection.connectionId, error: message })
+      this.respond(connection, internalError(null, `the server failed on this request: ${message}`))
+    }
   }
 
   /** Closes every client connection (the listener owns the port). */
@@ -242,18 +252,45 @@ export class RpcServer {
       this.respond(connection, { id: frame.data.id, error: overloaded(this.options.maxInFlightPerConnection).body })
       return
     }
+    const identified = connection.session?.identify(name) ?? null
+    if (identified === null) {
+      this.validateAndDispatch(connection, frame.data.id, name, params)
+      return
+    }
+    if (identified instanceof RpcError) {
+      this.respond(connection, this.denied(frame.data.id, identified))
+      return
+    }
+    // The credential is being looked up (a connection's first request): its slot is held meanwhile.
+    const requestId = frame.data.id
+    connection.inFlight.add(requestId)
+    void identified.then(
+      (refusal) => {
+        connection.inFlight.delete(requestId)
+        if (refusal === null) this.guarded(connection, () => this.validateAndDispatch(connection, requestId, name, params))
+        else this.respond(connection, this.denied(requestId, refusal))
+      },
+      (err: unknown) => {
+        connection.inFlight.delete(requestId)
+        this.counters.internalErrors++
+        this.respond(connection, internalError(requestId, `${name}: could not check the caller's credential: ${err instanceof Error ? err.message : String(err)}`))
+      },
+    )
+  }
+
+  /** The method's params checked, then the gate and the handler. */
+  private validateAndDispatch(connection: ConnectionState, requestId: string, name: string, params: unknown): void {
     const method = this.methods.get(name)
     if (method === undefined) {
-      this.reject(connection, frame.data.id, RpcError.of('UNKNOWN_METHOD', `unknown method "${name}"`, { method: name }))
+      this.reject(connection, requestId, RpcError.of('UNKNOWN_METHOD', `unknown method "${name}"`, { method: name }))
       return
     }
     const parsed = method.schema.safeParse(params)
     if (!parsed.success) {
-      this.reject(connection, frame.data.id, RpcError.of('BAD_REQUEST', `${name}: ${explainFailure(method.schema, params, 'params')}`))
+      this.reject(connection, requestId, RpcError.of('BAD_REQUEST', `${name}: ${explainFailure(method.schema, params, 'params')}`))
       return
     }
     this.counters.requests++
-    const requestId = frame.data.id
     connection.inFlight.add(requestId)
     const context: RequestContext = {
       requestId,
@@ -272,9 +309,9 @@ export class RpcServer {
   private dispatch(session: GateSession | null, method: RegisteredMethod, params: unknown, context: RequestContext): Promise<ResponseFrame> {
     const admitted = session === null ? null : session.admit(context.method, params)
     if (admitted === null) return this.run(method, params, context)
-    if (admitted instanceof RpcError) return Promise.resolve(this.denied(context, admitted))
+    if (admitted instanceof RpcError) return Promise.resolve(this.denied(context.requestId, admitted))
     return admitted.then(
-      (refusal) => (refusal === null ? this.run(method, params, context) : this.denied(context, refusal)),
+      (refusal) => (refusal === null ? this.run(method, params, context) : this.denied(context.requestId, refusal)),
       (err: unknown) => {
         this.counters.internalErrors++
         return internalError(context.requestId, `${context.method}: could not check the caller's access: ${err instanceof Error ? err.message : String(err)}`)
@@ -282,9 +319,9 @@ export class RpcServer {
     )
   }
 
-  private denied(context: RequestContext, refusal: RpcError): ResponseFrame {
+  private denied(requestId: string, refusal: RpcError): ResponseFrame {
     this.counters.denied++
-    return { id: context.requestId, error: refusal.body }
+    return { id: requestId, error: refusal.body }
   }
 
   private async run(method: RegisteredMethod, params: unknown, context: RequestContext): Promise<ResponseFrame> {

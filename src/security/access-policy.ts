@@ -96,7 +96,7 @@ export type MeetingParties = (meetingId: string) => Promise<{ readonly organizer
 /** null when `principal` may call `method` with `params`; else the refusal, naming both. */
 export function authorize(principal: Principal, method: string, params: unknown, meetings: MeetingParties): RpcError | null | Promise<RpcError | null> {
   if (principal.kind === 'open') return null
-  if (principal.kind === 'anonymous') return RpcError.of('UNAUTHENTICATED', `${method}: ${principal.reason}`, { method })
+  if (principal.kind === 'anonymous') return unauthenticated(principal, method)
   const rule = ACCESS_POLICY.get(method)
   if (rule === undefined) return forbidden(method, principal, 'no access rule allows this method')
   if (principal.kind === 'scraper') return forbidden(method, principal, 'a metrics token may only read /metrics')
@@ -117,6 +117,11 @@ export function authorize(principal: Principal, method: string, params: unknown,
     case 'participant':
       return meetingAccess(method, principal, rule.kind, field(params, 'id'), meetings)
   }
+}
+
+/** The refusal of a caller whose credential proved nothing (null for anyone else), naming the method. */
+export function unauthenticated(principal: Principal, method: string): RpcError | null {
+  return principal.kind === 'anonymous' ? RpcError.of('UNAUTHENTICATED', `${method}: ${principal.reason}`, { method }) : null
 }
 
 async function meetingAccess(

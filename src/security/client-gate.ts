@@ -8,7 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { RequestGate, GateSession } from '../rpc/rpc-server.js'
 import { warnSampled, type RpcLogger } from '../rpc/rpc-logger.js'
-import { authorize, type MeetingParties } from './access-policy.js'
+import { authorize, unauthenticated, type MeetingParties } from './access-policy.js'
 import { parseAuthorization, PEER_CREDENTIAL_MAX_SKEW_MS, ROOT_TOKEN_ID, sameHash, hashToken, verifyPeerCredential, verifyRootToken } from './client-credentials.js'
 import { PeerNonceRegister } from './peer-nonce-register.js'
 import type { ClusterSecret } from './cluster-secret.js'
@@ -58,6 +58,11 @@ export function clientGate(options: ClientGateOptions): RequestGate {
         return pending
       }
       return {
+        identify(method) {
+          const who = principal()
+          if (!(who instanceof Promise)) return unauthenticated(who, method)
+          return who.then((found) => unauthenticated(found, method))
+        },
         admit(method, params) {
           const who = principal()
           if (!(who instanceof Promise)) return authorize(who, method, params, options.meetings)

@@ -88,3 +88,16 @@ t.test('with client authentication off, clients need no token (local development
   const office = await startSecuredOffice(t, { clientAuth: false })
   t.equal(await codeOf(office.client(null).call('kv.put', { key: 'k', value: 'v' })), 'OK')
 })
+
+t.test('a caller without a valid credential learns nothing about methods or params', async (t) => {
+  const office = await startSecuredOffice(t)
+  const anonymous = office.client(null)
+  const forged = office.client('Bearer dms_000000000000_' + 'A'.repeat(43))
+  for (const client of [anonymous, forged]) {
+    t.match(await codeOf(client.call('event.add', { user: 42 } as never)), /^UNAUTHENTICATED: event\.add: /, 'bad params: refused as unauthenticated, not checked')
+    t.match(await codeOf(client.call('no.such.method' as never, {} as never)), /^UNAUTHENTICATED: no\.such\.method: /, 'an unknown method: likewise')
+  }
+  const root = office.client(office.rootAuthorization)
+  t.match(await codeOf(root.call('event.add', { user: 42 } as never)), /^BAD_REQUEST: event\.add: params\.user/, 'an authenticated caller gets the field named')
+  t.match(await codeOf(root.call('no.such.method' as never, {} as never)), /^UNKNOWN_METHOD/)
+})
