@@ -112,7 +112,7 @@ export function registerTokenCommands(program: Command): void {
       try {
         const result = await client.call('token.list', {})
         printResult(options.json === true, result, (r) =>
-          [formatTable(['ID', 'GRANT', 'CREATED', 'LABEL'], r.tokens.map((t) => [t.id, grantText(t.grant), t.createdAt, t.label])), `bootstrap admin token: ${r.bootstrap}`].join('\n'),
+          [formatTable(['ID', 'GRANT', 'CREATED', 'LABEL'], r.tokens.map((t) => [t.id, grantText(t.grant), t.createdAt, t.label])), `bootstrap admin token of the current secret: ${r.bootstrap}`].join('\n'),
         )
       } finally {
         client.close()

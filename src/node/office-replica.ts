@@ -245,6 +245,7 @@ export class OfficeReplica {
       node.removedMembers = removalsIn(restored)
       node.registerMethods()
       registerTokenMethods(rpc, {
+        bootstrapEntryId: security.bootstrapEntryId,
         proposeKv: (command, ctx) => node.proposeKv(command, ctx),
         readPrefix: async (prefix, limit, ctx) => {
           await node.readBarrier(false, ctx)

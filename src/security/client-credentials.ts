@@ -20,6 +20,8 @@ const PEER_PATTERN = /^DMS-Peer ([a-z][a-z0-9-]{0,63})\.([a-z][a-z0-9]{0,15})\.(
 /** How far a peer credential's clock may be from ours; it is made fresh for every connection. */
 export const PEER_CREDENTIAL_MAX_SKEW_MS = 60_000
 export const ROOT_TOKEN_ID = 'root'
+/** Where a revocation of one secret's bootstrap admin token is stored: "root-" and 12 hex digits of its hash. */
+export const BOOTSTRAP_ENTRY_PATTERN = /^root-[0-9a-f]{12}$/
 const PEER_LABEL = 'dms-peer-client-v2'
 
 export interface NewToken {
@@ -47,6 +49,15 @@ export function sameHash(a: string, b: string): boolean {
 
 export function rootToken(secret: ClusterSecret, clusterId: string): string {
   return `dms_root_${mac(secret, ['dms-root-token-v1', clusterId]).toString('base64url')}`
+}
+
+/**
+ * The token-store id under which this secret's bootstrap admin token is revoked. Derived from the
+ * token, so a new cluster secret makes a bootstrap token that no earlier revocation names (the way
+ * back in when every named admin token is lost).
+ */
+export function bootstrapEntryId(secret: ClusterSecret, clusterId: string): string {
+  return `root-${hashToken(rootToken(secret, clusterId)).slice(0, 12)}`
 }
 
 /** A fresh credential for one connection from replica `nodeId` to office `targetOffice`. */

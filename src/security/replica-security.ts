@@ -14,7 +14,7 @@ import type { PeerAuthenticator } from '../rpc/peer-handshake.js'
 import type { RpcLogger } from '../rpc/rpc-logger.js'
 import type { RequestGate } from '../rpc/rpc-server.js'
 import { clientGate, type ClientGateOptions } from './client-gate.js'
-import { peerCredential, ROOT_TOKEN_ID } from './client-credentials.js'
+import { bootstrapEntryId, peerCredential } from './client-credentials.js'
 import { CLUSTER_SECRET_ENV, loadClusterSecret, type ClusterSecret } from './cluster-secret.js'
 import { hmacPeerAuthenticator } from './hmac-peer-authenticator.js'
 import { metricsGate, type MetricsGate } from './metrics-gate.js'
@@ -32,6 +32,8 @@ export interface ReplicaSecurity {
   metricsGate(store: StateMachineStore, logger: RpcLogger): MetricsGate | null
   /** Certificate, key and CA for wss://; null serves and dials plain ws:// (loopback, or allowed by config). */
   readonly tls: TlsMaterial | null
+  /** Where the bootstrap admin token of this secret is revoked in the token store; null without a secret. */
+  readonly bootstrapEntryId: string | null
 }
 
 export async function loadReplicaSecurity(config: ClusterConfig, nodeId: string, now: () => number, env: NodeJS.ProcessEnv = process.env): Promise<ReplicaSecurity> {
@@ -44,9 +46,10 @@ export async function loadReplicaSecurity(config: ClusterConfig, nodeId: string,
   if (config.security.clientAuth && secret === null) {
     throw new Error(`security.clientAuth is on but there is no cluster secret: set security.peerSecretFile or ${CLUSTER_SECRET_ENV}`)
   }
-  if (secret === null) return { peerAuthenticator: null, outgoingAuthorization: () => () => null, gate: () => null, metricsGate: () => null, tls }
+  if (secret === null) return { peerAuthenticator: null, outgoingAuthorization: () => () => null, gate: () => null, metricsGate: () => null, tls, bootstrapEntryId: null }
   return {
     tls,
+    bootstrapEntryId: bootstrapEntryId(secret, config.clusterId),
     peerAuthenticator: hmacPeerAuthenticator(secret),
     outgoingAuthorization: (targetOffice) => () => peerCredential(secret, config.clusterId, nodeId, targetOffice, now()),
     gate: (store, logger) => (config.security.clientAuth ? clientGate(officeGateOptions(secret, config.clusterId, office.id, store, now, logger)) : null),
@@ -61,7 +64,7 @@ function officeGateOptions(secret: ClusterSecret, clusterId: string, officeId: s
     clusterId,
     officeId,
     readToken: async (id) => decodeTokenRecord((await readKvKey(store, tokenKey(id))).value),
-    bootstrapRevoked: async () => bootstrapRevoked((await readKvKey(store, tokenKey(ROOT_TOKEN_ID))).value),
+    bootstrapRevoked: async () => bootstrapRevoked((await readKvKey(store, tokenKey(bootstrapEntryId(secret, clusterId)))).value),
     meetings: async (id) => {
       const meeting = await readMeeting(store, id)
       return meeting === null ? null : { organizer: meeting.organizer, invitees: [...meeting.required, ...meeting.optional] }

@@ -15,6 +15,8 @@ export interface TokenMethodDeps {
   /** Linearizable read of a key prefix (a read barrier first). */
   readonly readPrefix: (prefix: string, limit: number, ctx: RequestContext) => Promise<KvRangeResult>
   readonly now: () => number
+  /** Where this office's bootstrap admin token is revoked (bootstrapEntryId); null when it has no cluster secret. */
+  readonly bootstrapEntryId: string | null
 }
 
 /** More tokens than an office should ever need; the list answers at most this many. */
@@ -31,8 +33,13 @@ export function registerTokenMethods(rpc: RpcServer, deps: TokenMethodDeps): voi
     })
     .method('token.revoke', s['token.revoke'], async (p, ctx) => {
       if (p.id === ROOT_TOKEN_ID) return revokeBootstrap(deps, ctx)
-      const entry = (await deps.readPrefix(tokenKey(p.id), 1, ctx)).entries.find((e) => e.key === tokenKey(p.id))
-      const live = entry !== undefined && decodeTokenRecord(entry.value) !== null
+      const { entries } = await deps.readPrefix(TOKEN_KEY_PREFIX, MAX_TOKENS, ctx)
+      const entry = entries.find((e) => e.key === tokenKey(p.id))
+      const record = entry === undefined ? null : decodeTokenRecord(entry.value)
+      const live = record !== null
+      if (record?.grant.role === 'admin' && bootstrapState(deps, entries) !== 'enabled' && liveAdmins(entries) === 1) {
+        throw RpcError.of('CONFLICT', `token.revoke: id: token ${p.id} is the last admin credential of this office (the bootstrap admin token is revoked); create another admin token first`, { id: p.id })
+      }
       // A tombstone, not a delete: other offices learn the revocation from it, and the id stays taken.
       const tombstone: TokenTombstone = { id: p.id, revokedAt: new Date(deps.now()).toISOString() }
       if (entry === undefined || live) await deps.proposeKv({ op: 'put', key: tokenKey(p.id), value: JSON.stringify(tombstone) }, ctx)
@@ -41,8 +48,7 @@ export function registerTokenMethods(rpc: RpcServer, deps: TokenMethodDeps): voi
     .method('token.list', s['token.list'], async (_p, ctx) => {
       const { entries } = await deps.readPrefix(TOKEN_KEY_PREFIX, MAX_TOKENS, ctx)
       const records = entries.map((entry) => decodeTokenRecord(entry.value)).filter((record) => record !== null)
-      const root = entries.find((e) => e.key === tokenKey(ROOT_TOKEN_ID))?.value ?? null
-      return { tokens: records.map(tokenView), bootstrap: bootstrapRevoked(root) ? ('revoked' as const) : ('enabled' as const) }
+      return { tokens: records.map(tokenView), bootstrap: bootstrapState(deps, entries) }
     })
 }
 
@@ -53,14 +59,25 @@ export function registerTokenMethods(rpc: RpcServer, deps: TokenMethodDeps): voi
  * a new cluster secret).
  */
 async function revokeBootstrap(deps: TokenMethodDeps, ctx: RequestContext): Promise<{ readonly id: string; readonly revoked: boolean }> {
+  if (deps.bootstrapEntryId === null) throw RpcError.of('BAD_REQUEST', 'token.revoke: id: this office has no cluster secret, hence no bootstrap admin token to revoke', { id: ROOT_TOKEN_ID })
   const { entries } = await deps.readPrefix(TOKEN_KEY_PREFIX, MAX_TOKENS, ctx)
-  const key = tokenKey(ROOT_TOKEN_ID)
-  if (bootstrapRevoked(entries.find((e) => e.key === key)?.value ?? null)) return { id: ROOT_TOKEN_ID, revoked: false }
-  const admins = entries.filter((e) => decodeTokenRecord(e.value)?.grant.role === 'admin')
-  if (admins.length === 0) {
+  if (bootstrapState(deps, entries) === 'revoked') return { id: ROOT_TOKEN_ID, revoked: false }
+  if (liveAdmins(entries) === 0) {
     throw RpcError.of('CONFLICT', 'token.revoke: id: the bootstrap admin token is the only admin credential of this office; create a named admin token first (dms token create --admin), or nobody could manage tokens', { id: ROOT_TOKEN_ID })
   }
-  const tombstone: TokenTombstone = { id: ROOT_TOKEN_ID, revokedAt: new Date(deps.now()).toISOString() }
-  await deps.proposeKv({ op: 'put', key, value: JSON.stringify(tombstone) }, ctx)
+  const tombstone: TokenTombstone = { id: deps.bootstrapEntryId, revokedAt: new Date(deps.now()).toISOString() }
+  await deps.proposeKv({ op: 'put', key: tokenKey(deps.bootstrapEntryId), value: JSON.stringify(tombstone) }, ctx)
   return { id: ROOT_TOKEN_ID, revoked: true }
+}
+
+type StoredEntries = KvRangeResult['entries']
+
+function bootstrapState(deps: TokenMethodDeps, entries: StoredEntries): 'enabled' | 'revoked' | 'none' {
+  if (deps.bootstrapEntryId === null) return 'none'
+  const key = tokenKey(deps.bootstrapEntryId)
+  return bootstrapRevoked(entries.find((e) => e.key === key)?.value ?? null) ? 'revoked' : 'enabled'
+}
+
+function liveAdmins(entries: StoredEntries): number {
+  return entries.filter((e) => decodeTokenRecord(e.value)?.grant.role === 'admin').length
 }

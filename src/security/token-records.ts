@@ -7,7 +7,7 @@
  */
 import { z } from 'zod'
 import { personId } from '../calendar-service/calendar-api.js'
-import { ROOT_TOKEN_ID, TOKEN_ID_PATTERN } from './client-credentials.js'
+import { BOOTSTRAP_ENTRY_PATTERN, ROOT_TOKEN_ID, TOKEN_ID_PATTERN } from './client-credentials.js'
 
 export const TOKEN_KEY_PREFIX = 'dms.tokens/'
 
@@ -16,7 +16,7 @@ export function tokenKey(id: string): string {
 }
 
 export const tokenId = z.string({ error: 'expected a token id' }).regex(TOKEN_ID_PATTERN, { error: 'expected a token id: 12 hex digits' })
-/** What may be revoked: a token, or the bootstrap admin token ("root"), whose tombstone disables it. */
+/** What `token.revoke` takes: a token's id, or "root" for the bootstrap admin token of the office's current secret. */
 export const revocableTokenId = z
   .string({ error: 'expected a token id' })
   .refine((id) => TOKEN_ID_PATTERN.test(id) || id === ROOT_TOKEN_ID, { error: `expected a token id: 12 hex digits, or "${ROOT_TOKEN_ID}" for the bootstrap admin token` })
@@ -39,7 +39,9 @@ export const tokenRecordSchema = z.strictObject({
 })
 
 /** What a revoked token's entry holds instead of its record: no hash, so nothing verifies against it. */
-export const tokenTombstoneSchema = z.strictObject({ id: revocableTokenId, revokedAt: z.string() })
+/** A revoked token's id, or the entry id of a revoked bootstrap admin token (see bootstrapEntryId). */
+const tombstoneId = z.string().refine((id) => TOKEN_ID_PATTERN.test(id) || BOOTSTRAP_ENTRY_PATTERN.test(id), { error: 'expected a token id or a bootstrap entry id' })
+export const tokenTombstoneSchema = z.strictObject({ id: tombstoneId, revokedAt: z.string() })
 
 export type TokenGrant = z.output<typeof tokenGrantSchema>
 export type TokenRecord = z.output<typeof tokenRecordSchema>
@@ -74,8 +76,8 @@ export type TokenMethods = {
   readonly 'token.revoke': { readonly params: z.input<(typeof TOKEN_PARAM_SCHEMAS)['token.revoke']>; readonly result: { readonly id: string; readonly revoked: boolean } }
   readonly 'token.list': {
     readonly params: z.input<(typeof TOKEN_PARAM_SCHEMAS)['token.list']>
-    /** `bootstrap`: whether this office still accepts the bootstrap admin token. */
-    readonly result: { readonly tokens: readonly TokenView[]; readonly bootstrap: 'enabled' | 'revoked' }
+    /** `bootstrap`: whether this office accepts the bootstrap admin token of its current secret ('none': it has no secret). */
+    readonly result: { readonly tokens: readonly TokenView[]; readonly bootstrap: 'enabled' | 'revoked' | 'none' }
   }
 }
 
@@ -86,7 +88,7 @@ export function decodeTokenRecord(text: string | null): TokenRecord | null {
   return state.kind === 'live' ? state.record : null
 }
 
-/** Whether this stored entry (the bootstrap id's, or null) disables the bootstrap admin token. */
+/** Whether this stored entry (under the bootstrap entry id, or null) disables the bootstrap admin token. */
 export function bootstrapRevoked(text: string | null): boolean {
   return text !== null && tokenEntryState(text).kind === 'revoked'
 }

@@ -61,8 +61,12 @@ t.test('dms token create / revoke / list, tokens from DMS_TOKEN and --token-file
   const listed = await runDms(['--token-file', adminFile, 'token', 'list', '--config', configFile], 60_000, envWith({}))
   t.equal(listed.code, 0, listed.stderr)
   t.match(listed.stdout, /user alice/, '--token-file presents the named admin token')
-  t.match(listed.stdout, /bootstrap admin token: revoked/)
+  t.match(listed.stdout, /bootstrap admin token of the current secret: revoked/)
   t.notMatch(listed.stdout, new RegExp(alice.token.slice(17)), 'the list shows no token')
+
+  const lastAdmin = await runDms(['--token-file', adminFile, 'token', 'revoke', admin.id, '--config', configFile], 60_000, envWith({}))
+  t.not(lastAdmin.code, 0, 'the last admin token cannot be revoked while the bootstrap token is')
+  t.match(lastAdmin.stderr, /is the last admin credential of this office/)
 
   const aliceId = alice.id
   t.equal((await runDms(['--token-file', adminFile, 'token', 'revoke', aliceId, '--config', configFile], 60_000, envWith({}))).code, 0)

@@ -1,5 +1,7 @@
 /** The token merge between offices: absent < live < revoked, whatever order entries arrive in; digests ignore each office's own stamps. */
 import t from 'tap'
+import { bootstrapEntryId } from '../../src/security/client-credentials.js'
+import { ClusterSecret } from '../../src/security/cluster-secret.js'
 import { mergeReplaces, tokenDigest, type TokenEntry } from '../../src/security/token-sync.js'
 
 const ID = '0123456789ab'
@@ -34,10 +36,15 @@ t.test('offices holding the same tokens have the same digest although each stamp
   t.equal(tokenDigest([...a, { key: 'dms.tokens/ffffffffffff', value: 'junk' }]), tokenDigest(a), 'unreadable entries do not count')
 })
 
-t.test("the bootstrap admin token's revocation travels like any other", async (t) => {
-  const root = JSON.stringify({ id: 'root', revokedAt: '2026-03-01T00:00:00.000Z' })
+t.test("the bootstrap admin token's revocation travels like any other, and names one secret's token", async (t) => {
+  const id = bootstrapEntryId(ClusterSecret.fromText('s'.repeat(32), 'test'), 'acme')
+  t.match(id, /^root-[0-9a-f]{12}$/)
+  t.equal(bootstrapEntryId(ClusterSecret.fromText('s'.repeat(32), 'again'), 'acme'), id, 'the same for the same secret and cluster')
+  t.not(bootstrapEntryId(ClusterSecret.fromText('t'.repeat(32), 'test'), 'acme'), id, 'a new secret: a bootstrap token no earlier revocation names')
+  t.not(bootstrapEntryId(ClusterSecret.fromText('s'.repeat(32), 'test'), 'globex'), id, 'another cluster: likewise')
+  const root = JSON.stringify({ id, revokedAt: '2026-03-01T00:00:00.000Z' })
   t.equal(mergeReplaces(null, root), true, 'an office that still accepts it learns the revocation')
   t.equal(mergeReplaces(root, root), false)
-  t.not(tokenDigest([{ key: 'dms.tokens/root', value: root }]), tokenDigest([]), 'and offices see they differ until it has')
-  t.equal(mergeReplaces(null, JSON.stringify({ id: 'root', hash: 'a'.repeat(64), grant: { role: 'admin' }, label: '', createdAt: '' })), false, 'nobody can make "root" a stored token')
+  t.not(tokenDigest([{ key: `dms.tokens/${id}`, value: root }]), tokenDigest([]), 'and offices see they differ until it has')
+  t.equal(mergeReplaces(null, JSON.stringify({ id, hash: 'a'.repeat(64), grant: { role: 'admin' }, label: '', createdAt: '' })), false, 'nobody can make it a stored token')
 })
