@@ -25,8 +25,11 @@ const INDEX_WIDTH = 16
 export const DEFAULT_RETENTION_ENTRIES = 200_000
 /** Expired ids are swept every this many entries, in one bounded range read. */
 export const SWEEP_EVERY_ENTRIES = 1024
-/** Log indexes per expiry block; divides SWEEP_EVERY_ENTRIES. */
-export const EXPIRY_BLOCK_ENTRIES = 64
+/**
+ * Log indexes per expiry block; divides SWEEP_EVERY_ENTRIES. Small, because at low concurrency
+ * every batch rewrites its block (about half a block of ids per put).
+ */
+export const EXPIRY_BLOCK_ENTRIES = 16
 const BLOCK_KEY_LENGTH = EXPIRY_PREFIX.length + INDEX_WIDTH
 
 const packr = new Packr({ useRecords: false })

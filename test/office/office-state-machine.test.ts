@@ -66,7 +66,7 @@ t.test('an id recorded in an expiry block by an earlier batch is still answered 
   await machine.apply([kv(1, 'early', { op: 'put', key: 'k', value: '1' })])
   await machine.apply([kv(2, 'next', { op: 'put', key: 'j', value: '1' })])
   const block = await machine.store.get('reqexp/0000000000000000')
-  t.ok(block !== undefined, 'both ids share the block of indexes 0-63')
+  t.ok(block !== undefined, 'both ids share the block of indexes 0-15')
   const retried = await machine.apply([kv(3, 'early', { op: 'put', key: 'k', value: '1' })])
   t.same(kvResult(retried[0]), { key: 'k', value: '1', revision: 1, storeRevision: 1 }, 'the retry is answered, not applied')
   const noops: Entry[] = Array.from({ length: 2048 - 3 }, (_, i) => ({ kind: 'noop', term: 1, index: 4 + i }))
@@ -143,12 +143,12 @@ t.test('replicas batching the same entries differently reach identical keyspaces
   t.equal(snapA.index, 5000)
   t.ok(Buffer.from(snapA.data).equals(Buffer.from(snapB.data)), 'snapshots are byte-identical')
   const requestKeys = await a.machine.store.range({ prefix: 'req/', limit: 10_000 })
-  // The last sweep ran at index 4096 and forgot the ids of every expiry block of 64 indexes that
-  // ended before 4096 - 1500 = 2596: those applied before 2560.
-  const expected = entries.filter((e) => e.kind === 'command' && e.index >= 2560).map((e) => `req/req-${e.index}`).sort()
+  // The last sweep ran at index 4096 and forgot the ids of every expiry block of 16 indexes that
+  // ended before 4096 - 1500 = 2596: those applied before 2592.
+  const expected = entries.filter((e) => e.kind === 'command' && e.index >= 2592).map((e) => `req/req-${e.index}`).sort()
   t.same(requestKeys.map(([key]) => key).sort(), expected, 'exactly the ids of the blocks older than the retention window were swept')
   const blocks = await a.machine.store.range({ prefix: 'reqexp/', limit: 10_000 })
-  t.same(blocks.map(([key]) => Number(key.slice('reqexp/'.length))), Array.from({ length: 39 }, (_, i) => 2560 + 64 * i), 'their expiry blocks went with them')
+  t.same(blocks.map(([key]) => Number(key.slice('reqexp/'.length))), Array.from({ length: 151 }, (_, i) => 2592 + 16 * i), 'their expiry blocks went with them')
   const listed = await readKvPrefix(a.machine.store, 'k1', 100)
   t.same(listed.entries.map((e) => e.key), ['k1', 'k10', 'k11', 'k12', 'k13', 'k14', 'k15', 'k16', 'k17', 'k18', 'k19'])
 })
