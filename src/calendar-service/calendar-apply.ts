@@ -14,7 +14,7 @@ import { notify } from './calendar-outbox.js'
 import { eventSpan } from './event-span.js'
 import { importedUidKey, reimportOutcome } from './event-import.js'
 import { attendeesOf, bumpCalendarVersion, checkMeetingTime, writeAttendeeEvent, writeMeeting } from './meeting-booking.js'
-import { cancellationNotice, cancelledMeeting, findOccurrence, invitationNotice, invitees, movedMeeting, resolveTimeChange, updateNotice } from './meeting-changes.js'
+import { cancellationNotice, cancelledMeeting, findOccurrence, invitationNotice, invitees, isNewerAnswer, movedMeeting, resolveTimeChange, updateNotice } from './meeting-changes.js'
 
 export async function applyCalendarCommand(command: CalendarCommand, tx: KeyspaceTransaction, ctx: CalendarApplyContext): Promise<CalendarResult> {
   switch (command.kind) {
@@ -93,7 +93,20 @@ export async function applyCalendarCommand(command: CalendarCommand, tx: Keyspac
     case 'meeting.respond': {
       const current = await requireBookedMeeting(tx, command.meetingId, null)
       if (!attendeesOf(current).includes(command.user)) reject({ code: 'REJECTED', message: `user "${command.user}" is not invited to meeting "${current.id}"` })
-      const meeting: MeetingRecord = { ...current, responses: { ...current.responses, [command.user]: command.response }, version: current.version + 1 }
+      const known = current.answerStamps?.[command.user]
+      const stamp = command.stamp ?? { counter: (known?.counter ?? 0) + 1, office: ctx.office.officeId }
+      // An older answer still counts in the version: every copy then ends at the same version once all answers reached it.
+      if (!isNewerAnswer(stamp, known)) {
+        const unchanged: MeetingRecord = { ...current, version: current.version + 1 }
+        writeMeetingRecordOnly(tx, unchanged)
+        return { kind: 'meeting', meeting: unchanged, notified: [] }
+      }
+      const meeting: MeetingRecord = {
+        ...current,
+        responses: { ...current.responses, [command.user]: command.response },
+        answerStamps: { ...current.answerStamps, [command.user]: stamp },
+        version: current.version + 1,
+      }
       writeMeetingRecordOnly(tx, meeting)
       // Every office holding a cross-office meeting records the answer in its copy; only the
       // attendee's office has their event, and only the organizer's office tells the organizer.

@@ -6,7 +6,7 @@ import type { EventRecurrence, EventTiming, Transparency } from '../calendar/ava
 import type { WorkScheduleOverride } from '../calendar/availability/work-schedule.js'
 import type { LocalDateTime } from '../calendar/time/local-date-time.js'
 import type { IcalIdentity } from '../ical/import-identity.js'
-import type { InvitationResponse, MeetingRecord, UserRecord } from './calendar-records.js'
+import type { AnswerStamp, InvitationResponse, MeetingRecord, UserRecord } from './calendar-records.js'
 
 export interface UserSpec {
   readonly id: string
@@ -57,7 +57,14 @@ export type CalendarCommand =
       readonly override: boolean
     }
   | { readonly kind: 'meeting.cancel'; readonly meetingId: string; readonly occurrenceStartMs: number | null; readonly expectedVersion: ExpectedVersion }
-  | { readonly kind: 'meeting.respond'; readonly meetingId: string; readonly user: string; readonly response: Exclude<InvitationResponse, 'needs-action'> }
+  | {
+      readonly kind: 'meeting.respond'
+      readonly meetingId: string
+      readonly user: string
+      readonly response: Exclude<InvitationResponse, 'needs-action'>
+      /** Absent: the answer is taken by this office and stamped here; present: taken by another office, recorded only if newer. */
+      readonly stamp?: AnswerStamp
+    }
 
 /** A time a booking would take from someone, and what already holds it. */
 export interface TimeConflict {

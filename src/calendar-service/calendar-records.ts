@@ -30,6 +30,17 @@ export interface StoredEvent {
 
 export type InvitationResponse = 'needs-action' | 'accepted' | 'declined' | 'tentative'
 
+/**
+ * Orders one person's answers to one meeting the same way in every office holding a copy: a
+ * Lamport counter (one more than the last answer the taking office knew of), ties between offices
+ * that took answers at once broken by office id. Two answers crossing on their way between offices
+ * then leave every copy with the same one, whatever order they arrive in.
+ */
+export interface AnswerStamp {
+  readonly counter: number
+  readonly office: string
+}
+
 /** A booked meeting: what was asked for (its spec, with the series' RFC 5545 lines), and its state. */
 export interface MeetingRecord extends MeetingSpec {
   readonly id: string
@@ -39,6 +50,8 @@ export interface MeetingRecord extends MeetingSpec {
   readonly movedOccurrences: readonly MovedOccurrence[]
   readonly status: 'booked' | 'cancelled'
   readonly responses: Readonly<Record<string, InvitationResponse>>
+  /** The stamp of each recorded answer (absent in records from before answers were stamped: none yet). */
+  readonly answerStamps?: Readonly<Record<string, AnswerStamp>>
   /** What an override booked over, kept so the organizer can see it later. */
   readonly warnings: readonly string[]
   readonly version: number

@@ -8,7 +8,7 @@ import { compareLocalDateTime, type LocalDateTime } from '../calendar/time/local
 import { formatInstantUtc, instantToWallClock } from '../calendar/time/time-zone.js'
 import { reject } from './calendar-command.js'
 import type { NotificationDraft } from './calendar-outbox.js'
-import type { MeetingRecord } from './calendar-records.js'
+import type { AnswerStamp, MeetingRecord } from './calendar-records.js'
 import { attendeesOf } from './meeting-booking.js'
 import { meetingExceptions } from './meeting-occurrences.js'
 
@@ -85,6 +85,12 @@ export function movedMeeting(current: MeetingRecord, change: MeetingTimeChange, 
     movedOccurrences: [...current.movedOccurrences.filter((m) => !sameStart(m.originalStart, occurrence)), moved],
     version: current.version + 1,
   }
+}
+
+/** Whether an answer stamped `stamp` replaces the one recorded with `than` (see AnswerStamp). */
+export function isNewerAnswer(stamp: AnswerStamp, than: AnswerStamp | undefined): boolean {
+  if (than === undefined) return true
+  return stamp.counter !== than.counter ? stamp.counter > than.counter : stamp.office > than.office
 }
 
 export function invitationNotice(meeting: MeetingRecord): NotificationDraft {

@@ -106,27 +106,38 @@ export class MeetingTransactions {
 
   /**
    * An attendee's answer, taken by any office holding the meeting (the client library sends it to
-   * the attendee's own office, which holds a copy): recorded first in every other office holding it
-   * (the office that booked it and every attendee's office, placed as the directory says now), then
-   * here, and answered once all have it. No 2PC: an answer checks nothing and conflicts with
-   * nothing, and each office's write is one Raft command deduplicated by a request id derived from
-   * the caller's, so the client's retry after a failure (a leader killed, an office unreachable)
-   * completes what is missing and repeats nothing.
+   * the attendee's own office, which holds a copy): recorded and stamped here first (AnswerStamp),
+   * then with that stamp in every other office holding it (the office that booked it and every
+   * attendee's office, placed as the directory says now), and answered once all have it. No 2PC:
+   * an answer checks nothing and conflicts with nothing; the stamp makes two answers crossing on
+   * their way leave every copy with the later one. Each office's write is one Raft command
+   * deduplicated by a request id derived from the caller's (a retry gets the first stamp back), so
+   * the client's retry after a failure (a leader killed, an office unreachable) completes what is
+   * missing and repeats nothing.
    */
   async respond(params: Params<'xoffice.respond'>, requestId: string, signal: AbortSignal): Promise<MeetingView> {
     const meeting = await this.requireMeeting(params.id)
     if (!attendeesOf(meeting).includes(params.user)) fail('BAD_REQUEST', `user: "${params.user}" is not invited to meeting "${meeting.id}"`)
     const offices = new Set([bookingOffice(meeting.id), ...(await this.coordinator.locate(meeting)).map((p) => p.office)])
     offices.delete(this.deps.officeId)
-    await Promise.all([...offices].map((office) => this.deps.office(office).call('xoffice.recordResponse', params, { requestId: recordingRequestId(requestId, office) })))
-    return this.recordResponse(params, requestId, signal)
+    const here = await this.recordAnswer(params, requestId, signal)
+    const stamp = here.answerStamps?.[params.user]
+    if (stamp === undefined) throw RpcError.of('INTERNAL', `xoffice.respond: the answer of "${params.user}" to meeting "${meeting.id}" was recorded without a stamp`)
+    const stamped = { ...params, stamp }
+    await Promise.all([...offices].map((office) => this.deps.office(office).call('xoffice.recordResponse', stamped, { requestId: recordingRequestId(requestId, office) })))
+    return meetingView(here)
   }
 
-  /** The answer in this office's copy of the meeting (and the attendee's event, when they live here). */
+  /** The answer in this office's copy of the meeting (and the attendee's event, when they live here), if newer than the one it has. */
   async recordResponse(params: Params<'xoffice.recordResponse'>, requestId: string, signal: AbortSignal): Promise<MeetingView> {
-    const result = await this.deps.proposeCalendar({ kind: 'meeting.respond', meetingId: params.id, user: params.user, response: params.response }, requestId, signal)
+    return meetingView(await this.recordAnswer(params, requestId, signal))
+  }
+
+  private async recordAnswer(params: Params<'xoffice.recordResponse'>, requestId: string, signal: AbortSignal): Promise<MeetingRecord> {
+    const { id, user, response, stamp } = params
+    const result = await this.deps.proposeCalendar({ kind: 'meeting.respond', meetingId: id, user, response, ...(stamp === undefined ? {} : { stamp }) }, requestId, signal)
     if (result.kind !== 'meeting') throw RpcError.of('INTERNAL', `xoffice.recordResponse: expected a meeting result, got ${result.kind}`)
-    return meetingView(result.meeting)
+    return result.meeting
   }
 
   /**

@@ -83,8 +83,11 @@ export const XOFFICE_PARAM_SCHEMAS = {
   'xoffice.move': CALENDAR_PARAM_SCHEMAS['meeting.update'],
   /** An attendee's answer, at any office holding the meeting: recorded in every office holding it. */
   'xoffice.respond': CALENDAR_PARAM_SCHEMAS['meeting.respond'],
-  /** The same answer for this office's copy of the meeting, sent by the office that took it (replicas only). */
-  'xoffice.recordResponse': CALENDAR_PARAM_SCHEMAS['meeting.respond'],
+  /** The same answer for this office's copy of the meeting, sent by the office that took it, with its stamp (replicas only). */
+  'xoffice.recordResponse': CALENDAR_PARAM_SCHEMAS['meeting.respond'].extend({
+    /** Absent from replicas of before answers were stamped: stamped here then. */
+    stamp: z.strictObject({ counter: z.int().min(1).max(Number.MAX_SAFE_INTEGER), office: officeId }).optional(),
+  }),
   'xoffice.transaction': z.strictObject({ txId }),
   'xoffice.stats': z.strictObject({}),
   /** Read-only diagnostic (the chaos harness's atomicity and fencing checks): this office's participant record. */

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { agenda } from '../../src/calendar-service/calendar-queries.js'
-import { notificationsAfter, readUser } from '../../src/calendar-service/calendar-store.js'
+import { notificationsAfter, readMeeting, readUser } from '../../src/calendar-service/calendar-store.js'
 import { calendarKeys, holdCodec } from '../../src/calendar-service/calendar-keyspace.js'
 import { calendarResult, EntryLog, event, local, meeting, openCalendarMachine, user } from './calendar-machine-fixture.js'
 
@@ -111,6 +111,31 @@ t.test('responses change the attendee copy; cancelling the series reaches every 
     [3, 'cancelled', 'mtg-nyc-4'],
   ])
   t.same((await notificationsAfter(machine.store, 'chika', 1, 10)).map((n) => n.seq), [2, 3], 'after= skips what was acknowledged')
+})
+
+t.test('answers taken by other offices are recorded only when newer, so crossing answers leave every copy alike', async (t) => {
+  const answers = [
+    { kind: 'meeting.respond', meetingId: 'mtg-nyc-3', user: 'bob', response: 'accepted', stamp: { counter: 2, office: 'tok' } },
+    { kind: 'meeting.respond', meetingId: 'mtg-nyc-3', user: 'bob', response: 'declined', stamp: { counter: 1, office: 'lon' } },
+    { kind: 'meeting.respond', meetingId: 'mtg-nyc-3', user: 'bob', response: 'tentative', stamp: { counter: 2, office: 'lon' } },
+  ] as const
+  const dir = t.testdir()
+  const copies = []
+  for (const [name, order] of [['a', [0, 1, 2]], ['b', [2, 1, 0]]] as const) {
+    const { machine } = await openCalendarMachine(t, join(dir, name))
+    const log = new EntryLog()
+    await machine.apply([log.entry(user('alice')), log.entry(user('bob')), log.entry(meeting('alice', ['bob'], '2026-03-18T10:00'))])
+    const out = await machine.apply(order.map((i) => log.entry(answers[i])))
+    copies.push({ machine, out, log })
+  }
+  const [a, b] = copies as [(typeof copies)[number], (typeof copies)[number]]
+  t.match(calendarResult(a.out[0]), { kind: 'meeting', meeting: { responses: { bob: 'accepted' }, version: 2 }, notified: ['alice'] })
+  t.match(calendarResult(a.out[1]), { kind: 'meeting', meeting: { responses: { bob: 'accepted' }, version: 3 }, notified: [] }, 'an older counter changes nothing but the version')
+  t.match(calendarResult(a.out[2]), { kind: 'meeting', meeting: { responses: { bob: 'accepted' }, version: 4 }, notified: [] }, 'nor the same counter from a lower office id')
+  t.match(calendarResult(b.out[2]), { kind: 'meeting', meeting: { responses: { bob: 'accepted' }, answerStamps: { bob: { counter: 2, office: 'tok' } } } }, 'arriving last, the newest still wins')
+  t.same(await readMeeting(a.machine.store, 'mtg-nyc-3'), await readMeeting(b.machine.store, 'mtg-nyc-3'), 'both copies hold the same meeting record')
+  const local = await a.machine.apply([a.log.entry({ kind: 'meeting.respond', meetingId: 'mtg-nyc-3', user: 'bob', response: 'declined' })])
+  t.match(calendarResult(local[0]), { kind: 'meeting', meeting: { responses: { bob: 'declined' }, answerStamps: { bob: { counter: 3, office: 'nyc' } } } }, 'an answer taken here goes one above the newest known')
 })
 
 t.test('snapshot round trip serves the same calendars; different batchings give byte-identical snapshots', async (t) => {

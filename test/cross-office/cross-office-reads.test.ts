@@ -110,6 +110,17 @@ t.test('cross-office conflicts, responses and follower reads', async (t) => {
     t.same(told.notifications.filter((n) => n.kind === 'responded').map((n) => n.message), ['lena declined "plan"', 'lena accepted "plan"'], 'each answer reached alice once')
   })
 
+  await t.test('two answers taken at once end alike in both copies: the later stamp wins everywhere', async (t) => {
+    const answers = await Promise.all((['tentative', 'declined'] as const).map((response) => client.respond({ id: meetingId, user: 'lena', response })))
+    const copies = await Promise.all(['nyc', 'lon'].map((office) => cluster.client(office).call('meeting.get', { id: meetingId })))
+    const [nyc, lon] = copies.map((m) => ({ response: m.responses['lena'], version: m.version }))
+    t.same(nyc, lon, 'same answer and version in nyc and lon')
+    t.ok(answers.some((a) => a.responses['lena'] === nyc?.response), 'the answer kept is one of the two')
+    const again = await client.respond({ id: meetingId, user: 'lena', response: 'accepted' })
+    t.equal(again.responses['lena'], 'accepted', 'an answer after both is stamped above them')
+    for (const office of ['nyc', 'lon']) t.equal((await cluster.client(office).call('meeting.get', { id: meetingId })).responses['lena'], 'accepted', `${office} has it`)
+  })
+
   await t.test('a cross-office series with one occurrence moved exports as .ics with a RECURRENCE-ID override that imports back to the same occurrences', async (t) => {
     const series = await client.book({ organizer: 'alice', attendees: ['lena'], start: '2026-03-23T10:00', durationMinutes: 60, title: 'weekly', rules: ['RRULE:FREQ=WEEKLY;COUNT=3'] })
     if (series.status !== 'booked' || series.id === null) throw t.fail(`expected booked, got ${JSON.stringify(series)}`)
