@@ -16,7 +16,7 @@ import { findReplica, peerUrlsOf } from '../config/cluster-topology.js'
 import { readKvKey, readKvPrefix } from '../kv/kv-read.js'
 import { OFFICE_PARAM_SCHEMAS, type OfficeMethods, type ReplicaStatus } from '../office/office-api.js'
 import { encodeProposal, type OfficeCommand, type OfficeOutcome, type OfficeResult } from '../office/office-command.js'
-import { encodeMemberAddress, isMemberAddressKey, readMemberAddresses } from '../office/office-members.js'
+import { encodeMemberAddress, isMemberAddressKey, readMemberAddresses, readRemovedMembers } from '../office/office-members.js'
 import { OfficeStateMachine } from '../office/office-state-machine.js'
 import { officeCalendarSettings } from '../calendar-service/office-calendar-settings.js'
 import { registerCalendarMethods } from './calendar-methods.js'
@@ -242,7 +242,7 @@ export class OfficeReplica {
       const node = new OfficeReplica(office, replica, config, db, machine, driver, transport, rpc, listener, now(), now, new OfficeTopology(config), metrics, storedTopology)
       node.outgoing = (officeId) => ({ authorization: security.outgoingAuthorization(officeId), ca: security.tls?.ca ?? null })
       node.freshness = freshness
-      node.removedMembers = removalsIn(restored)
+      node.removedMembers = new Set([...removalsIn(restored), ...(await readRemovedMembers(machine.store))])
       node.registerMethods()
       registerTokenMethods(rpc, {
         bootstrapEntryId: security.bootstrapEntryId,
@@ -609,7 +609,7 @@ async function loadOrBootstrap(logStore: RaftLogStore, applied: number, office: 
   return logStore.load({ applied, conf: noMembers })
 }
 
-/** The nodes removed by membership changes in a restored log. */
+/** The nodes removed by membership changes in a restored log (those compacted into the snapshot are in the keyspace). */
 function removalsIn(restored: RestoredState): Set<string> {
   const removed = new Set<string>()
   for (const entry of restored.entries) if (entry.kind === 'config' && entry.change.type === 'removeNode') removed.add(entry.change.node)

@@ -15,6 +15,8 @@ export interface MemberAddress {
 }
 
 const MEMBER_PREFIX = 'member/'
+/** Nodes removed from the office: kept in the keyspace (and so in snapshots) so a replica restarted after the removal entry was compacted away still refuses them. */
+const REMOVED_PREFIX = 'removed-member/'
 const packr = new Packr({ useRecords: false })
 
 export function encodeMemberAddress(address: MemberAddress): Uint8Array {
@@ -40,10 +42,12 @@ export function applyMembershipChange(tx: KeyspaceTransaction, change: ConfChang
       // An address that does not decode is left out: the replica's config file may still name it.
       const address = change.context === undefined ? null : decodeMemberAddress(change.context)
       if (address !== null) tx.put(MEMBER_PREFIX + change.node, encodeMemberAddress(address))
+      tx.del(REMOVED_PREFIX + change.node)
       return
     }
     case 'removeNode':
       tx.del(MEMBER_PREFIX + change.node)
+      tx.put(REMOVED_PREFIX + change.node, new Uint8Array(0))
       return
     case 'promoteLearner':
       return
@@ -62,4 +66,8 @@ export async function readMemberAddresses(store: StateMachineStore): Promise<Map
     if (address !== null) members.set(key.slice(MEMBER_PREFIX.length), address)
   }
   return members
+}
+
+export async function readRemovedMembers(store: StateMachineStore): Promise<Set<string>> {
+  return new Set((await store.range({ prefix: REMOVED_PREFIX })).map(([key]) => key.slice(REMOVED_PREFIX.length)))
 }
