@@ -100,6 +100,13 @@ class FuzzClient {
     }
   }
 
+  /** Sends a batch of inputs, then whether a valid request after them is still answered. */
+  async servesAfter(batch: ReadonlyArray<Uint8Array | string>): Promise<boolean> {
+    for (const frame of batch) await this.send(frame)
+    const answer = await this.probe()
+    return typeof answer === 'object' && answer !== null && 'result' in answer
+  }
+
   close(): void {
     this.socket?.close()
   }
@@ -159,11 +166,7 @@ t.test('a running replica survives fuzzed frames on /client and /peer, and its d
   ]
   for (const [name, frames] of properties) {
     await fc.assert(
-      fc.asyncProperty(fc.array(frames, { minLength: 1, maxLength: 5 }), async (batch) => {
-        for (const frame of batch) await client.send(frame)
-        const answer = await client.probe()
-        return typeof answer === 'object' && answer !== null && 'result' in answer
-      }),
+      fc.asyncProperty(fc.array(frames, { minLength: 1, maxLength: 5 }), (batch) => client.servesAfter(batch)),
       { numRuns: RUNS, seed: 8 },
     )
     t.pass(`${name}: the node answered after every batch`)
@@ -229,11 +232,7 @@ t.test('a running replica survives fuzzed frames on /client and /peer, and its d
   t.teardown(() => callers.forEach((c) => c.close()))
   for (const caller of callers) {
     await fc.assert(
-      fc.asyncProperty(fc.array(mutatedSample, { minLength: 1, maxLength: 5 }), async (batch) => {
-        for (const frame of batch) await caller.send(frame)
-        const answer = await caller.probe()
-        return typeof answer === 'object' && answer !== null && 'result' in answer
-      }),
+      fc.asyncProperty(fc.array(mutatedSample, { minLength: 1, maxLength: 5 }), (batch) => caller.servesAfter(batch)),
       { numRuns: RUNS, seed: 9 },
     )
   }
