@@ -137,6 +137,18 @@ export class StateMachineStore {
     return this.db.stateMachine.iterator(rangeBounds(range)).all()
   }
 
+  /** A range and one more key, read from one LevelDB snapshot: both as of the same applied entry. */
+  async rangeWithKey(range: KeyRange, key: string): Promise<{ pairs: Array<[string, Uint8Array]>; value: Uint8Array | undefined }> {
+    await this.landing
+    const snapshot = this.db.root.snapshot()
+    try {
+      const [pairs, value] = await Promise.all([this.db.stateMachine.iterator({ ...rangeBounds(range), snapshot }).all(), this.db.stateMachine.get(key, { snapshot })])
+      return { pairs, value }
+    } finally {
+      await snapshot.close()
+    }
+  }
+
   /** The whole keyspace and the applied position it reflects, as of one instant. */
   async snapshotData(): Promise<{ data: Uint8Array; index: Index; term: Term }> {
     await this.landing

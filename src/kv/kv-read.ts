@@ -4,7 +4,8 @@ import type { KvResult } from './kv-command.js'
 import { KV_PREFIX, KV_REVISION_KEY, decodeKvRecord, decodeRevision, kvStorageKey } from './kv-keyspace.js'
 
 export async function readKvKey(store: StateMachineStore, key: string): Promise<KvResult> {
-  const [bytes, revisionBytes] = await Promise.all([store.get(kvStorageKey(key)), store.get(KV_REVISION_KEY)])
+  // One LevelDB call reads both from one snapshot: the store revision is the one the value belongs to.
+  const [bytes, revisionBytes] = await store.getMany([kvStorageKey(key), KV_REVISION_KEY])
   const storeRevision = decodeRevision(revisionBytes)
   if (bytes === undefined) return { key, value: null, revision: 0, storeRevision }
   const record = decodeKvRecord(bytes)
@@ -17,10 +18,7 @@ export interface KvRangeResult {
 }
 
 export async function readKvPrefix(store: StateMachineStore, prefix: string, limit: number): Promise<KvRangeResult> {
-  const [pairs, revisionBytes] = await Promise.all([
-    store.range({ prefix: kvStorageKey(prefix), limit }),
-    store.get(KV_REVISION_KEY),
-  ])
+  const { pairs, value: revisionBytes } = await store.rangeWithKey({ prefix: kvStorageKey(prefix), limit }, KV_REVISION_KEY)
   return {
     entries: pairs.map(([storageKey, bytes]) => {
       const record = decodeKvRecord(bytes)

@@ -101,3 +101,23 @@ t.test('a damaged snapshot is refused and leaves the keyspace untouched', async 
   t.equal(store.appliedIndex(), 2)
   t.equal(read(await store.get('keep')), 'me')
 })
+
+t.test('a range and a key, and several keys, are read from one snapshot while commits keep landing', async (t) => {
+  const store = await openStore(t, t.testdir())
+  const reads: Array<Promise<void>> = []
+  for (let i = 1; i <= 200; i++) {
+    // Each commit moves the counter and the ranged key together; a read must never see one moved without the other.
+    store.commitInBackground([{ type: 'put', key: 'kv/a', value: text(String(i)) }, { type: 'put', key: 'rev', value: text(String(i)) }], { index: i, term: 1 })
+    reads.push(
+      store.rangeWithKey({ prefix: 'kv/' }, 'rev').then(({ pairs, value }) => {
+        if (read(pairs[0]?.[1]) !== read(value)) t.fail(`range saw ${read(pairs[0]?.[1])}, key saw ${read(value)}`)
+      }),
+      store.getMany(['kv/a', 'rev']).then(([a, rev]) => {
+        if (read(a) !== read(rev)) t.fail(`getMany saw ${read(a)} and ${read(rev)}`)
+      }),
+    )
+  }
+  await Promise.all(reads)
+  t.same((await store.rangeWithKey({ prefix: 'kv/' }, 'rev')).pairs.map(([k, v]) => [k, read(v)]), [['kv/a', '200']])
+  t.equal(read((await store.rangeWithKey({ prefix: 'nothing/' }, 'rev')).value), '200', 'an empty range still reads the key')
+})
