@@ -6,10 +6,12 @@
  * when the Ready keeps term and vote), persist the Ready in one write, only then send the rest,
  * apply its committed entries, settle the callers waiting on them, and advance. A leader's write
  * thus overlaps its followers' (the core counts the leader toward a quorum only once `advance`
- * says its entries are durable). Proposals that arrive while a write is in flight are appended to
- * the core meanwhile and all land in the next write: that is the group commit. Any storage or
- * state-machine failure stops the replica for good, because carrying on would mean acting on
- * state that may not be durable.
+ * says its entries are durable). Committed entries that were durable here before the Ready are
+ * applied while its write is in flight, so a replica's apply overlaps its own write too.
+ * Proposals that arrive while a write is in flight are appended to the core meanwhile and all
+ * land in the next write: that is the group commit. Snapshots are taken in the background, off
+ * the loop. Any storage or state-machine failure stops the replica for good, because carrying on
+ * would mean acting on state that may not be durable.
  */
 import { RaftNode } from './raft-node.js'
 import type { RaftStatus } from './status.js'
@@ -44,7 +46,11 @@ export interface RaftStorage {
    * `entries[0].index`), then the hard state.
    */
   persist(batch: PersistBatch): Promise<void>
-  /** Record a snapshot the local state machine produced and drop the entries it covers. */
+  /**
+   * Record a snapshot the local state machine produced and drop the entries it covers. Runs while
+   * later `persist` calls are in flight (it only touches entries at or below the applied index,
+   * which those never rewrite), but never alongside a `persist` that carries a snapshot.
+   */
   compact(snapshot: Snapshot): Promise<void>
 }
 
@@ -63,7 +69,10 @@ export interface ReplicatedStateMachine<Result> {
    * them again after a restart.
    */
   apply(entries: readonly Entry[]): Promise<readonly Result[]>
-  /** The whole state as of the applied index, which the result names. */
+  /**
+   * The whole state as of the call: every entry applied before it and none applied after (the
+   * driver goes on applying while the snapshot is read); the result names that index.
+   */
   snapshot(): Promise<{ readonly data: Uint8Array; readonly index: Index; readonly term: Term }>
   /** Replaces the whole state (and the applied index) with the snapshot's, atomically. */
   restore(snapshot: Snapshot): Promise<void>
@@ -129,15 +138,16 @@ export interface RaftDriverOptions<Result> {
   readonly transport: RaftTransport
   readonly stateMachine: ReplicatedStateMachine<Result>
   readonly ticker: Ticker
-  /** Take a state-machine snapshot and compact the log every this many applied entries. */
+  /** Take a state-machine snapshot and compact the log every this many applied entries (in the background). */
   readonly snapshotEvery: number
   /** Called once if the replica stops itself because storage or the state machine failed. */
   readonly onFatal?: (error: Error) => void
   /** Called when this replica's role, known leader or term changes (for logs and metrics). */
   readonly onSoftState?: (soft: SoftState) => void
   /**
-   * Called when one step of processing a Ready has been waited on for `stallTicks` ticks, and again
-   * every `stallTicks` ticks while it lasts: a replica that stops applying says where it is stuck.
+   * Called when one step of processing a Ready (or the background snapshot) has been waited on for
+   * `stallTicks` ticks, and again every `stallTicks` ticks while it lasts: a replica that stops
+   * applying says where it is stuck.
    */
   readonly onStall?: (step: DriverStep, ticks: number) => void
   /** Default 200 (10 s at 50 ms ticks). */
@@ -193,6 +203,9 @@ export class RaftDriver<Result> {
   /** The step being awaited, and for how many ticks (the stall watchdog). */
   private awaiting: DriverStep | null = null
   private awaitingTicks = 0
+  /** The snapshot being taken in the background (at most one at a time), and for how many ticks. */
+  private snapshotting: Promise<void> | null = null
+  private snapshottingTicks = 0
   private readonly proposals = new Map<Index, PendingProposal>()
   private readonly reads = new Map<string, PendingRead>()
   private readSeq = 0
@@ -306,12 +319,17 @@ export class RaftDriver<Result> {
       this.resolveClosed(null)
     }
     await this.loopDone
+    await this.snapshotting
   }
 
   private tick(): void {
     if (this.phase !== 'running') return
-    if (this.awaiting !== null && ++this.awaitingTicks % (this.options.stallTicks ?? DEFAULT_STALL_TICKS) === 0) {
+    const stallTicks = this.options.stallTicks ?? DEFAULT_STALL_TICKS
+    if (this.awaiting !== null && ++this.awaitingTicks % stallTicks === 0) {
       this.options.onStall?.(this.awaiting, this.awaitingTicks)
+    }
+    if (this.snapshotting !== null && ++this.snapshottingTicks % stallTicks === 0) {
+      this.options.onStall?.('snapshot', this.snapshottingTicks)
     }
     this.node.tick()
     this.kick()
@@ -376,11 +394,33 @@ export class RaftDriver<Result> {
   private async process(ready: Ready): Promise<void> {
     const { storage, transport, stateMachine } = this.options
     this.counters.readies++
+    // A received snapshot replaces the stored log: the background snapshot must not land after it.
+    if (ready.snapshot !== null) {
+      await this.snapshotting
+      if (this.phase !== 'running') return
+    }
     const { early, late } = splitByDurability(ready, this.durable)
     if (early.length > 0) transport.send(early)
-    if (ready.snapshot !== null || ready.entries.length > 0 || ready.hardState !== null) {
+    // Entries committed before the first one this Ready writes are durable here already: applying
+    // them while the write is in flight is safe (even a crash then leaves the state machine behind
+    // the log, never ahead of it). Any other committed entry waits for the write.
+    const applyDuringWrite = ready.snapshot === null && ready.committed.length > 0 && appliesBefore(ready.committed, ready.entries)
+    const writes = ready.snapshot !== null || ready.entries.length > 0 || ready.hardState !== null
+    // The write goes to the storage's threads first; the apply then runs here meanwhile.
+    const writing = writes ? storage.persist({ snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState }) : null
+    const applying = applyDuringWrite ? this.applyCommitted(ready.committed) : null
+    // Both are awaited below, one after the other: neither failure may go unhandled meanwhile.
+    writing?.catch(() => undefined)
+    applying?.catch(() => undefined)
+    if (writing !== null) {
       this.enterStep('persist')
-      await storage.persist({ snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState })
+      try {
+        await writing
+      } catch (error) {
+        // The replica stops: let the apply finish first, so nothing writes after it has stopped.
+        await applying?.catch(() => undefined)
+        throw error
+      }
       if (ready.hardState !== null) this.durable = ready.hardState
       this.counters.persists++
       this.counters.persistedEntries += ready.entries.length
@@ -395,14 +435,12 @@ export class RaftDriver<Result> {
       this.snapshotIndex = ready.snapshot.meta.index
       this.failProposalsThrough(ready.snapshot.meta.index)
     }
-    if (ready.committed.length > 0) {
+    if (applying !== null) {
       this.enterStep('apply')
-      const results = await stateMachine.apply(ready.committed)
-      if (results.length !== ready.committed.length) {
-        throw new Error(`state machine returned ${results.length} results for ${ready.committed.length} entries`)
-      }
-      ready.committed.forEach((entry, i) => this.settleProposal(entry, results[i]))
-      this.applied = ready.committed[ready.committed.length - 1]?.index ?? this.applied
+      await applying
+    } else if (ready.committed.length > 0) {
+      this.enterStep('apply')
+      await this.applyCommitted(ready.committed)
     }
     if (this.phase !== 'running') return
     this.node.advance(ready)
@@ -417,7 +455,17 @@ export class RaftDriver<Result> {
       read?.fail(new RaftRequestError('readFailed', this.soft.leader, `read ${context} lost its leader; retry`))
     }
     this.serveReads()
-    if (this.applied - this.snapshotIndex >= this.options.snapshotEvery) await this.takeSnapshot()
+    if (this.snapshotting === null && this.applied - this.snapshotIndex >= this.options.snapshotEvery) this.startSnapshot()
+  }
+
+  /** Applies committed entries and settles the callers waiting on them. */
+  private async applyCommitted(committed: readonly Entry[]): Promise<void> {
+    const results = await this.options.stateMachine.apply(committed)
+    if (results.length !== committed.length) {
+      throw new Error(`state machine returned ${results.length} results for ${committed.length} entries`)
+    }
+    committed.forEach((entry, i) => this.settleProposal(entry, results[i]))
+    this.applied = committed[committed.length - 1]?.index ?? this.applied
   }
 
   private settleProposal(entry: Entry, result: unknown): void {
@@ -461,12 +509,31 @@ export class RaftDriver<Result> {
     }
   }
 
-  private async takeSnapshot(): Promise<void> {
-    this.enterStep('snapshot')
+  /**
+   * Snapshots the state machine and compacts the log in the background: reading and storing a
+   * large state took about a second, during which a loop that waited for it answered nobody.
+   */
+  private startSnapshot(): void {
+    this.snapshottingTicks = 0
+    this.snapshotting = this.takeSnapshot(this.applied).then(
+      () => {
+        this.snapshotting = null
+      },
+      (error: unknown) => {
+        this.snapshotting = null
+        this.fail(error instanceof Error ? error : new Error(String(error)))
+      },
+    )
+  }
+
+  private async takeSnapshot(applied: Index): Promise<void> {
     const produced = await this.options.stateMachine.snapshot()
-    if (produced.index !== this.applied) {
-      throw new Error(`state machine snapshot is at index ${produced.index}, but ${this.applied} is applied`)
+    if (this.phase !== 'running') return
+    if (produced.index !== applied) {
+      throw new Error(`state machine snapshot is at index ${produced.index}, but ${applied} was applied when it was taken`)
     }
+    // A snapshot from the leader, received meanwhile, already covers it (and is being stored).
+    if (produced.index < this.node.status().firstIndex) return
     // The core fills in the term and membership it knows for that index; persist what it kept.
     const draft: Snapshot = {
       meta: { index: produced.index, term: produced.term, conf: this.node.status().conf },
@@ -474,7 +541,7 @@ export class RaftDriver<Result> {
     }
     const kept = this.node.compact(draft)
     await this.options.storage.compact(kept)
-    this.snapshotIndex = kept.meta.index
+    this.snapshotIndex = Math.max(this.snapshotIndex, kept.meta.index)
     this.counters.snapshots++
   }
 
@@ -523,6 +590,13 @@ export function splitByDurability(ready: Ready, durable: HardState): { early: Me
   const late: Message[] = []
   for (const message of ready.messages) (message.type === 'append' || message.type === 'heartbeat' ? early : late).push(message)
   return { early, late }
+}
+
+/** Whether every committed entry comes before the first entry being written (none is rewritten). */
+function appliesBefore(committed: readonly Entry[], written: readonly Entry[]): boolean {
+  const firstWritten = written[0]
+  const lastCommitted = committed[committed.length - 1]
+  return firstWritten === undefined || (lastCommitted !== undefined && lastCommitted.index < firstWritten.index)
 }
 
 function refusal(id: NodeId, result: Exclude<ProposeResult, { ok: true }>): RaftRequestError {

@@ -107,7 +107,8 @@ export class RaftLogStore implements RaftStorage {
     if (ops.length === 0) return
     await ops.write({ sync: true })
     if (batch.hardState !== null) this.stored = batch.hardState
-    this.snapshotIndex = plan.snapshotIndex
+    // Only a batch with a snapshot moves the snapshot index: a `compact` may have moved it meanwhile.
+    if (batch.snapshot !== null) this.snapshotIndex = plan.snapshotIndex
     this.lastIndex = plan.lastIndex
   }
 

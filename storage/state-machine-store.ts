@@ -149,10 +149,15 @@ export class StateMachineStore {
     }
   }
 
-  /** The whole keyspace and the applied position it reflects, as of one instant. */
+  /**
+   * The whole keyspace and the applied position it reflects: every commit started before the call
+   * and none started after, so the caller may go on applying while the snapshot is read.
+   */
   async snapshotData(): Promise<{ data: Uint8Array; index: Index; term: Term }> {
-    await this.landing
-    const snapshot = this.db.root.snapshot()
+    // Taken in the write chain: later commits start their writes only once it exists.
+    const taken = this.landing.then(() => this.db.root.snapshot())
+    this.landing = taken.then(() => undefined)
+    const snapshot = await taken
     try {
       const positionBytes = await this.db.stateMachineMeta.get(APPLIED_KEY, { snapshot })
       const position = positionBytes === undefined ? { index: 0, term: 0 } : decodePosition(positionBytes)

@@ -9,7 +9,7 @@ import type { ConfState, Message, NodeId, RaftConfig } from '../../raft/types.js
 import { RaftLogStore } from '../../storage/raft-log-store.js'
 import { ReplicaDb } from '../../storage/replica-db.js'
 import { StateMachineStore } from '../../storage/state-machine-store.js'
-import { KvStateMachine } from './kv-state-machine.js'
+import { KvStateMachine, type KvStateMachineHooks } from './kv-state-machine.js'
 import { join } from 'node:path'
 
 /** Small seeded PRNG (mulberry32) so elections are reproducible. */
@@ -66,6 +66,8 @@ export interface ClusterOptions {
   readonly seed: number
   /** Wraps each replica's storage, e.g. to inject failures. */
   readonly wrapStorage?: (id: NodeId, storage: RaftStorage) => RaftStorage
+  /** Hooks into each replica's state machine, e.g. to watch applies or hold snapshots. */
+  readonly machineHooks?: (id: NodeId) => KvStateMachineHooks
 }
 
 export class DriverCluster {
@@ -84,7 +86,7 @@ export class DriverCluster {
   async start(id: NodeId): Promise<Replica> {
     const db = await ReplicaDb.open(join(this.options.directory, id), { clusterId: 'driver-test', replicaId: id })
     const log = await RaftLogStore.open(db)
-    const machine = new KvStateMachine(await StateMachineStore.open(db))
+    const machine = new KvStateMachine(await StateMachineStore.open(db), this.options.machineHooks?.(id))
     const conf: ConfState = { voters: [...this.options.ids], learners: [] }
     const restored = await log.load({ applied: machine.store.appliedIndex(), conf })
     const config = testRaftConfig(id, seededRandom(this.options.seed * 31 + this.options.ids.indexOf(id) * 7 + this.restarts++))

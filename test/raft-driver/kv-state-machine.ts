@@ -12,13 +12,25 @@ export function encodePut(key: string, value: string): Uint8Array {
   return pack([key, value])
 }
 
+/** Lets a test watch applies and hold snapshots. */
+export interface KvStateMachineHooks {
+  /** Called as each apply starts. */
+  readonly onApply?: (entries: readonly Entry[]) => void
+  /** Awaited before each snapshot is read. */
+  readonly beforeSnapshot?: () => Promise<void>
+}
+
 export class KvStateMachine implements ReplicatedStateMachine<string | null> {
   /** Snapshots installed, so tests can tell catching up by snapshot from catching up by log. */
   restores = 0
 
-  constructor(readonly store: StateMachineStore) {}
+  constructor(
+    readonly store: StateMachineStore,
+    private readonly hooks: KvStateMachineHooks = {},
+  ) {}
 
   async apply(entries: readonly Entry[]): Promise<Array<string | null>> {
+    this.hooks.onApply?.(entries)
     const ops: StateMachineOp[] = []
     const results = entries.map((entry) => {
       if (entry.kind !== 'command') return null
@@ -36,8 +48,10 @@ export class KvStateMachine implements ReplicatedStateMachine<string | null> {
     return bytes === undefined ? undefined : Buffer.from(bytes).toString()
   }
 
-  snapshot(): ReturnType<StateMachineStore['snapshotData']> {
-    return this.store.snapshotData()
+  async snapshot(): ReturnType<StateMachineStore['snapshotData']> {
+    // Read now, as the contract asks (the state as of the call); a held hook only delays the answer.
+    const [data] = await Promise.all([this.store.snapshotData(), this.hooks.beforeSnapshot?.()])
+    return data
   }
 
   restore(snapshot: Snapshot): Promise<void> {
