@@ -7,7 +7,9 @@
  * apply its committed entries, settle the callers waiting on them, and advance. A leader's write
  * thus overlaps its followers' (the core counts the leader toward a quorum only once `advance`
  * says its entries are durable). Committed entries that were durable here before the Ready are
- * applied while its write is in flight, so a replica's apply overlaps its own write too.
+ * applied while its write is in flight, and so are those that acknowledgements arriving during
+ * the write commit (`takeCommitted`): a replica's apply overlaps its own write, and a leader
+ * answers its callers without waiting for a write that does not hold their entries.
  * Proposals that arrive while a write is in flight are appended to the core meanwhile and all
  * land in the next write: that is the group commit. Snapshots are taken in the background, off
  * the loop. Any storage or state-machine failure stops the replica for good, because carrying on
@@ -206,6 +208,13 @@ export class RaftDriver<Result> {
   /** The snapshot being taken in the background (at most one at a time), and for how many ticks. */
   private snapshotting: Promise<void> | null = null
   private snapshottingTicks = 0
+  /** Applies run one after another, in index order, through this chain (it never rejects). */
+  private applyChain: Promise<void> = Promise.resolve()
+  private appliesInFlight = 0
+  /** The first error an apply in the chain met: the applies after it do not run. */
+  private applyFailure: Error | null = null
+  /** Whether the loop is waiting for a write that holds no snapshot (entries may be applied meanwhile). */
+  private writeInFlight = false
   private readonly proposals = new Map<Index, PendingProposal>()
   private readonly reads = new Map<string, PendingRead>()
   private readSeq = 0
@@ -319,6 +328,7 @@ export class RaftDriver<Result> {
       this.resolveClosed(null)
     }
     await this.loopDone
+    await this.applyChain
     await this.snapshotting
   }
 
@@ -375,8 +385,27 @@ export class RaftDriver<Result> {
 
   /** Starts the loop unless it is already running; it drains every Ready there is. */
   private kick(): void {
-    if (this.looping || this.phase !== 'running') return
-    this.loopDone = this.loop()
+    if (this.phase !== 'running') return
+    if (!this.looping) this.loopDone = this.loop()
+    else if (this.writeInFlight) this.applyCommittedMeanwhile()
+  }
+
+  /**
+   * While the loop waits for a write, applies the entries that acknowledgements committed
+   * meanwhile, as far as they are stored here: otherwise they would wait for that write and the
+   * next Ready, though the write does not hold them.
+   */
+  private applyCommittedMeanwhile(): void {
+    const committed = this.node.takeCommitted()
+    if (committed.length === 0) return
+    this.applyCommitted(committed).then(
+      () => {
+        if (this.phase !== 'running') return
+        this.node.advanceApplied(committed)
+        this.serveReads()
+      },
+      (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
+    )
   }
 
   private async loop(): Promise<void> {
@@ -394,9 +423,10 @@ export class RaftDriver<Result> {
   private async process(ready: Ready): Promise<void> {
     const { storage, transport, stateMachine } = this.options
     this.counters.readies++
-    // A received snapshot replaces the stored log: the background snapshot must not land after it.
+    // A received snapshot replaces the stored log and the state: nothing begun before may land after it.
     if (ready.snapshot !== null) {
       await this.snapshotting
+      await this.applyChain
       if (this.phase !== 'running') return
     }
     const { early, late } = splitByDurability(ready, this.durable)
@@ -414,12 +444,15 @@ export class RaftDriver<Result> {
     applying?.catch(() => undefined)
     if (writing !== null) {
       this.enterStep('persist')
+      this.writeInFlight = ready.snapshot === null
       try {
         await writing
       } catch (error) {
-        // The replica stops: let the apply finish first, so nothing writes after it has stopped.
-        await applying?.catch(() => undefined)
+        // The replica stops: let the applies finish first, so nothing writes after it has stopped.
+        await this.applyChain
         throw error
+      } finally {
+        this.writeInFlight = false
       }
       if (ready.hardState !== null) this.durable = ready.hardState
       this.counters.persists++
@@ -455,17 +488,32 @@ export class RaftDriver<Result> {
       read?.fail(new RaftRequestError('readFailed', this.soft.leader, `read ${context} lost its leader; retry`))
     }
     this.serveReads()
-    if (this.snapshotting === null && this.applied - this.snapshotIndex >= this.options.snapshotEvery) this.startSnapshot()
+    // The state machine's snapshot reflects the moment it is asked for: only when no apply is under way.
+    const due = this.applied - this.snapshotIndex >= this.options.snapshotEvery
+    if (due && this.snapshotting === null && this.appliesInFlight === 0) this.startSnapshot()
   }
 
-  /** Applies committed entries and settles the callers waiting on them. */
-  private async applyCommitted(committed: readonly Entry[]): Promise<void> {
-    const results = await this.options.stateMachine.apply(committed)
-    if (results.length !== committed.length) {
-      throw new Error(`state machine returned ${results.length} results for ${committed.length} entries`)
-    }
-    committed.forEach((entry, i) => this.settleProposal(entry, results[i]))
-    this.applied = committed[committed.length - 1]?.index ?? this.applied
+  /** Applies committed entries after those handed out before, and settles their callers. */
+  private applyCommitted(committed: readonly Entry[]): Promise<void> {
+    this.appliesInFlight++
+    const applied = this.applyChain.then(async () => {
+      if (this.applyFailure !== null) throw this.applyFailure
+      if (this.phase !== 'running') return
+      const results = await this.options.stateMachine.apply(committed)
+      if (results.length !== committed.length) {
+        throw new Error(`state machine returned ${results.length} results for ${committed.length} entries`)
+      }
+      committed.forEach((entry, i) => this.settleProposal(entry, results[i]))
+      this.applied = committed[committed.length - 1]?.index ?? this.applied
+    })
+    this.applyChain = applied.then(
+      () => void this.appliesInFlight--,
+      (error: unknown) => {
+        this.appliesInFlight--
+        this.applyFailure ??= error instanceof Error ? error : new Error(String(error))
+      },
+    )
+    return applied
   }
 
   private settleProposal(entry: Entry, result: unknown): void {

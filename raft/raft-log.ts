@@ -205,9 +205,10 @@ export class RaftLog {
     return this.entries.slice(Math.max(0, this.persisting - this.snapIndex))
   }
 
-  nextCommittedEntries(): Entry[] {
+  nextCommittedEntries(through: Index = Infinity): Entry[] {
     const out: Entry[] = []
-    for (let i = this.applying + 1; i <= this.applyLimit(); i++) {
+    const last = Math.min(this.applyLimit(), through)
+    for (let i = this.applying + 1; i <= last; i++) {
       const e = this.entry(i)
       assert(e !== undefined, `committed entry ${i} missing`)
       out.push(e)

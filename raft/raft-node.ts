@@ -286,6 +286,23 @@ export class RaftNode {
     this.checkInvariants()
   }
 
+  /**
+   * Committed entries not yet handed out that are durable here, outside a Ready: a driver waiting
+   * for a Ready's write applies what its peers' acknowledgements committed meanwhile. Only
+   * entries `advance` acknowledged as stored, and not replaced since, qualify: those the write in
+   * flight holds do not. Acknowledge them with `advanceApplied`.
+   */
+  takeCommitted(): Entry[] {
+    const committed = this.log.nextCommittedEntries(this.log.stableIndex())
+    this.log.markHandedOut(null, [], committed)
+    return committed
+  }
+
+  advanceApplied(committed: readonly Entry[]): void {
+    this.log.acknowledge(null, [], committed)
+    this.checkInvariants()
+  }
+
   status(): RaftStatus {
     let progress: Record<NodeId, FollowerProgress> | null = null
     if (this.role === 'leader') {

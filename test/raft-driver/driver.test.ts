@@ -208,6 +208,12 @@ t.test('a storage failure stops the replica and fails every waiting caller', asy
   await t.rejects(only.driver.read(), { name: 'RaftRequestError', reason: 'stopped' })
 })
 
+/** Polls a condition (bounded at 30 s): `runUntil` would wait for replicas whose writes a test holds. */
+async function until(done: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 6_000 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+  return done()
+}
+
 /** Proposes k<from>..k<to-1> on the given leader and waits until each is applied there. */
 async function commitAll(group: DriverCluster, leaderId: string, from: number, to: number): Promise<void> {
   const driver = group.replica(leaderId).driver
@@ -270,4 +276,51 @@ t.test('a snapshot being taken does not hold up commits; the log is compacted on
   await group.runUntil('the leader stored a snapshot', () => leader.driver.stats().snapshots > 0)
   t.ok(leader.driver.status().firstIndex > 20, 'and compacted its log')
   t.equal(await leader.machine.value('k99'), 'v99')
+})
+
+t.test('entries committed while the leader writes later ones are answered without waiting for that write', async (t) => {
+  const holding = new Set<string>()
+  const held = new Map<string, Array<() => void>>()
+  const gated = (id: string, storage: RaftStorage): RaftStorage => ({
+    persist: (batch) =>
+      holding.has(id) && batch.entries.length > 0
+        ? new Promise<void>((resolve, reject) => {
+            const queue = held.get(id) ?? []
+            queue.push(() => void storage.persist(batch).then(resolve, reject))
+            held.set(id, queue)
+          })
+        : storage.persist(batch),
+    compact: (snapshot) => storage.compact(snapshot),
+  })
+  const release = (id: string): void => {
+    holding.delete(id)
+    for (const run of held.get(id)?.splice(0) ?? []) run()
+  }
+  const group = cluster(t, { wrapStorage: gated, seed: 13 })
+  await group.startAll()
+  const leader = await electedLeader(group)
+  const followers = [...group.replicas.values()].filter((r) => r !== leader)
+  t.equal(await leader.driver.propose(encodePut('warm', 'up')), 'up')
+
+  // The followers cannot store `first` yet: it is stored on the leader alone, uncommitted.
+  for (const follower of followers) holding.add(follower.id)
+  let firstDone = false
+  const stored = leader.driver.stats().persistedEntries
+  const first = leader.driver.propose(encodePut('first', '1')).finally(() => (firstDone = true))
+  const firstIndex = leader.driver.status().lastIndex
+  t.ok(await until(() => leader.driver.stats().persistedEntries > stored), 'the leader stored the first entry')
+  t.ok(await until(() => followers.every((r) => r.driver.status().lastIndex >= firstIndex)), 'the followers hold it, unwritten')
+  t.equal(leader.driver.status().commit, firstIndex - 1, 'it is not committed')
+
+  // The leader's next write hangs; meanwhile the followers store `first` and acknowledge it.
+  holding.add(leader.id)
+  let secondDone = false
+  const second = leader.driver.propose(encodePut('second', '2')).finally(() => (secondDone = true))
+  for (const follower of followers) release(follower.id)
+  t.ok(await until(() => firstDone), 'the first entry is answered')
+  t.equal(await first, '1', 'answered while the leader was still writing the second entry')
+  t.equal(held.get(leader.id)?.length, 1, "the leader's write of the second entry is still in flight")
+  t.notOk(secondDone, 'the second entry waits for the write that holds it')
+  release(leader.id)
+  t.equal(await second, '2')
 })

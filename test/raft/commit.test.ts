@@ -86,3 +86,25 @@ t.test('a leader counts itself toward a quorum only once advance says its entrie
   t.match(a.ready().messages.filter((m) => m.type === 'append').map((m) => (m as AppendRequest).commit), [index, index], 'and the new commit index goes out at once')
 })
 
+
+t.test('takeCommitted hands out committed entries only once they are stored here, and only once', async (t) => {
+  const c = new InMemoryCluster(['a', 'b', 'c'])
+  c.elect('a')
+  const a = c.node('a')
+  const x = c.propose('a', 'x')
+  // The leader's write of x is in flight: handed out, not yet advanced.
+  const writing = a.ready()
+  for (const m of writing.messages) c.deliver(m)
+  c.process('b')
+  c.process('c')
+  for (const m of c.take((m) => m.to === 'a')) c.deliver(m)
+  t.equal(a.status().commit, x, 'both followers stored x: committed without the leader')
+  t.same(a.takeCommitted(), [], 'x is not stored on the leader yet')
+  a.advance(writing)
+  const taken = a.takeCommitted()
+  t.same(taken.map((e) => e.index), [x], 'stored now')
+  t.same(a.takeCommitted(), [], 'handed out once')
+  t.same(a.ready().committed, [], 'and not again in a Ready')
+  a.advanceApplied(taken)
+  t.equal(a.status().applied, x)
+})
