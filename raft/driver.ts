@@ -210,7 +210,6 @@ export class RaftDriver<Result> {
   private snapshottingTicks = 0
   /** Applies run one after another, in index order, through this chain (it never rejects). */
   private applyChain: Promise<void> = Promise.resolve()
-  private appliesInFlight = 0
   /** The first error an apply in the chain met: the applies after it do not run. */
   private applyFailure: Error | null = null
   /** Whether the loop is waiting for a write that holds no snapshot (entries may be applied meanwhile). */
@@ -398,14 +397,7 @@ export class RaftDriver<Result> {
   private applyCommittedMeanwhile(): void {
     const committed = this.node.takeCommitted()
     if (committed.length === 0) return
-    this.applyCommitted(committed).then(
-      () => {
-        if (this.phase !== 'running') return
-        this.node.advanceApplied(committed)
-        this.serveReads()
-      },
-      (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
-    )
+    this.applyCommitted(committed, { acknowledge: true }).catch((error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))))
   }
 
   private async loop(): Promise<void> {
@@ -488,14 +480,15 @@ export class RaftDriver<Result> {
       read?.fail(new RaftRequestError('readFailed', this.soft.leader, `read ${context} lost its leader; retry`))
     }
     this.serveReads()
-    // The state machine's snapshot reflects the moment it is asked for: only when no apply is under way.
-    const due = this.applied - this.snapshotIndex >= this.options.snapshotEvery
-    if (due && this.snapshotting === null && this.appliesInFlight === 0) this.startSnapshot()
+    if (this.snapshotting === null && this.applied - this.snapshotIndex >= this.options.snapshotEvery) this.scheduleSnapshot()
   }
 
-  /** Applies committed entries after those handed out before, and settles their callers. */
-  private applyCommitted(committed: readonly Entry[]): Promise<void> {
-    this.appliesInFlight++
+  /**
+   * Applies committed entries after those handed out before, and settles their callers. Entries
+   * taken outside a Ready are acknowledged to the core here (`acknowledge`); a Ready's are
+   * acknowledged with it by `advance`.
+   */
+  private applyCommitted(committed: readonly Entry[], { acknowledge = false } = {}): Promise<void> {
     const applied = this.applyChain.then(async () => {
       if (this.applyFailure !== null) throw this.applyFailure
       if (this.phase !== 'running') return
@@ -505,11 +498,13 @@ export class RaftDriver<Result> {
       }
       committed.forEach((entry, i) => this.settleProposal(entry, results[i]))
       this.applied = committed[committed.length - 1]?.index ?? this.applied
+      if (!acknowledge || this.phase !== 'running') return
+      this.node.advanceApplied(committed)
+      this.serveReads()
     })
     this.applyChain = applied.then(
-      () => void this.appliesInFlight--,
+      () => undefined,
       (error: unknown) => {
-        this.appliesInFlight--
         this.applyFailure ??= error instanceof Error ? error : new Error(String(error))
       },
     )
@@ -559,23 +554,31 @@ export class RaftDriver<Result> {
 
   /**
    * Snapshots the state machine and compacts the log in the background: reading and storing a
-   * large state took about a second, during which a loop that waited for it answered nobody.
+   * large state took about a second, during which a loop that waited for it answered nobody. The
+   * snapshot is asked for in the apply chain, between two applies, so it reflects exactly the
+   * entries applied then, even while applies are under way when it becomes due.
    */
-  private startSnapshot(): void {
+  private scheduleSnapshot(): void {
     this.snapshottingTicks = 0
-    this.snapshotting = this.takeSnapshot(this.applied).then(
-      () => {
-        this.snapshotting = null
-      },
-      (error: unknown) => {
-        this.snapshotting = null
-        this.fail(error instanceof Error ? error : new Error(String(error)))
-      },
+    const asked = this.applyChain.then(() =>
+      this.applyFailure !== null || this.phase !== 'running' ? null : { applied: this.applied, producing: this.options.stateMachine.snapshot() },
     )
+    this.applyChain = asked.then(() => undefined)
+    this.snapshotting = asked
+      .then((taken) => (taken === null ? undefined : this.compactWith(taken.applied, taken.producing)))
+      .then(
+        () => {
+          this.snapshotting = null
+        },
+        (error: unknown) => {
+          this.snapshotting = null
+          this.fail(error instanceof Error ? error : new Error(String(error)))
+        },
+      )
   }
 
-  private async takeSnapshot(applied: Index): Promise<void> {
-    const produced = await this.options.stateMachine.snapshot()
+  private async compactWith(applied: Index, producing: ReturnType<ReplicatedStateMachine<Result>['snapshot']>): Promise<void> {
+    const produced = await producing
     if (this.phase !== 'running') return
     if (produced.index !== applied) {
       throw new Error(`state machine snapshot is at index ${produced.index}, but ${applied} was applied when it was taken`)
