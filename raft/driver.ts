@@ -397,7 +397,7 @@ export class RaftDriver<Result> {
   private applyCommittedMeanwhile(): void {
     const committed = this.node.takeCommitted()
     if (committed.length === 0) return
-    this.applyCommitted(committed, { acknowledge: true }).catch((error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))))
+    this.applyCommitted(committed, { acknowledge: true }).catch((error: unknown) => this.fail(asError(error)))
   }
 
   private async loop(): Promise<void> {
@@ -405,7 +405,7 @@ export class RaftDriver<Result> {
     try {
       while (this.phase === 'running' && this.node.hasReady()) await this.process(this.node.ready())
     } catch (error) {
-      this.fail(error instanceof Error ? error : new Error(String(error)))
+      this.fail(asError(error))
     } finally {
       this.enterStep(null)
       this.looping = false
@@ -460,12 +460,9 @@ export class RaftDriver<Result> {
       this.snapshotIndex = ready.snapshot.meta.index
       this.failProposalsThrough(ready.snapshot.meta.index)
     }
-    if (applying !== null) {
+    if (ready.committed.length > 0) {
       this.enterStep('apply')
-      await applying
-    } else if (ready.committed.length > 0) {
-      this.enterStep('apply')
-      await this.applyCommitted(ready.committed)
+      await (applying ?? this.applyCommitted(ready.committed))
     }
     if (this.phase !== 'running') return
     this.node.advance(ready)
@@ -505,7 +502,7 @@ export class RaftDriver<Result> {
     this.applyChain = applied.then(
       () => undefined,
       (error: unknown) => {
-        this.applyFailure ??= error instanceof Error ? error : new Error(String(error))
+        this.applyFailure ??= asError(error)
       },
     )
     return applied
@@ -572,7 +569,7 @@ export class RaftDriver<Result> {
         },
         (error: unknown) => {
           this.snapshotting = null
-          this.fail(error instanceof Error ? error : new Error(String(error)))
+          this.fail(asError(error))
         },
       )
   }
@@ -648,6 +645,10 @@ function appliesBefore(committed: readonly Entry[], written: readonly Entry[]): 
   const firstWritten = written[0]
   const lastCommitted = committed[committed.length - 1]
   return firstWritten === undefined || (lastCommitted !== undefined && lastCommitted.index < firstWritten.index)
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
 }
 
 function refusal(id: NodeId, result: Exclude<ProposeResult, { ok: true }>): RaftRequestError {

@@ -139,14 +139,10 @@ export class StateMachineStore {
 
   /** A range and one more key, read from one LevelDB snapshot: both as of the same applied entry. */
   async rangeWithKey(range: KeyRange, key: string): Promise<{ pairs: Array<[string, Uint8Array]>; value: Uint8Array | undefined }> {
-    await this.landing
-    const snapshot = this.db.root.snapshot()
-    try {
+    return this.atOneInstant(async (snapshot) => {
       const [pairs, value] = await Promise.all([this.db.stateMachine.iterator({ ...rangeBounds(range), snapshot }).all(), this.db.stateMachine.get(key, { snapshot })])
       return { pairs, value }
-    } finally {
-      await snapshot.close()
-    }
+    })
   }
 
   /**
@@ -154,11 +150,7 @@ export class StateMachineStore {
    * and none started after, so the caller may go on applying while the snapshot is read.
    */
   async snapshotData(): Promise<{ data: Uint8Array; index: Index; term: Term }> {
-    // Taken in the write chain: later commits start their writes only once it exists.
-    const taken = this.landing.then(() => this.db.root.snapshot())
-    this.landing = taken.then(() => undefined)
-    const snapshot = await taken
-    try {
+    return this.atOneInstant(async (snapshot) => {
       const positionBytes = await this.db.stateMachineMeta.get(APPLIED_KEY, { snapshot })
       const position = positionBytes === undefined ? { index: 0, term: 0 } : decodePosition(positionBytes)
       const records: Uint8Array[] = [packr.pack(SNAPSHOT_HEADER)]
@@ -171,6 +163,20 @@ export class StateMachineStore {
         await iterator.close()
       }
       return { data: Buffer.concat(records), index: position.index, term: position.term }
+    })
+  }
+
+  /**
+   * Runs `read` on a LevelDB snapshot holding every commit started before the call and none
+   * started after: it is taken in the write chain (later commits start their writes only once it
+   * exists), and closed when `read` is done.
+   */
+  private async atOneInstant<T>(read: (snapshot: ReturnType<ReplicaDb['root']['snapshot']>) => Promise<T>): Promise<T> {
+    const taken = this.landing.then(() => this.db.root.snapshot())
+    this.landing = taken.then(() => undefined)
+    const snapshot = await taken
+    try {
+      return await read(snapshot)
     } finally {
       await snapshot.close()
     }

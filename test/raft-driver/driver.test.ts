@@ -176,11 +176,8 @@ t.test("a leader's appends leave while its own write is in flight; its callers w
   const proposal = leader.driver.propose(encodePut('early', 'yes')).finally(() => (settled = true))
   const index = leader.driver.status().lastIndex
   // Followers write through LevelDB's thread pool, which a loaded machine may starve for a while:
-  // wait on the condition (bounded at 30 s so a real failure ends), not on a number of turns.
-  for (let i = 0; i < 6_000 && !followers.every((r) => r.driver.status().lastIndex >= index); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  t.ok(followers.every((r) => r.driver.status().lastIndex >= index), 'both followers stored the entry')
+  // wait on the condition, not on a number of turns.
+  t.ok(await until(() => followers.every((r) => r.driver.status().lastIndex >= index)), 'both followers stored the entry')
   t.equal(held.length, 1, "the leader's own write is still in flight")
   t.notOk(settled, 'the caller is not answered before the leader has written the entry')
   holding = null
@@ -208,7 +205,7 @@ t.test('a storage failure stops the replica and fails every waiting caller', asy
   await t.rejects(only.driver.read(), { name: 'RaftRequestError', reason: 'stopped' })
 })
 
-/** Polls a condition (bounded at 30 s): `runUntil` would wait for replicas whose writes a test holds. */
+/** Polls a condition, bounded at 30 s so a real failure ends (`runUntil` would wait for replicas whose writes a test holds). */
 async function until(done: () => boolean): Promise<boolean> {
   for (let i = 0; i < 6_000 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
   return done()
