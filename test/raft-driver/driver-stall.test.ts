@@ -80,3 +80,31 @@ t.test('a bad stallTicks is named', async (t) => {
   const base = { config, restored, storage: { persist: async () => {}, compact: async () => {} }, transport: { send: () => {} }, stateMachine: idleStateMachine, ticker: manualTicker().ticker, snapshotEvery: 100 }
   await t.rejects(RaftDriver.start({ ...base, stallTicks: 0 }), /RaftDriverOptions.stallTicks must be a positive integer, got 0/)
 })
+
+t.test('a background snapshot that never finishes is reported as the snapshot step, while applies go on', async (t) => {
+  const clock = manualTicker()
+  const stalls: DriverStep[] = []
+  const driver = await RaftDriver.start({
+    config,
+    restored,
+    storage: { persist: async () => {}, compact: async () => {} },
+    transport: { send: () => {} },
+    // The state machine never finishes reading its snapshot (a wedged disk under the keyspace).
+    stateMachine: { ...idleStateMachine, snapshot: () => new Promise<never>(() => {}) },
+    ticker: clock.ticker,
+    snapshotEvery: 1,
+    stallTicks: 20,
+    onStall: (step) => stalls.push(step),
+  })
+  t.teardown(() => void driver.stop())
+  for (let i = 0; i < 100 && driver.status().role !== 'leader'; i++) {
+    clock.tick(1)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  t.equal(driver.status().role, 'leader')
+  clock.tick(40)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.ok(stalls.includes('snapshot'), `the held snapshot is reported (${stalls.join(', ')})`)
+  t.notOk(stalls.includes('apply') || stalls.includes('persist'), 'nothing else is stuck')
+  t.equal(await driver.propose(new Uint8Array([1])), null, 'a proposal is applied and answered while the snapshot is held')
+})
