@@ -173,7 +173,10 @@ export class StateMachineStore {
    */
   private async atOneInstant<T>(read: (snapshot: ReturnType<ReplicaDb['root']['snapshot']>) => Promise<T>): Promise<T> {
     const taken = this.landing.then(() => this.db.root.snapshot())
+    // The caller hears of a failure through `taken`; later callers through the chain. Marked
+    // handled, as a read racing the database's close must not become an unhandled rejection.
     this.landing = taken.then(() => undefined)
+    this.landing.catch(() => undefined)
     const snapshot = await taken
     try {
       return await read(snapshot)

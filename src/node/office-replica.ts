@@ -109,6 +109,8 @@ function membershipSignature(conf: ConfState): string {
 
 export class OfficeReplica {
   private peerRefresh: NodeJS.Timeout | null = null
+  /** The refresh under way, if any: stop() waits for it, as it reads the store. */
+  private refreshing: Promise<void> | null = null
   private peerSignature = ''
   /** The membership the peer links were last computed for. */
   private confSignature = ''
@@ -295,7 +297,7 @@ export class OfficeReplica {
       }
       transport.start()
       await node.refreshPeers()
-      node.peerRefresh = setInterval(() => void node.refreshPeers(), PEER_REFRESH_MS)
+      node.peerRefresh = setInterval(() => node.refreshPeersInBackground(logger), PEER_REFRESH_MS)
       return node
     } catch (error) {
       await db.close()
@@ -338,6 +340,7 @@ export class OfficeReplica {
 
   async stop(): Promise<void> {
     if (this.peerRefresh !== null) clearInterval(this.peerRefresh)
+    await this.refreshing
     this.crossOffice?.service.stop()
     this.freeBusy?.stop()
     for (const client of this.crossOffice?.clients.values() ?? []) client.close()
@@ -360,6 +363,19 @@ export class OfficeReplica {
    * joined or else the one in the config file. A replica that has no membership yet (it is
    * joining) talks to the office's replicas listed in its config file.
    */
+  /** One refresh at a time; a failed one (a store read) is logged and the next turn retries. */
+  private refreshPeersInBackground(logger: RpcLogger): void {
+    if (this.refreshing !== null) return
+    this.refreshing = this.refreshPeers()
+      .catch((error: unknown) => {
+        this.storedTopology.changed = true
+        logger.warn('could not refresh the peer links; the next turn retries', { error: error instanceof Error ? error.message : String(error) })
+      })
+      .finally(() => {
+        this.refreshing = null
+      })
+  }
+
   private async refreshPeers(): Promise<void> {
     // The stored addresses and offices change only by committed writes: reading LevelDB on every
     // timer turn cost about 2 ms of the event loop per turn under write load (a latency spike).

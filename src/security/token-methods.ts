@@ -28,8 +28,12 @@ export function registerTokenMethods(rpc: RpcServer, deps: TokenMethodDeps): voi
     .method('token.create', s['token.create'], async (p, ctx) => {
       const record: TokenRecord = { id: p.id, hash: p.hash, grant: p.grant, label: p.label, createdAt: new Date(deps.now()).toISOString() }
       const written = await deps.proposeKv({ op: 'cas', key: tokenKey(p.id), expected: { value: null }, value: JSON.stringify(record) }, ctx)
-      if (written.ok !== true) throw RpcError.of('CONFLICT', `token.create: id: token ${p.id} already exists`, { id: p.id })
-      return tokenView(record)
+      if (written.ok === true) return tokenView(record)
+      // The same token may be here already: token sync copies it from the office the client
+      // created it in first, often before the client gets here. That is this create, done.
+      const stored = decodeTokenRecord(written.value)
+      if (stored !== null && sameToken(stored, record)) return tokenView(stored)
+      throw RpcError.of('CONFLICT', `token.create: id: token ${p.id} already exists`, { id: p.id })
     })
     .method('token.revoke', s['token.revoke'], async (p, ctx) => {
       if (p.id === ROOT_TOKEN_ID) return revokeBootstrap(deps, ctx)
@@ -71,6 +75,12 @@ async function revokeBootstrap(deps: TokenMethodDeps, ctx: RequestContext): Prom
 }
 
 type StoredEntries = KvRangeResult['entries']
+
+/** The same token: id, secret hash, grant and label (each office stamps its own creation time). */
+function sameToken(a: TokenRecord, b: TokenRecord): boolean {
+  const sameGrant = a.grant.role === b.grant.role && (a.grant.role !== 'user' || (b.grant.role === 'user' && a.grant.user === b.grant.user))
+  return a.id === b.id && a.hash === b.hash && a.label === b.label && sameGrant
+}
 
 function bootstrapState(deps: TokenMethodDeps, entries: StoredEntries): 'enabled' | 'revoked' | 'none' {
   if (deps.bootstrapEntryId === null) return 'none'

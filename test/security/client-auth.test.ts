@@ -79,8 +79,11 @@ t.test('tokens, roles and revocation against a running replica', async (t) => {
   t.same(await root.call('token.revoke', { id: aliceId }), { id: aliceId, revoked: false }, 'revoking twice says so')
   t.match(await codeOf(as('alice').call('replica.status', {})), /^UNAUTHENTICATED: .*unknown or revoked/, 'a revoked token no longer connects')
   const made = newToken()
-  await root.call('token.create', { id: made.id, hash: made.hash, grant: { role: 'admin' }, label: '' })
-  t.match(await codeOf(root.call('token.create', { id: made.id, hash: made.hash, grant: { role: 'admin' }, label: '' })), /^CONFLICT: .*already exists/, 'ids are never reused')
+  const created = await root.call('token.create', { id: made.id, hash: made.hash, grant: { role: 'admin' }, label: '' })
+  t.same(await root.call('token.create', { id: made.id, hash: made.hash, grant: { role: 'admin' }, label: '' }), created, 'the same token again (token sync may have brought it first) is this create, done')
+  t.match(await codeOf(root.call('token.create', { id: made.id, hash: newToken().hash, grant: { role: 'admin' }, label: '' })), /^CONFLICT: .*already exists/, 'another token under a taken id is refused')
+  t.match(await codeOf(root.call('token.create', { id: made.id, hash: made.hash, grant: { role: 'metrics' }, label: '' })), /^CONFLICT: .*already exists/, 'so is another grant')
+  t.match(await codeOf(root.call('token.create', { id: aliceId, hash: made.hash, grant: { role: 'admin' }, label: '' })), /^CONFLICT: .*already exists/, 'ids are never reused, revoked ones neither')
   t.equal(await codeOf(office.client(`Bearer ${made.token}`).call('user.add', { id: 'dave', office: 'nyc' })), 'OK', 'a created admin token manages users')
 })
 

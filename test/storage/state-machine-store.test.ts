@@ -121,3 +121,19 @@ t.test('a range and a key, and several keys, are read from one snapshot while co
   t.same((await store.rangeWithKey({ prefix: 'kv/' }, 'rev')).pairs.map(([k, v]) => [k, read(v)]), [['kv/a', '200']])
   t.equal(read((await store.rangeWithKey({ prefix: 'nothing/' }, 'rev')).value), '200', 'an empty range still reads the key')
 })
+
+t.test('reads that race the database closing fail with its error, and leave nothing unhandled', async (t) => {
+  const db = await ReplicaDb.open(t.testdir(), { clusterId: 'c', replicaId: 'a' })
+  const store = await StateMachineStore.open(db)
+  await store.commit([{ type: 'put', key: 'kv/a', value: text('1') }], { index: 1, term: 1 })
+  const unhandled: unknown[] = []
+  const listener = (reason: unknown): void => void unhandled.push(reason)
+  process.on('unhandledRejection', listener)
+  t.teardown(() => void process.off('unhandledRejection', listener))
+  // Both read from a LevelDB snapshot, taken in the write chain: by then the database is closing.
+  const reads = [t.rejects(store.rangeWithKey({ prefix: 'kv/' }, 'rev'), /Database is not open/), t.rejects(store.snapshotData(), /Database is not open/)]
+  await db.close()
+  await Promise.all(reads)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(unhandled, [], 'no rejection went unhandled')
+})
