@@ -2,18 +2,18 @@
  * The driver: the small loop that connects the pure Raft core to durable storage, the network and
  * the replicated state machine, honouring the persistence contract written on `Ready`.
  *
- * One Ready at a time: send the messages that may leave early (a leader's appends and heartbeats,
- * when the Ready keeps term and vote), persist the Ready in one write, only then send the rest,
- * apply its committed entries, settle the callers waiting on them, and advance. A leader's write
- * thus overlaps its followers' (the core counts the leader toward a quorum only once `advance`
- * says its entries are durable). Committed entries that were durable here before the Ready are
- * applied while its write is in flight, and so are those that acknowledgements arriving during
- * the write commit (`takeCommitted`): a replica's apply overlaps its own write, and a leader
- * answers its callers without waiting for a write that does not hold their entries.
- * Proposals that arrive while a write is in flight are appended to the core meanwhile and all
- * land in the next write: that is the group commit. Snapshots are taken in the background, off
- * the loop. Any storage or state-machine failure stops the replica for good, because carrying on
- * would mean acting on state that may not be durable.
+ * The loop hands each Ready on and takes the next without waiting for storage: its write goes to
+ * a write chain (one synced write at a time; the Readys that come while one is in flight join the
+ * next, which is the group commit) and its committed entries to an apply chain. Messages that
+ * promise nothing about this replica's storage (a leader's appends and heartbeats, when the term
+ * and vote are durable) leave at once; acknowledgements and votes leave once every write handed
+ * out before them has landed, and only then does the core count the entries as stored here (a
+ * leader counts itself toward a quorum from then on). A committed entry is applied as soon as it
+ * is handed out, even before this replica's own write of it lands: a quorum holds it. The state
+ * machine's write of its effects waits for that log write, so a crash never leaves the state
+ * machine ahead of the log. Snapshots are taken in the background; a snapshot received from the
+ * leader waits for everything under way. Any storage or state-machine failure stops the replica
+ * for good, because carrying on would mean acting on state that may not be durable.
  */
 import { RaftNode } from './raft-node.js'
 import type { RaftStatus } from './status.js'
@@ -66,11 +66,12 @@ export interface ReplicatedStateMachine<Result> {
    * Applies committed entries in order (every kind: noops and config entries only move the applied
    * index) and returns one result per entry. Must record the last entry's index and term in the
    * same durable write as the entries' effects, so no entry is ever applied twice or half. That
-   * write may land after the promise resolves, provided every later read of the state (reads,
-   * snapshots) observes it: the entries are durable in the log, so losing it only means applying
-   * them again after a restart.
+   * write must not land before `stored` resolves (the log's write of these entries; if it
+   * rejects, it must not land at all), and may land after this promise resolves, provided every
+   * later read of the state (reads, snapshots) observes it: losing it in a crash only means
+   * applying the entries again after a restart.
    */
-  apply(entries: readonly Entry[]): Promise<readonly Result[]>
+  apply(entries: readonly Entry[], stored: Promise<void>): Promise<readonly Result[]>
   /**
    * The whole state as of the call: every entry applied before it and none applied after (the
    * driver goes on applying while the snapshot is read); the result names that index.
@@ -147,7 +148,7 @@ export interface RaftDriverOptions<Result> {
   /** Called when this replica's role, known leader or term changes (for logs and metrics). */
   readonly onSoftState?: (soft: SoftState) => void
   /**
-   * Called when one step of processing a Ready (or the background snapshot) has been waited on for
+   * Called when one step (a write, an apply, a snapshot being installed or taken) has lasted for
    * `stallTicks` ticks, and again every `stallTicks` ticks while it lasts: a replica that stops
    * applying says where it is stuck.
    */
@@ -156,7 +157,7 @@ export interface RaftDriverOptions<Result> {
   readonly stallTicks?: number
 }
 
-/** The awaited steps of processing one Ready. */
+/** The steps the stall watchdog watches: a write, an apply, installing or taking a snapshot. */
 export type DriverStep = 'persist' | 'restore' | 'apply' | 'snapshot'
 
 const DEFAULT_STALL_TICKS = 200
@@ -164,7 +165,7 @@ const DEFAULT_STALL_TICKS = 200
 export interface DriverCounters {
   /** Ready batches processed. */
   readonly readies: number
-  /** Synced storage writes (one per Ready that had something to persist). */
+  /** Synced storage writes (each covers the Readys that came while the one before was in flight). */
   readonly persists: number
   readonly persistedEntries: number
   readonly snapshots: number
@@ -178,6 +179,20 @@ interface Waiter<T> {
 
 interface PendingProposal extends Waiter<unknown> {
   readonly term: Term
+}
+
+/** Readys merged into one write: what to store, then what to send and acknowledge once stored. */
+interface PendingWrite {
+  entries: Entry[]
+  hardState: HardState | null
+  /** Messages that vouch for this write (acknowledgements, votes), in Ready order. */
+  readonly late: Message[]
+}
+
+/** Committed entries merged into one apply, and the write chain as of the last one's Ready. */
+interface PendingApply {
+  readonly entries: Entry[]
+  stored: Promise<void>
 }
 
 interface PendingRead extends Waiter<void> {
@@ -202,18 +217,29 @@ export class RaftDriver<Result> {
   private applied: Index
   private snapshotIndex: Index
   private soft: SoftState
-  /** The step being awaited, and for how many ticks (the stall watchdog). */
-  private awaiting: DriverStep | null = null
-  private awaitingTicks = 0
-  /** The snapshot being taken in the background (at most one at a time), and for how many ticks. */
+  /** The steps under way, each with how many ticks it has lasted (the stall watchdog). */
+  private readonly underWay = new Map<DriverStep, number>()
+  /** The snapshot being taken in the background (at most one at a time). */
   private snapshotting: Promise<void> | null = null
-  private snapshottingTicks = 0
+  /**
+   * Writes run one after another, in Ready order, through this chain (it never rejects); it
+   * settles once every write handed to it has landed.
+   */
+  private writeChain: Promise<void> = Promise.resolve()
+  /** The write waiting for the one in flight: Readys that come meanwhile join it (group commit). */
+  private nextWrite: PendingWrite | null = null
+  /** Writes handed to the chain that have not landed (or failed). */
+  private writesUnderWay = 0
+  /** Settles once the last write handed out has landed; rejects if it or one before it did not. */
+  private lastWrite: Promise<void> = Promise.resolve()
   /** Applies run one after another, in index order, through this chain (it never rejects). */
   private applyChain: Promise<void> = Promise.resolve()
+  /** The apply waiting for the one under way: entries committed meanwhile join it. */
+  private nextApply: PendingApply | null = null
+  /** The last entry handed to the apply chain: its callers and those before are answered by their apply. */
+  private applyingThrough: Index
   /** The first error an apply in the chain met: the applies after it do not run. */
   private applyFailure: Error | null = null
-  /** Whether the loop is waiting for a write that holds no snapshot (entries may be applied meanwhile). */
-  private writeInFlight = false
   private readonly proposals = new Map<Index, PendingProposal>()
   private readonly reads = new Map<string, PendingRead>()
   private readSeq = 0
@@ -222,6 +248,8 @@ export class RaftDriver<Result> {
   private counters = { readies: 0, persists: 0, persistedEntries: 0, snapshots: 0 }
   /** Term and vote as last made durable: messages may leave before a write that keeps them. */
   private durable: HardState
+  /** The hard state last handed out (durable or still being written). */
+  private handedOut: HardState
   private resolveClosed!: (error: Error | null) => void
   /** Settles when the driver stops: with null after stop(), with the error after a fatal failure. */
   readonly closed: Promise<Error | null> = new Promise((resolve) => (this.resolveClosed = resolve))
@@ -237,7 +265,9 @@ export class RaftDriver<Result> {
     this.incarnation = Math.floor(options.config.random() * 2 ** 32).toString(36)
     this.node = new RaftNode(options.config, restored)
     this.applied = restored.applied
+    this.applyingThrough = restored.applied
     this.durable = restored.hardState
+    this.handedOut = restored.hardState
     this.snapshotIndex = restored.snapshot?.meta.index ?? 0
     const status = this.node.status()
     this.soft = { role: status.role, leader: status.leader, term: status.term }
@@ -270,9 +300,17 @@ export class RaftDriver<Result> {
     return { ...this.counters }
   }
 
-  /** Resolves once no Ready is being processed (lets tests and shutdown wait for quiescence). */
+  /** Resolves once no Ready is being processed and no write or apply is under way (lets tests wait for quiescence). */
   async idle(): Promise<void> {
-    while (this.looping) await this.loopDone
+    for (;;) {
+      if (this.looping) await this.loopDone
+      else if (this.writesUnderWay > 0) await this.writeChain
+      else {
+        const applies = this.applyChain
+        await applies
+        if (applies === this.applyChain && !this.looping && this.writesUnderWay === 0) return
+      }
+    }
   }
 
   /** A message from a peer (already validated by the transport). */
@@ -318,7 +356,7 @@ export class RaftDriver<Result> {
     return result
   }
 
-  /** Stops ticking and processing; waits for the Ready in progress; fails every waiting caller. */
+  /** Stops ticking and processing; waits for the writes and applies under way; fails every waiting caller. */
   async stop(): Promise<void> {
     if (this.phase === 'running') {
       this.phase = 'stopped'
@@ -327,6 +365,7 @@ export class RaftDriver<Result> {
       this.resolveClosed(null)
     }
     await this.loopDone
+    await this.writeChain
     await this.applyChain
     await this.snapshotting
   }
@@ -334,19 +373,22 @@ export class RaftDriver<Result> {
   private tick(): void {
     if (this.phase !== 'running') return
     const stallTicks = this.options.stallTicks ?? DEFAULT_STALL_TICKS
-    if (this.awaiting !== null && ++this.awaitingTicks % stallTicks === 0) {
-      this.options.onStall?.(this.awaiting, this.awaitingTicks)
-    }
-    if (this.snapshotting !== null && ++this.snapshottingTicks % stallTicks === 0) {
-      this.options.onStall?.('snapshot', this.snapshottingTicks)
+    for (const [step, ticks] of this.underWay) {
+      this.underWay.set(step, ticks + 1)
+      if ((ticks + 1) % stallTicks === 0) this.options.onStall?.(step, ticks + 1)
     }
     this.node.tick()
     this.kick()
   }
 
-  private enterStep(step: DriverStep | null): void {
-    this.awaiting = step
-    this.awaitingTicks = 0
+  /** Runs `step` with the stall watchdog watching it. */
+  private async watched<T>(step: DriverStep, run: () => Promise<T>): Promise<T> {
+    this.underWay.set(step, 0)
+    try {
+      return await run()
+    } finally {
+      this.underWay.delete(step)
+    }
   }
 
   private submit(propose: () => ProposeResult, options: RequestOptions): Promise<unknown> {
@@ -381,91 +423,50 @@ export class RaftDriver<Result> {
       })
     })
   }
-
-  /** Starts the loop unless it is already running; it drains every Ready there is. */
-  private kick(): void {
-    if (this.phase !== 'running') return
-    if (!this.looping) this.loopDone = this.loop()
-    else if (this.writeInFlight) this.applyCommittedMeanwhile()
-  }
-
   /**
-   * While the loop waits for a write, applies the entries that acknowledgements committed
-   * meanwhile, as far as they are stored here: otherwise they would wait for that write and the
-   * next Ready, though the write does not hold them.
+   * Starts the loop unless it is running. It first lets the rest of this turn of the event loop
+   * happen, so the proposals and messages that arrive together make one Ready.
    */
-  private applyCommittedMeanwhile(): void {
-    const committed = this.node.takeCommitted()
-    if (committed.length === 0) return
-    this.applyCommitted(committed, { acknowledge: true }).catch((error: unknown) => this.fail(asError(error)))
+  private kick(): void {
+    if (this.phase !== 'running' || this.looping) return
+    this.looping = true
+    this.loopDone = this.loop()
   }
 
   private async loop(): Promise<void> {
-    this.looping = true
     try {
-      while (this.phase === 'running' && this.node.hasReady()) await this.process(this.node.ready())
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      while (this.phase === 'running' && this.node.hasReady()) {
+        const ready = this.node.ready()
+        if (ready.snapshot === null) this.process(ready)
+        else await this.installReceived(ready)
+      }
     } catch (error) {
       this.fail(asError(error))
     } finally {
-      this.enterStep(null)
       this.looping = false
     }
   }
 
-  private async process(ready: Ready): Promise<void> {
-    const { storage, transport, stateMachine } = this.options
+  /**
+   * Hands a Ready's write to the write chain and its committed entries to the apply chain, and
+   * returns: the next Ready need not wait for either. Messages that promise nothing about this
+   * replica's storage leave now; the others once every write handed out so far has landed.
+   */
+  private process(ready: Ready): void {
     this.counters.readies++
-    // A received snapshot replaces the stored log and the state: nothing begun before may land after it.
-    if (ready.snapshot !== null) {
-      await this.snapshotting
-      await this.applyChain
-      if (this.phase !== 'running') return
-    }
-    const { early, late } = splitByDurability(ready, this.durable)
-    if (early.length > 0) transport.send(early)
-    // Entries committed before the first one this Ready writes are durable here already: applying
-    // them while the write is in flight is safe (even a crash then leaves the state machine behind
-    // the log, never ahead of it). Any other committed entry waits for the write.
-    const applyDuringWrite = ready.snapshot === null && ready.committed.length > 0 && appliesBefore(ready.committed, ready.entries)
-    const writes = ready.snapshot !== null || ready.entries.length > 0 || ready.hardState !== null
-    // The write goes to the storage's threads first; the apply then runs here meanwhile.
-    const writing = writes ? storage.persist({ snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState }) : null
-    const applying = applyDuringWrite ? this.applyCommitted(ready.committed) : null
-    // Both are awaited below, one after the other: neither failure may go unhandled meanwhile.
-    writing?.catch(() => undefined)
-    applying?.catch(() => undefined)
-    if (writing !== null) {
-      this.enterStep('persist')
-      this.writeInFlight = ready.snapshot === null
-      try {
-        await writing
-      } catch (error) {
-        // The replica stops: let the applies finish first, so nothing writes after it has stopped.
-        await this.applyChain
-        throw error
-      } finally {
-        this.writeInFlight = false
-      }
-      if (ready.hardState !== null) this.durable = ready.hardState
-      this.counters.persists++
-      this.counters.persistedEntries += ready.entries.length
-    }
-    if (this.phase !== 'running') return
-    // Only now are the votes and acknowledgements in these messages backed by durable state.
-    if (late.length > 0) transport.send(late)
-    if (ready.snapshot !== null) {
-      this.enterStep('restore')
-      await stateMachine.restore(ready.snapshot)
-      this.applied = ready.snapshot.meta.index
-      this.snapshotIndex = ready.snapshot.meta.index
-      this.failProposalsThrough(ready.snapshot.meta.index)
-    }
-    if (ready.committed.length > 0) {
-      this.enterStep('apply')
-      await (applying ?? this.applyCommitted(ready.committed))
-    }
-    if (this.phase !== 'running') return
-    this.node.advance(ready)
+    if (ready.hardState !== null) this.handedOut = ready.hardState
+    const { early, late } = splitByDurability(ready, this.durable, this.handedOut)
+    if (early.length > 0) this.options.transport.send(early)
+    if (ready.entries.length > 0 || ready.hardState !== null || this.writesUnderWay > 0) this.enqueueWrite(ready.entries, ready.hardState, late)
+    else if (late.length > 0) this.options.transport.send(late)
+    // Before the role change it may carry: callers of entries it commits are answered by their apply.
+    if (ready.committed.length > 0) this.enqueueApply(ready.committed)
+    this.noteReadyState(ready)
+  }
+
+  /** The parts of a Ready that need no storage: role changes and confirmed reads. */
+  private noteReadyState(ready: Ready): void {
     if (ready.softState !== null) this.noteSoftState(ready.softState)
     for (const state of ready.readStates) {
       const read = this.reads.get(state.context)
@@ -477,35 +478,122 @@ export class RaftDriver<Result> {
       read?.fail(new RaftRequestError('readFailed', this.soft.leader, `read ${context} lost its leader; retry`))
     }
     this.serveReads()
-    if (this.snapshotting === null && this.applied - this.snapshotIndex >= this.options.snapshotEvery) this.scheduleSnapshot()
   }
 
   /**
-   * Applies committed entries after those handed out before, and settles their callers. Entries
-   * taken outside a Ready are acknowledged to the core here (`acknowledge`); a Ready's are
-   * acknowledged with it by `advance`.
+   * Writes are stored one at a time, in order. While one is in flight, every Ready that comes
+   * joins the next: one synced write then covers them all (the group commit), and a leader's
+   * appends to its followers do not wait for its own write.
    */
-  private applyCommitted(committed: readonly Entry[], { acknowledge = false } = {}): Promise<void> {
-    const applied = this.applyChain.then(async () => {
-      if (this.applyFailure !== null) throw this.applyFailure
-      if (this.phase !== 'running') return
-      const results = await this.options.stateMachine.apply(committed)
-      if (results.length !== committed.length) {
-        throw new Error(`state machine returned ${results.length} results for ${committed.length} entries`)
+  private enqueueWrite(entries: readonly Entry[], hardState: HardState | null, late: readonly Message[]): void {
+    const next = this.nextWrite
+    if (next !== null) {
+      next.entries = joinEntries(next.entries, entries)
+      if (hardState !== null) next.hardState = hardState
+      next.late.push(...late)
+      return
+    }
+    const write: PendingWrite = { entries: [...entries], hardState, late: [...late] }
+    this.nextWrite = write
+    this.writesUnderWay++
+    const landed = this.writeChain.then(() => this.runWrite(write))
+    // Rejects when this write or one before it did not land: state machine writes behind it must not either.
+    this.lastWrite = landed
+    this.writeChain = landed.catch((error: unknown) => this.fail(asError(error)))
+  }
+
+  private async runWrite(write: PendingWrite): Promise<void> {
+    if (this.nextWrite === write) this.nextWrite = null
+    try {
+      if (this.phase !== 'running') throw this.stoppedError()
+      if (write.entries.length > 0 || write.hardState !== null) {
+        await this.watched('persist', () => this.options.storage.persist({ snapshot: null, entries: write.entries, hardState: write.hardState }))
+        this.counters.persists++
+        this.counters.persistedEntries += write.entries.length
       }
-      committed.forEach((entry, i) => this.settleProposal(entry, results[i]))
-      this.applied = committed[committed.length - 1]?.index ?? this.applied
-      if (!acknowledge || this.phase !== 'running') return
-      this.node.advanceApplied(committed)
-      this.serveReads()
-    })
-    this.applyChain = applied.then(
-      () => undefined,
-      (error: unknown) => {
+    } finally {
+      this.writesUnderWay--
+    }
+    if (this.phase !== 'running') throw this.stoppedError()
+    if (write.hardState !== null) this.durable = write.hardState
+    // Only now are the votes and acknowledgements of these Readys backed by durable state.
+    if (write.late.length > 0) this.options.transport.send(write.late)
+    if (write.entries.length > 0) {
+      this.node.advanceStored(null, write.entries)
+      this.kick()
+    }
+  }
+
+  /**
+   * Applies committed entries after those handed out before, one batch at a time; entries
+   * committed while a batch is being applied join the next. An entry may be applied before this
+   * replica's own write of it lands (a quorum holds it: it is committed), but the state machine's
+   * write of its effects lands only after that write (`stored`), so a crash never leaves the
+   * state machine ahead of the log.
+   */
+  private enqueueApply(committed: readonly Entry[]): void {
+    this.applyingThrough = committed[committed.length - 1]?.index ?? this.applyingThrough
+    const next = this.nextApply
+    if (next !== null) {
+      next.entries.push(...committed)
+      next.stored = this.lastWrite
+      return
+    }
+    const apply: PendingApply = { entries: [...committed], stored: this.lastWrite }
+    this.nextApply = apply
+    this.applyChain = this.applyChain
+      .then(() => this.runApply(apply))
+      .catch((error: unknown) => {
         this.applyFailure ??= asError(error)
-      },
-    )
-    return applied
+        this.fail(this.applyFailure)
+      })
+  }
+
+  private async runApply(apply: PendingApply): Promise<void> {
+    if (this.nextApply === apply) this.nextApply = null
+    if (this.applyFailure !== null) throw this.applyFailure
+    if (this.phase !== 'running') return
+    const { entries } = apply
+    const results = await this.watched('apply', () => this.options.stateMachine.apply(entries, apply.stored))
+    if (results.length !== entries.length) {
+      throw new Error(`state machine returned ${results.length} results for ${entries.length} entries`)
+    }
+    entries.forEach((entry, i) => this.settleProposal(entry, results[i]))
+    this.applied = entries[entries.length - 1]?.index ?? this.applied
+    if (this.phase !== 'running') return
+    this.node.advanceApplied(entries)
+    this.serveReads()
+    if (this.snapshotting === null && this.applied - this.snapshotIndex >= this.options.snapshotEvery) this.startSnapshot()
+    this.kick()
+  }
+
+  /**
+   * A snapshot from the leader replaces the stored log and the state: every write and apply
+   * handed out before lands first, and nothing after it starts until it is installed.
+   */
+  private async installReceived(ready: Ready): Promise<void> {
+    await this.writeChain
+    await this.applyChain
+    await this.snapshotting
+    const snapshot = ready.snapshot
+    if (this.phase !== 'running' || snapshot === null) return
+    this.counters.readies++
+    if (ready.hardState !== null) this.handedOut = ready.hardState
+    await this.watched('persist', () => this.options.storage.persist({ snapshot, entries: ready.entries, hardState: ready.hardState }))
+    this.counters.persists++
+    this.counters.persistedEntries += ready.entries.length
+    if (ready.hardState !== null) this.durable = ready.hardState
+    if (this.phase !== 'running') return
+    if (ready.messages.length > 0) this.options.transport.send(ready.messages)
+    await this.watched('restore', () => this.options.stateMachine.restore(snapshot))
+    this.applied = snapshot.meta.index
+    this.applyingThrough = snapshot.meta.index
+    this.snapshotIndex = snapshot.meta.index
+    this.failProposalsThrough(snapshot.meta.index)
+    if (this.phase !== 'running') return
+    this.node.advanceStored(snapshot, ready.entries)
+    if (ready.committed.length > 0) this.enqueueApply(ready.committed)
+    this.noteReadyState(ready)
   }
 
   private settleProposal(entry: Entry, result: unknown): void {
@@ -529,7 +617,8 @@ export class RaftDriver<Result> {
     this.soft = soft
     this.options.onSoftState?.(soft)
     for (const [index, pending] of this.proposals) {
-      if (soft.role === 'leader' && pending.term === soft.term) continue
+      // Committed and being applied: its apply answers it, with its result (or as superseded).
+      if (index <= this.applyingThrough || (soft.role === 'leader' && pending.term === soft.term)) continue
       this.proposals.delete(index)
       pending.fail(
         new RaftRequestError(
@@ -551,31 +640,28 @@ export class RaftDriver<Result> {
 
   /**
    * Snapshots the state machine and compacts the log in the background: reading and storing a
-   * large state took about a second, during which a loop that waited for it answered nobody. The
-   * snapshot is asked for in the apply chain, between two applies, so it reflects exactly the
-   * entries applied then, even while applies are under way when it becomes due.
+   * large state took about a second, during which a loop that waited for it answered nobody. It
+   * is asked for between two applies (the apply chain calls this), so it reflects exactly the
+   * entries applied then; the log is compacted once the writes holding those entries have landed.
    */
-  private scheduleSnapshot(): void {
-    this.snapshottingTicks = 0
-    const asked = this.applyChain.then(() =>
-      this.applyFailure !== null || this.phase !== 'running' ? null : { applied: this.applied, producing: this.options.stateMachine.snapshot() },
+  private startSnapshot(): void {
+    const applied = this.applied
+    const producing = this.options.stateMachine.snapshot()
+    const written = this.lastWrite
+    this.snapshotting = this.watched('snapshot', () => this.compactWith(applied, producing, written)).then(
+      () => {
+        this.snapshotting = null
+      },
+      (error: unknown) => {
+        this.snapshotting = null
+        this.fail(asError(error))
+      },
     )
-    this.applyChain = asked.then(() => undefined)
-    this.snapshotting = asked
-      .then((taken) => (taken === null ? undefined : this.compactWith(taken.applied, taken.producing)))
-      .then(
-        () => {
-          this.snapshotting = null
-        },
-        (error: unknown) => {
-          this.snapshotting = null
-          this.fail(asError(error))
-        },
-      )
   }
 
-  private async compactWith(applied: Index, producing: ReturnType<ReplicatedStateMachine<Result>['snapshot']>): Promise<void> {
+  private async compactWith(applied: Index, producing: ReturnType<ReplicatedStateMachine<Result>['snapshot']>, written: Promise<void>): Promise<void> {
     const produced = await producing
+    await written
     if (this.phase !== 'running') return
     if (produced.index !== applied) {
       throw new Error(`state machine snapshot is at index ${produced.index}, but ${applied} was applied when it was taken`)
@@ -625,14 +711,15 @@ export class RaftDriver<Result> {
 }
 
 /**
- * Which of a Ready's messages may leave before its write (`early`) and which must wait (`late`).
- * A leader's appends and heartbeats promise nothing about the sender's durable state, except its
- * term: they may go early when the Ready keeps term and vote, i.e. the term they carry is already
- * durable (else a crash could let the same term be led twice with different entries). Everything
- * else (acknowledgements, votes, snapshot answers) waits for the write it vouches for.
+ * Which of a Ready's messages may leave before the writes handed out so far land (`early`) and
+ * which must wait (`late`). A leader's appends and heartbeats promise nothing about the sender's
+ * durable state, except its term: they may go early when the term and vote handed out (this
+ * Ready's or an earlier one's, perhaps still being written) are the durable ones (else a crash
+ * could let the same term be led twice with different entries). Everything else
+ * (acknowledgements, votes, snapshot answers) waits for the writes it vouches for.
  */
-export function splitByDurability(ready: Ready, durable: HardState): { early: Message[]; late: Message[] } {
-  const keepsTermAndVote = ready.hardState === null || (ready.hardState.term === durable.term && ready.hardState.vote === durable.vote)
+export function splitByDurability(ready: Ready, durable: HardState, handedOut: HardState): { early: Message[]; late: Message[] } {
+  const keepsTermAndVote = handedOut.term === durable.term && handedOut.vote === durable.vote
   if (!keepsTermAndVote || ready.snapshot !== null) return { early: [], late: [...ready.messages] }
   const early: Message[] = []
   const late: Message[] = []
@@ -640,11 +727,13 @@ export function splitByDurability(ready: Ready, durable: HardState): { early: Me
   return { early, late }
 }
 
-/** Whether every committed entry comes before the first entry being written (none is rewritten). */
-function appliesBefore(committed: readonly Entry[], written: readonly Entry[]): boolean {
-  const firstWritten = written[0]
-  const lastCommitted = committed[committed.length - 1]
-  return firstWritten === undefined || (lastCommitted !== undefined && lastCommitted.index < firstWritten.index)
+/** `written` followed by `next`, which replaces every entry from its first index on (a new leader's suffix). */
+function joinEntries(written: Entry[], next: readonly Entry[]): Entry[] {
+  const first = next[0]
+  if (first === undefined) return written
+  const kept = (written[written.length - 1]?.index ?? 0) >= first.index ? written.filter((e) => e.index < first.index) : written
+  kept.push(...next)
+  return kept
 }
 
 function asError(value: unknown): Error {

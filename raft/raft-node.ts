@@ -278,26 +278,22 @@ export class RaftNode {
     return ready
   }
 
+  /** The driver stored and applied a Ready. */
   advance(ready: Ready): void {
-    this.log.acknowledge(ready.snapshot, ready.entries, ready.committed)
+    this.advanceStored(ready.snapshot, ready.entries)
+    this.advanceApplied(ready.committed)
+  }
+
+  /** The driver made a Ready's snapshot and entries durable (a snapshot also installed). */
+  advanceStored(snapshot: Snapshot | null, entries: readonly Entry[]): void {
+    this.log.acknowledge(snapshot, entries, [])
     // The leader counts itself only for entries it has made durable (its appends may have left
     // before its own write finished): those just became durable may complete a quorum.
     if (this.role === 'leader' && this.maybeCommit()) this.broadcastDue = true
     this.checkInvariants()
   }
 
-  /**
-   * Committed entries not yet handed out that are durable here, outside a Ready: a driver waiting
-   * for a Ready's write applies what its peers' acknowledgements committed meanwhile. Only
-   * entries `advance` acknowledged as stored, and not replaced since, qualify: those the write in
-   * flight holds do not. Acknowledge them with `advanceApplied`.
-   */
-  takeCommitted(): Entry[] {
-    const committed = this.log.nextCommittedEntries(this.log.stableIndex())
-    this.log.markHandedOut(null, [], committed)
-    return committed
-  }
-
+  /** The driver applied these committed entries. */
   advanceApplied(committed: readonly Entry[]): void {
     this.log.acknowledge(null, [], committed)
     this.checkInvariants()

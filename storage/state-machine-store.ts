@@ -44,14 +44,18 @@ const APPLIED_KEY = 'applied'
 const SNAPSHOT_HEADER = ['dms-state-machine-snapshot', 1] as const
 
 const packr = new Packr({ useRecords: false })
+/** A write that needs to wait for nothing. */
+const LANDED: Promise<void> = Promise.resolve()
 /** Keys read per trip into the binding while taking a snapshot. */
 const SNAPSHOT_READ_CHUNK = 1000
 
 export class StateMachineStore {
-  /** The last commit's write, which may still be in flight: reads and later writes wait for it. */
+  /** The last commit's write, which may still be in flight: later writes and snapshots wait for it. */
   private landing: Promise<void> = Promise.resolve()
-  /** Commits started whose write has not landed yet (getSync refuses to run past one). */
-  private writesInFlight = 0
+  /** Keys that commits whose write has not landed yet change, with how many such commits: reads of them wait. */
+  private readonly keysInFlight = new Map<string, number>()
+  /** The first commit that failed to land: every later call fails with it. */
+  private failure: Error | null = null
 
   private constructor(
     private readonly db: ReplicaDb,
@@ -75,20 +79,22 @@ export class StateMachineStore {
   }
 
   /** Writes `ops` and moves the applied position forward, atomically; resolves once written. */
-  async commit(ops: readonly StateMachineOp[], applied: AppliedPosition): Promise<void> {
-    this.commitInBackground(ops, applied)
+  async commit(ops: readonly StateMachineOp[], applied: AppliedPosition, after?: Promise<void>): Promise<void> {
+    this.commitInBackground(ops, applied, after)
     await this.settled()
   }
 
   /**
-   * The same atomic write, started but not waited for: every read through this store, every later
-   * commit and every snapshot waits for it to land first, so nothing observes the keyspace
-   * without it. The apply path uses this to answer clients without a thread-pool round trip per
-   * batch: the write is unsynced anyway, and the entries it reflects are durable in the Raft log,
-   * so a process that dies before it lands re-applies them (the applied index is in the same
-   * write). If the write fails, every later call through this store fails with its error.
+   * The same atomic write, started but not waited for: every later commit and snapshot waits for
+   * it to land first, and so does every read of a key it changes, so nothing observes the
+   * keyspace without it. The apply path uses this to answer clients without a thread-pool round
+   * trip per batch: the write is unsynced anyway, and the entries it reflects are durable in the
+   * Raft log, so a process that dies before it lands re-applies them (the applied index is in the
+   * same write). It starts only once `after` (the log's write of those entries) has landed: this
+   * store must never be ahead of the log. If the write fails, every later call through this store
+   * fails with its error.
    */
-  commitInBackground(ops: readonly StateMachineOp[], applied: AppliedPosition): void {
+  commitInBackground(ops: readonly StateMachineOp[], applied: AppliedPosition, after: Promise<void> = LANDED): void {
     if (applied.index < this.position.index) {
       throw new Error(`applied index ${applied.index} would move back from ${this.position.index}`)
     }
@@ -99,14 +105,22 @@ export class StateMachineStore {
     }
     batch.put(this.db.stateMachineMetaKey(APPLIED_KEY), encodePosition(applied))
     this.position = applied
-    this.writesInFlight++
+    for (const op of ops) this.keysInFlight.set(op.key, (this.keysInFlight.get(op.key) ?? 0) + 1)
     // Chained, so writes land in commit order (the thread pool could otherwise reorder them).
-    const landing = this.landing.then(() => batch.write({ sync: this.sync }))
+    const previous = this.landing
+    const landing = after === LANDED ? previous.then(() => batch.write({ sync: this.sync })) : Promise.all([previous, after]).then(() => batch.write({ sync: this.sync }))
     this.landing = landing
-    landing.then(
-      () => this.writesInFlight--,
-      () => undefined, // the failure is reported to whoever waits next (settled, a read, a commit)
-    )
+    const landed = (): void => {
+      for (const op of ops) {
+        const left = (this.keysInFlight.get(op.key) ?? 1) - 1
+        if (left === 0) this.keysInFlight.delete(op.key)
+        else this.keysInFlight.set(op.key, left)
+      }
+    }
+    landing.then(landed, (error: unknown) => {
+      this.failure ??= error instanceof Error ? error : new Error(String(error))
+      landed()
+    })
   }
 
   /** Resolves once every commit started so far has landed; rejects if one failed. */
@@ -114,21 +128,33 @@ export class StateMachineStore {
     await this.landing
   }
 
+  /** Whether a commit that changes `key` has not landed yet. */
+  hasWriteInFlight(key: string): boolean {
+    return this.keysInFlight.has(key)
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
-    await this.landing
+    await this.landed([key])
     return this.db.stateMachine.get(key)
   }
 
-  /** One key, read on the calling thread: no trip through the thread pool. Only once settled. */
+  /** One key, read on the calling thread: no trip through the thread pool. Only while no commit in flight changes it. */
   getSync(key: string): Uint8Array | undefined {
-    if (this.writesInFlight > 0) throw new Error(`getSync("${key}") while a commit is in flight: await settled() first`)
+    if (this.failure !== null) throw this.failure
+    if (this.keysInFlight.has(key)) throw new Error(`getSync("${key}") while a commit that changes it is in flight: await settled() first`)
     return this.db.stateMachine.getSync(key)
   }
 
   /** Several keys in one LevelDB call: one trip through the thread pool instead of one per key. */
   async getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
-    await this.landing
+    await this.landed(keys)
     return this.db.stateMachine.getMany([...keys])
+  }
+
+  /** Waits for the commits in flight if one changes any of `keys` (a key no commit in flight changes reads the same either way). */
+  private async landed(keys: readonly string[]): Promise<void> {
+    if (this.failure !== null) throw this.failure
+    if (keys.some((key) => this.keysInFlight.has(key))) await this.landing
   }
 
   async range(range: KeyRange): Promise<Array<[string, Uint8Array]>> {

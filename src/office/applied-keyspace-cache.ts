@@ -25,8 +25,9 @@ const MAX_KEYS_READ_SYNC = 16
 /** The committed keyspace, with a batched read for prefetching and a synchronous one. */
 export interface CommittedKeyspace extends KeyspaceReader {
   getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>>
-  /** Only once `settled()`: the previous batch's write may still be landing. */
+  /** Only while `hasWriteInFlight(key)` is false: an earlier batch's write may still be landing. */
   getSync(key: string): Uint8Array | undefined
+  hasWriteInFlight(key: string): boolean
   settled(): Promise<void>
 }
 
@@ -55,7 +56,8 @@ export class AppliedKeyspaceCache implements KeyspaceReader {
     const missing = [...new Set(keys)].filter((key) => !this.keys.has(key))
     if (missing.length === 0) return
     if (missing.length <= MAX_KEYS_READ_SYNC) {
-      await this.committed.settled()
+      // Earlier batches' writes may wait for the log's; only one that changes a key read here must land first.
+      if (missing.some((key) => this.committed.hasWriteInFlight(key))) await this.committed.settled()
       for (const key of missing) remember(this.keys, key, this.committed.getSync(key), MAX_KEYS)
       return
     }

@@ -69,8 +69,9 @@ export class OfficeStateMachine {
   /**
    * Applies entries in order and returns one outcome per entry (null for no-op and membership
    * entries). Entries at or below the applied index were applied before a restart and are skipped.
+   * Their effects are written once `stored` (the log's write of them) has landed.
    */
-  async apply(entries: readonly Entry[]): Promise<Array<OfficeOutcome | null>> {
+  async apply(entries: readonly Entry[], stored?: Promise<void>): Promise<Array<OfficeOutcome | null>> {
     await (this.requestIdsLoaded ??= this.loadRequestIds())
     const tx = new KeyspaceTransaction(this.cache)
     const requests = new AppliedRequestLog(this.requestIds)
@@ -101,7 +102,7 @@ export class OfficeStateMachine {
       const ops = tx.ops()
       // Not awaited: the write lands before anything reads the store again (see commitInBackground),
       // and the callers waiting on these entries are answered a thread-pool round trip sooner.
-      this.store.commitInBackground(ops, last)
+      this.store.commitInBackground(ops, last, stored)
       this.cache.committedOps(ops)
       this.options.onCommitted?.(ops.map((op) => op.key), last.index)
     }

@@ -21,10 +21,14 @@ function committedStore(initial: Record<string, string>) {
       reads.getSync += 1
       return data.get(key)
     },
-    /** The previous batch's write: tests hold it to check that reads wait for it. */
+    /** The previous batch's write and the keys it changes: tests hold it to check that reads of those keys wait for it. */
     landing: Promise.resolve(),
+    writing: new Set<string>(),
     settled() {
       return this.landing
+    },
+    hasWriteInFlight(key: string) {
+      return this.writing.has(key)
     },
     async range({ prefix }: { prefix: string }) {
       reads.range += 1
@@ -74,15 +78,19 @@ t.test('a prefetch of a few keys reads each missing one synchronously, absences 
   t.same(store.reads, { get: 1, range: 0, getMany: 0, getSync: 2 }, 'cached keys and absences are not read again')
 })
 
-t.test('a synchronous prefetch waits until the previous batch has landed', async (t) => {
-  const store = committedStore({})
+t.test('a synchronous prefetch waits until a previous batch that changes one of its keys has landed, and only then', async (t) => {
+  const store = committedStore({ 'k/2': 'untouched' })
   let land = (): void => {}
   store.landing = new Promise<void>((resolve) => (land = resolve))
+  store.writing.add('k/1')
   const cache = new AppliedKeyspaceCache(store)
-  const prefetched = cache.prefetch(['k/1'])
+  await cache.prefetch(['k/2'])
+  t.equal(store.reads.getSync, 1, 'a key the write in flight does not change is read at once')
+  const prefetched = cache.prefetch(['k/1', 'k/3'])
   await new Promise((resolve) => setImmediate(resolve))
-  t.equal(store.reads.getSync, 0, 'nothing is read while the previous write may still be in flight')
+  t.equal(store.reads.getSync, 1, 'nothing is read while a write that changes k/1 may still be in flight')
   store.data.set('k/1', Buffer.from('landed'))
+  store.writing.clear()
   land()
   await prefetched
   t.equal(Buffer.from((await cache.get('k/1'))!).toString(), 'landed', 'the read sees the landed write')

@@ -112,6 +112,7 @@ t.test('entries already applied before a restart are skipped, and state survives
   const dir = t.testdir()
   const first = await openMachine(t, dir)
   await first.machine.apply([kv(1, 'a', { op: 'put', key: 'k', value: '1' })])
+  await first.machine.store.settled()
   await first.db.close()
   const { machine } = await openMachine(t, dir)
   t.equal(machine.appliedIndex(), 1)

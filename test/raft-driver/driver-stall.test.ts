@@ -97,7 +97,8 @@ t.test('a background snapshot that never finishes is reported as the snapshot st
     onStall: (step) => stalls.push(step),
   })
   t.teardown(() => void driver.stop())
-  for (let i = 0; i < 100 && driver.status().role !== 'leader'; i++) {
+  // Its first entry applied, a snapshot is due (snapshotEvery 1) and starts.
+  for (let i = 0; i < 100 && driver.status().applied === 0; i++) {
     clock.tick(1)
     await new Promise((resolve) => setImmediate(resolve))
   }

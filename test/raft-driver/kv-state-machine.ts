@@ -1,7 +1,7 @@
 /**
  * A trivial replicated key-value state machine on StateMachineStore, for driver tests: a command
  * is msgpack `[key, value]`; applying it stores the value and returns it. Each apply() call is
- * one store commit (effects plus applied position).
+ * one store commit (effects plus applied position), landing after the log's write of them.
  */
 import { pack, unpack } from 'msgpackr'
 import type { ReplicatedStateMachine } from '../../raft/driver.js'
@@ -14,8 +14,8 @@ export function encodePut(key: string, value: string): Uint8Array {
 
 /** Lets a test watch applies and hold snapshots. */
 export interface KvStateMachineHooks {
-  /** Called as each apply starts. */
-  readonly onApply?: (entries: readonly Entry[]) => void
+  /** Called as each apply starts, with the log writes its state machine write waits for. */
+  readonly onApply?: (entries: readonly Entry[], stored: Promise<void>) => void
   /** Awaited before each snapshot is read. */
   readonly beforeSnapshot?: () => Promise<void>
 }
@@ -29,8 +29,8 @@ export class KvStateMachine implements ReplicatedStateMachine<string | null> {
     private readonly hooks: KvStateMachineHooks = {},
   ) {}
 
-  async apply(entries: readonly Entry[]): Promise<Array<string | null>> {
-    this.hooks.onApply?.(entries)
+  async apply(entries: readonly Entry[], stored: Promise<void>): Promise<Array<string | null>> {
+    this.hooks.onApply?.(entries, stored)
     const ops: StateMachineOp[] = []
     const results = entries.map((entry) => {
       if (entry.kind !== 'command') return null
@@ -39,7 +39,8 @@ export class KvStateMachine implements ReplicatedStateMachine<string | null> {
       return value
     })
     const last = entries[entries.length - 1]
-    if (last !== undefined) await this.store.commit(ops, { index: last.index, term: last.term })
+    // Not awaited, as the office's: the write lands after the log's (`stored`), and reads wait for it.
+    if (last !== undefined) this.store.commitInBackground(ops, { index: last.index, term: last.term }, stored)
     return results
   }
 

@@ -175,7 +175,7 @@ export class SimReplica {
     }
     switch (this.options.driver) {
       case 'appendsBeforePersist': {
-        const { early, late } = splitByDurability(ready, this.storage.hardState())
+        const { early, late } = splitByDurability(ready, this.storage.hardState(), ready.hardState ?? this.storage.hardState())
         if (early.length === 0) break
         for (const message of early) this.host.send(message)
         this.writing = { ready, late }

@@ -35,12 +35,38 @@ t.test('a commit in the background is seen by every later read and lands in orde
   store.commitInBackground([{ type: 'put', key: 'x', value: text('1') }], { index: 1, term: 1 })
   store.commitInBackground([{ type: 'put', key: 'x', value: text('2') }, { type: 'put', key: 'y', value: text('y') }], { index: 2, term: 1 })
   t.equal(store.appliedIndex(), 2, 'the applied position moves at once')
-  t.throws(() => store.getSync('x'), /getSync\("x"\) while a commit is in flight/)
+  t.throws(() => store.getSync('x'), /getSync\("x"\) while a commit that changes it is in flight/)
+  t.equal(store.getSync('z'), undefined, 'a key no commit in flight changes is read at once')
   t.equal(read(await store.get('x')), '2', 'a read waits for both writes, which landed in order')
   t.same((await store.getMany(['x', 'y'])).map(read), ['2', 'y'])
   t.same((await store.range({ prefix: 'y' })).map(([key]) => key), ['y'])
   t.equal(read(store.getSync('x')), '2', 'once settled, a synchronous read is allowed')
   t.throws(() => store.commitInBackground([], { index: 1, term: 1 }), /applied index 1 would move back from 2/)
+})
+
+t.test("a commit made after the log's write lands only once that write has, and reads of what it changes wait for it", async (t) => {
+  const store = await openStore(t, t.testdir())
+  await store.commit([{ type: 'put', key: 'x', value: text('0') }, { type: 'put', key: 'y', value: text('0') }], { index: 1, term: 1 })
+  let logWritten = (): void => {}
+  const stored = new Promise<void>((resolve) => (logWritten = resolve))
+  store.commitInBackground([{ type: 'put', key: 'x', value: text('1') }], { index: 2, term: 1 }, stored)
+  let seen: string | undefined
+  const reading = store.get('x').then((value) => (seen = read(value)))
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.equal(seen, undefined, 'a read of x waits')
+  t.equal(read(await store.get('y')), '0', 'a read of y does not')
+  t.same((await store.getMany(['y'])).map(read), ['0'])
+  logWritten()
+  await reading
+  t.equal(seen, '1', 'and sees the write once the log write landed')
+})
+
+t.test('a commit behind a log write that failed never lands; later calls fail with its error', async (t) => {
+  const store = await openStore(t, t.testdir())
+  store.commitInBackground([{ type: 'put', key: 'x', value: text('1') }], { index: 1, term: 1 }, Promise.reject(new Error('log write failed')))
+  await t.rejects(store.settled(), /log write failed/)
+  await t.rejects(store.get('y'), /log write failed/, 'even reads of keys it does not change')
+  t.throws(() => store.getSync('y'), /log write failed/)
 })
 
 t.test('a background commit that fails fails every later call with its error', async (t) => {
