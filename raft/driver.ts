@@ -728,7 +728,7 @@ export function splitByDurability(ready: Ready, durable: HardState, handedOut: H
 }
 
 /** `written` followed by `next`, which replaces every entry from its first index on (a new leader's suffix). */
-function joinEntries(written: Entry[], next: readonly Entry[]): Entry[] {
+export function joinEntries(written: Entry[], next: readonly Entry[]): Entry[] {
   const first = next[0]
   if (first === undefined) return written
   const kept = (written[written.length - 1]?.index ?? 0) >= first.index ? written.filter((e) => e.index < first.index) : written

@@ -243,11 +243,10 @@ export class RaftLog {
       this.applied = Math.max(this.applied, snapshot.meta.index)
       this.stable = Math.max(this.stable, snapshot.meta.index)
     }
-    const lastEntry = entries[entries.length - 1]
-    // Entries overwritten since they were handed out are not the ones that became durable.
-    if (lastEntry !== undefined && this.matchTerm(lastEntry.index, lastEntry.term)) {
-      this.stable = Math.max(this.stable, Math.min(lastEntry.index, this.persisting))
-    }
+    // Entries overwritten since they were handed out are not the ones that became durable; those
+    // before them are (a new leader's suffix may replace the tail of a write still in flight).
+    const lastKept = lastMatching(entries, (index, term) => this.matchTerm(index, term))
+    if (lastKept !== null) this.stable = Math.max(this.stable, Math.min(lastKept, this.persisting))
     const lastCommitted = committed[committed.length - 1]
     if (lastCommitted !== undefined) this.applied = Math.max(this.applied, lastCommitted.index)
     this.checkInvariants()
@@ -261,6 +260,15 @@ export class RaftLog {
     assert(this.stable <= last && this.persisting <= last, 'stable/persisting beyond last index')
     assert(this.snapIndex <= this.committed, `snapshot ${this.snapIndex} beyond commit ${this.committed}`)
   }
+}
+
+/** The index of the last of `entries` the log still holds (by log matching, all before it are held too), or null. */
+function lastMatching(entries: readonly Entry[], matches: (index: Index, term: Term) => boolean): Index | null {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i]
+    if (entry !== undefined && matches(entry.index, entry.term)) return entry.index
+  }
+  return null
 }
 
 /** Approximate encoded size of an entry, for batching appends by bytes. */

@@ -156,3 +156,20 @@ t.test('a follower truncates a conflicting suffix and takes the leader entries',
   t.match(rd.committed, [{ index: 2, kind: 'command' }])
   t.match(rd.messages, [{ type: 'appendResponse', reject: false, index: 2 }])
 })
+
+t.test('a write that lands after a new leader replaced its tail still makes the entries before that tail durable', async (t) => {
+  const conf = { voters: ['a', 'b', 'c'], learners: [] }
+  const b = new RaftNode(testConfig('b'), { hardState: { term: 0, vote: null, commit: 0 }, snapshot: null, entries: [], applied: 0, conf })
+  const noop = (index: number, term: number): Entry => ({ kind: 'noop', index, term })
+  b.step({ type: 'append', from: 'a', to: 'b', term: 2, prevLogIndex: 0, prevLogTerm: 0, entries: [noop(1, 2), noop(2, 2), noop(3, 2), noop(4, 2)], commit: 2 })
+  const first = b.ready()
+  t.same(first.committed.map((e) => e.index), [1, 2], 'entries 1-2 are committed and handed out to apply')
+  b.advanceApplied(first.committed)
+  // Before the write of 1-4 lands, a new leader replaces 3-4.
+  b.step({ type: 'append', from: 'c', to: 'b', term: 3, prevLogIndex: 2, prevLogTerm: 2, entries: [noop(3, 3)], commit: 2 })
+  t.match(b.ready().entries, [{ index: 3, term: 3 }], 'the replacement goes to the next write')
+  b.advanceStored(null, first.entries)
+  // The driver compacts up to what is applied once the write holding it landed: 1-2 are durable.
+  t.doesNotThrow(() => b.compact({ meta: { index: 2, term: 2, conf }, data: new Uint8Array() }), 'entries 1-2 count as stored')
+  t.equal(b.status().firstIndex, 3)
+})

@@ -38,6 +38,17 @@ interface MachineState {
   readonly writes: ReadonlyArray<readonly [Index, string]>
 }
 
+/**
+ * The machine's state at one moment, cheap to take: a machine only ever appends writes, so the
+ * state as of a checkpoint is its fields plus the first `writeCount` writes.
+ */
+export interface MachineCheckpoint {
+  readonly applied: Index
+  readonly appliedTerm: Term
+  readonly conf: ConfState
+  readonly writeCount: number
+}
+
 export class RegisterMachine {
   private applied: Index
   private appliedTerm: Term
@@ -91,6 +102,19 @@ export class RegisterMachine {
     }
     this.applied = entry.index
     this.appliedTerm = entry.term
+  }
+
+  checkpoint(): MachineCheckpoint {
+    return { applied: this.applied, appliedTerm: this.appliedTerm, conf: this.conf, writeCount: this.writes.length }
+  }
+
+  /** A new machine holding this one's state as of `checkpoint` (taken from this machine, applies ago). */
+  rewoundTo(checkpoint: MachineCheckpoint): RegisterMachine {
+    if (checkpoint.applied > this.applied || checkpoint.writeCount > this.writes.length) {
+      throw new Error(`checkpoint at ${checkpoint.applied} (${checkpoint.writeCount} writes) is not behind this machine at ${this.applied} (${this.writes.length} writes)`)
+    }
+    const { applied, appliedTerm, conf, writeCount } = checkpoint
+    return new RegisterMachine({ applied, appliedTerm, conf, writes: this.writes.slice(0, writeCount) })
   }
 
   /** A snapshot of the state as of the applied index (what the application hands to `compact`). */

@@ -10,7 +10,7 @@ import { brokenVariants, type BrokenVariantName } from './broken-variants.js'
 import { createRaftNode } from './default-core.js'
 import { defaultSteps, runSeeds, type SeedsSummary } from './seed-runner.js'
 import { profileShapes, type ProfileShape } from './sim-profile.js'
-import type { DriverMode } from './replica.js'
+import { productionDriver, type DriverMode } from './replica.js'
 import type { SimResult } from './simulation.js'
 
 function integerOption(name: string, min: number): (value: string) => number {
@@ -23,7 +23,7 @@ function integerOption(name: string, min: number): (value: string) => number {
   }
 }
 
-const driverModes: readonly DriverMode[] = ['appendsBeforePersist', 'persistBeforeSend']
+const driverModes: readonly DriverMode[] = ['pipelined', 'appendsBeforePersist', 'persistBeforeSend']
 
 const program = new Command()
   .name('run-sim')
@@ -34,7 +34,7 @@ const program = new Command()
   .option('--trace <lines>', 'events printed for a failing seed', integerOption('--trace', 0), 80)
   .option('--profile <shape>', `how seeds draw their faults: ${Object.keys(profileShapes).join(', ')}`, 'mixed')
   .option('--variant <name>', `run a deliberately broken variant: ${Object.keys(brokenVariants).join(', ')}`)
-  .option('--driver <mode>', `how Readys are processed: ${driverModes.join(', ')}`, 'appendsBeforePersist')
+  .option('--driver <mode>', `how Readys are processed: ${driverModes.join(', ')}`, productionDriver)
   .option('--stop-on-failure', 'stop at the first failing seed')
   .parse()
 
@@ -86,7 +86,7 @@ function printFailure(failure: Extract<SimResult, { ok: false }>, steps: number)
   console.log(`\nFAILED seed ${failure.seed}: ${failure.check}`)
   console.log(`  ${failure.detail}`)
   console.log(`  profile: ${failure.profile}`)
-  console.log(`  replay: npm run sim -- --seeds 1 --seed ${failure.seed} --steps ${steps} --profile ${profile}${opts.variant === undefined ? '' : ` --variant ${opts.variant}`}`)
+  console.log(`  replay: npm run sim -- --seeds 1 --seed ${failure.seed} --steps ${steps} --profile ${profile}${opts.variant === undefined ? ` --driver ${opts.driver}` : ` --variant ${opts.variant}`}`)
   console.log(`  last ${failure.trace.length} events:`)
   for (const line of failure.trace) console.log(`    ${line}`)
 }

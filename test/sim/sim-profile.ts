@@ -39,6 +39,12 @@ export interface SimProfile {
   readonly readShare: number
   /** Most replica ids ever created (initial voters plus added ones). */
   readonly maxReplicas: number
+  /**
+   * Pipelined driver only: how long one write takes to land, in time units. Slow disks gather
+   * many Readys into one write and hold acknowledgements back; fast ones land most writes before
+   * the next message arrives.
+   */
+  readonly writeLatency: readonly [number, number]
 }
 
 export function drawProfile(random: Prng): SimProfile {
@@ -82,6 +88,8 @@ export function drawProfile(random: Prng): SimProfile {
     clientRate: random.pick([0.3, 1, 3]),
     readShare: random.pick([0.2, 0.5]),
     maxReplicas: voters + 4,
+    // Drawn last, so every other parameter of a seed is what it was before the pipelined driver.
+    writeLatency: random.pick([[1, 4], [1, 10], [4, 20]] as const),
   }
 }
 
@@ -95,6 +103,7 @@ export function describeProfile(p: SimProfile): string {
     `${p.durableMachine ? 'durable' : 'volatile'} state machine`,
     `links: loss ${l.lossRate}, dup ${l.duplicateRate}, delay ${l.minDelay}-${l.maxDelay} (long ${l.longDelayRate} up to ${l.longDelay}) per tick of ${p.tickInterval} (+1 on slow clocks)`,
     `after send: crash ${p.crashAfterSendRate}, isolate leader ${p.isolateLeaderAfterSendRate}`,
+    `pipelined writes take ${p.writeLatency[0]}-${p.writeLatency[1]}`,
     `per tick: crash ${p.crashRate}, partition ${p.partitionRate} for ${p.partitionTicks[0]}-${p.partitionTicks[1]} ticks, membership ${p.membershipRate}, transfer ${p.transferRate}, client ${p.clientRate} (reads ${p.readShare})`,
   ].join('; ')
 }

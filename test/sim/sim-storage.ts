@@ -4,7 +4,8 @@
  * raft/types.ts. A crash keeps exactly this object; everything else of the replica is lost, and
  * the restarted core is built from `restoredState()`.
  */
-import type { ConfState, Entry, HardState, Index, Ready, RestoredState, Snapshot, Term } from '../../raft/types.js'
+import type { PersistBatch } from '../../raft/driver.js'
+import type { ConfState, Entry, HardState, Index, RestoredState, Snapshot, Term } from '../../raft/types.js'
 import { SimulationViolation } from './violation.js'
 
 export class SimStorage {
@@ -54,13 +55,14 @@ export class SimStorage {
 
   /**
    * Step 1 of the Ready contract, as one atomic write: snapshot, then entries (replacing stored
-   * entries from the first new index on), then hard state. Returns the entries newly written.
+   * entries from the first new index on), then hard state: one Ready's, or several merged into
+   * one write by the pipelined driver. Returns the entries newly written.
    */
-  persist(ready: Ready): readonly Entry[] {
-    if (ready.snapshot !== null) this.installSnapshot(ready.snapshot)
-    if (ready.entries.length > 0) this.writeEntries(ready.entries)
-    if (ready.hardState !== null) this.writeHardState(ready.hardState)
-    return ready.entries
+  persist(batch: PersistBatch): readonly Entry[] {
+    if (batch.snapshot !== null) this.installSnapshot(batch.snapshot)
+    if (batch.entries.length > 0) this.writeEntries(batch.entries)
+    if (batch.hardState !== null) this.writeHardState(batch.hardState)
+    return batch.entries
   }
 
   /** The application snapshotted its state machine at `snapshot.meta.index`; drop the log up to it. */

@@ -3,7 +3,7 @@
  * test-only subclasses satisfy it structurally; keeping it here lets the simulator state exactly
  * what it relies on.
  */
-import type { ConfChange, ConfState, Index, NodeId, ProposeResult, Ready, Role, Snapshot, Term, Message } from '../../raft/types.js'
+import type { ConfChange, ConfState, Entry, Index, NodeId, ProposeResult, Ready, Role, Snapshot, Term, Message } from '../../raft/types.js'
 
 export interface SimulatedCoreStatus {
   readonly role: Role
@@ -12,6 +12,8 @@ export interface SimulatedCoreStatus {
   readonly commit: Index
   readonly applied: Index
   readonly lastIndex: Index
+  /** First index of the core's log: everything before it is in a snapshot. */
+  readonly firstIndex: Index
   readonly conf: ConfState
 }
 
@@ -26,6 +28,9 @@ export interface SimulatedCore {
   compact(snapshot: Snapshot): Snapshot
   hasReady(): boolean
   ready(): Ready
-  advance(ready: Ready): void
+  /** The driver made a Ready's snapshot and entries durable (possibly several Readys' entries in one write). */
+  advanceStored(snapshot: Snapshot | null, entries: readonly Entry[]): void
+  /** The driver applied these committed entries. */
+  advanceApplied(committed: readonly Entry[]): void
   status(): SimulatedCoreStatus
 }

@@ -15,7 +15,7 @@ import { FaultScheduler, type ClusterView, type FaultAction } from './fault-sche
 import { describeConfChange } from './membership.js'
 import { Prng } from './prng.js'
 import { encodeWrite } from './register-machine.js'
-import { SimReplica, type CoreFactory, type DriverMode, type ReplicaHost } from './replica.js'
+import { productionDriver, SimReplica, type CoreFactory, type DriverMode, type ReplicaHost } from './replica.js'
 import { SafetyChecker } from './safety-checker.js'
 import { describePartition, perfectLinks, SimNetwork } from './sim-network.js'
 import { describeProfile, drawProfile, type SimProfile } from './sim-profile.js'
@@ -28,6 +28,7 @@ export interface SimOptions {
   /** Events in the fault phase. */
   readonly steps: number
   readonly createCore: CoreFactory
+  /** How replicas process their Readys; the production driver's model unless told otherwise. */
   readonly driver?: DriverMode
   /** Ticks the healed cluster gets to elect a leader and converge. */
   readonly livenessTicks?: number
@@ -92,6 +93,7 @@ export type SimResult =
 type SimEvent =
   | { readonly kind: 'deliver'; readonly message: Message }
   | { readonly kind: 'tick'; readonly node: NodeId; readonly generation: number }
+  | { readonly kind: 'writeLands'; readonly node: NodeId; readonly write: number }
   | { readonly kind: 'chaos' }
   | { readonly kind: 'client' }
   | { readonly kind: 'restart'; readonly node: NodeId }
@@ -156,6 +158,10 @@ class Simulation implements ReplicaHost {
     const replica = this.replicas.get(node)
     if (replica === undefined || replica.status() === 'removed') return
     this.queue.push(this.clock + this.random.between(0, 30 * this.profile.tickInterval), { kind: 'shutdown', node })
+  }
+
+  writeStarted(node: NodeId, write: number): void {
+    this.queue.push(this.clock + this.random.between(...this.profile.writeLatency), { kind: 'writeLands', node, write })
   }
 
   messagesSent(node: NodeId, asLeader: boolean): void {
@@ -225,7 +231,7 @@ class Simulation implements ReplicaHost {
       {
         config: this.profile.raft,
         createCore: this.options.createCore,
-        driver: this.options.driver ?? 'appendsBeforePersist',
+        driver: this.options.driver ?? productionDriver,
         durableMachine: this.profile.durableMachine,
         compactEvery: this.profile.compactEvery,
       },
@@ -286,6 +292,14 @@ class Simulation implements ReplicaHost {
       case 'tick':
         this.tick(event.node, event.generation)
         break
+      case 'writeLands': {
+        // A crash dropped the writes of the incarnation that started it; the replica ignores it then.
+        const replica = this.replicas.get(event.node)
+        if (replica === undefined || !replica.isUp()) break
+        replica.writeLands(event.write)
+        this.observeLeadership(replica)
+        break
+      }
       case 'chaos':
         if (this.faultsOn) {
           for (const action of this.scheduler.actionsForTick(this.clusterView())) this.perform(action)
