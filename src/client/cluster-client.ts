@@ -30,6 +30,11 @@ export interface ClusterClientOptions<M extends MethodMap> {
    * own address and would bypass whatever this client's config routes through (a proxy, a NAT).
    */
   readonly replicaUrls?: ReadonlyMap<string, string>
+  /**
+   * Where the office's replicas are now, asked at the start of every call: replicas learned since
+   * the client was made (an office that replaced its members) join its rotation.
+   */
+  readonly currentTargets?: () => { readonly endpoints: readonly string[]; readonly replicaUrls: ReadonlyMap<string, string> }
   /** Time one attempt against one replica may take. */
   readonly attemptTimeoutMs?: number
   /** Time a whole call may take, all retries included. */
@@ -65,7 +70,10 @@ const MAX_REDIRECTS_WITHOUT_PAUSE = 3
 
 export class ClusterClient<M extends MethodMap> {
   private readonly endpoints: string[]
-  private readonly replicaUrls: ReadonlyMap<string, string>
+  private readonly replicaUrls: Map<string, string>
+  private readonly currentTargets: ClusterClientOptions<M>['currentTargets']
+  /** The targets last taken from `currentTargets`: the same object again means nothing new. */
+  private knownTargets: ReturnType<NonNullable<ClusterClientOptions<M>['currentTargets']>> | null = null
   private readonly connections = new Map<string, RpcConnection>()
   private readonly attemptTimeoutMs: number
   private readonly callTimeoutMs: number
@@ -87,8 +95,9 @@ export class ClusterClient<M extends MethodMap> {
     if (options.endpoints.length === 0) throw new Error('ClusterClient: endpoints must list at least one replica URL')
     for (const url of options.endpoints) checkEndpoint(url)
     this.endpoints = [...new Set(options.endpoints)]
-    this.replicaUrls = options.replicaUrls ?? new Map()
+    this.replicaUrls = new Map(options.replicaUrls)
     for (const url of this.replicaUrls.values()) checkEndpoint(url)
+    this.currentTargets = options.currentTargets
     this.attemptTimeoutMs = positiveMs('attemptTimeoutMs', options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS)
     this.callTimeoutMs = positiveMs('callTimeoutMs', options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS)
     this.backoff = options.backoff ?? DEFAULT_BACKOFF
@@ -122,6 +131,7 @@ export class ClusterClient<M extends MethodMap> {
     const requestId = options.requestId ?? this.newRequestId()
     const timeoutMs = options.timeoutMs === undefined ? this.callTimeoutMs : positiveMs(`${method}: timeoutMs`, options.timeoutMs)
     const deadline = this.now() + timeoutMs
+    this.takeCurrentTargets()
     let target = this.endpoints[this.preferred % this.endpoints.length] ?? ''
     let failuresThisRound = 0
     let redirectsInARow = 0
@@ -180,6 +190,21 @@ export class ClusterClient<M extends MethodMap> {
   /** Where a NOT_LEADER points this client: its own route to that leader when it has one. */
   private leaderTarget(details: { readonly leader: string | null; readonly leaderUrl: string | null }): string | null {
     return (details.leader === null ? undefined : this.replicaUrls.get(details.leader)) ?? details.leaderUrl
+  }
+
+  /** Replicas `currentTargets` knows and this client does not yet join its rotation (none leaves it). */
+  private takeCurrentTargets(): void {
+    const targets = this.currentTargets?.() ?? null
+    if (targets === null || targets === this.knownTargets) return
+    this.knownTargets = targets
+    for (const url of targets.endpoints) {
+      checkEndpoint(url)
+      this.indexOf(url)
+    }
+    for (const [id, url] of targets.replicaUrls) {
+      checkEndpoint(url)
+      this.replicaUrls.set(id, url)
+    }
   }
 
   /** A redirect may name a replica not in the initial list (added since): it joins the rotation. */

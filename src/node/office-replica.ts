@@ -20,7 +20,7 @@ import { encodeMemberAddress, isMemberAddressKey, readMemberAddresses, readRemov
 import { OfficeStateMachine } from '../office/office-state-machine.js'
 import { officeCalendarSettings } from '../calendar-service/office-calendar-settings.js'
 import { registerCalendarMethods } from './calendar-methods.js'
-import { ClusterClient, type MethodMap } from '../client/cluster-client.js'
+import { ClusterClient, type ClusterClientOptions, type MethodMap } from '../client/cluster-client.js'
 import { DEFAULT_CROSS_OFFICE_TIMING, type CrossOfficeTiming } from '../cross-office/cross-office-deps.js'
 import { CrossOfficeService } from '../cross-office/cross-office-service.js'
 import type { CrossOfficeMethods } from '../cross-office/xoffice-api.js'
@@ -31,6 +31,7 @@ import { NotificationWaiters } from './notification-waiters.js'
 import { FreeBusyService } from './free-busy-methods.js'
 import { ChangeJournal } from '../free-busy/change-journal.js'
 import { clientUrl, peerUrl } from '../rpc/endpoint-urls.js'
+import { OfficeRoutes, ROUTE_REFRESH_MS } from './office-routes.js'
 import { PeerTransport } from '../rpc/peer-transport.js'
 import { ReplicaListener } from '../rpc/replica-listener.js'
 import { RpcError } from '../rpc/rpc-error.js'
@@ -127,6 +128,7 @@ export class OfficeReplica {
   private crossOffice: { readonly service: CrossOfficeService; readonly clients: Map<string, ClusterClient<CrossOfficeMethods>> } | null = null
   private directory: { readonly service: DirectoryService; readonly clients: Map<string, ClusterClient<DirectoryMethods>> } | null = null
   private tokenSync: { readonly service: TokenSync; readonly clients: Map<string, ClusterClient<TokenSyncMethods>> } | null = null
+  private routes: { readonly service: OfficeRoutes; readonly clients: Map<string, ClusterClient<Pick<OfficeMethods, 'replica.status'>>> } | null = null
   /** How this replica calls other offices: its credential and the CA it trusts (set once at start, from the security config). */
   /** How this replica dials an office: its credential names the office called, so it is good there only. */
   private outgoing: (officeId: string) => { readonly authorization: AuthorizationSource; readonly ca: Buffer | null } = () => ({ authorization: () => null, ca: null })
@@ -259,7 +261,7 @@ export class OfficeReplica {
       const freeBusy = new FreeBusyService({
         offices: () => node.topology.officeIds(),
         // Peer credentials and the offices' current addresses, like the 2PC and directory clients.
-        connect: (officeId) => new ClusterClient<OfficeMethods>({ ...node.topology.clientTargets(officeId), ...node.outgoing(officeId) }),
+        connect: (officeId) => new ClusterClient<OfficeMethods>(node.officeClientOptions(officeId)),
         store: machine.store,
         office: calendarSettings,
         journal,
@@ -288,6 +290,7 @@ export class OfficeReplica {
       })
       node.startDirectory(options, logger)
       node.startCrossOffice(options, now, logger)
+      node.startRoutes(logger)
       try {
         await listener.listen(replica.port, replica.host)
       } catch (error) {
@@ -335,6 +338,7 @@ export class OfficeReplica {
       learners: [...raft.conf.learners],
       uptimeMs: this.now() - this.startedAt,
       tzdb: tzdbVersion(),
+      members: [...this.memberAddresses].map(([id, address]) => ({ id, clientUrl: clientUrl(address, this.config.security.tls !== null) })),
     }
   }
 
@@ -348,6 +352,8 @@ export class OfficeReplica {
     for (const client of this.directory?.clients.values() ?? []) client.close()
     this.tokenSync?.service.stop()
     for (const client of this.tokenSync?.clients.values() ?? []) client.close()
+    await this.routes?.service.stop()
+    for (const client of this.routes?.clients.values() ?? []) client.close()
     this.rpc.closeAll()
     await this.listener.close()
     this.transport.close()
@@ -429,11 +435,16 @@ export class OfficeReplica {
     return raft.role === 'leader' ? raft.term : null
   }
 
+  /** How a client reaches `officeId`: where its members are (as last learned, see OfficeRoutes) and this replica's credential there. */
+  private officeClientOptions(officeId: string): ClusterClientOptions<MethodMap> {
+    return { ...this.topology.clientTargets(officeId), currentTargets: () => this.topology.clientTargets(officeId), ...this.outgoing(officeId) }
+  }
+
   /** One client per other office, made on first use and kept in `clients`. */
   private officeClients<M extends MethodMap>(clients: Map<string, ClusterClient<M>>): (officeId: string) => ClusterClient<M> {
     return (officeId) => {
       let client = clients.get(officeId)
-      if (client === undefined) clients.set(officeId, (client = new ClusterClient<M>({ ...this.topology.clientTargets(officeId), ...this.outgoing(officeId) })))
+      if (client === undefined) clients.set(officeId, (client = new ClusterClient<M>(this.officeClientOptions(officeId))))
       return client
     }
   }
@@ -487,6 +498,14 @@ export class OfficeReplica {
     service.register(this.rpc)
     service.start()
     this.tokenSync = { service, clients }
+  }
+
+  /** Asks the other offices where their members are now, so clients to them follow replacements. */
+  private startRoutes(logger: RpcLogger): void {
+    const clients = new Map<string, ClusterClient<Pick<OfficeMethods, 'replica.status'>>>()
+    const service = new OfficeRoutes({ officeId: this.office.id, topology: this.topology, office: this.officeClients(clients), intervalMs: ROUTE_REFRESH_MS, logger })
+    service.start()
+    this.routes = { service, clients }
   }
 
   /** The replicated directory: lookups, publication to the other offices, moves of people. */

@@ -25,6 +25,8 @@ export interface ReplicaStatus {
   readonly uptimeMs: number
   /** IANA time zone database version this replica's ICU uses. */
   readonly tzdb: string
+  /** Where each current member serves clients, as this replica knows (other offices learn routes from it). */
+  readonly members: ReadonlyArray<{ readonly id: string; readonly clientUrl: string }>
 }
 
 export const membershipParams = z.strictObject({
