@@ -1,5 +1,6 @@
 /** `dms chaos`: a seeded chaos run against a throwaway cluster, with a JSON or readable report. */
 import { randomInt } from 'node:crypto'
+import { stat } from 'node:fs/promises'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import type { EphemeralOffice } from '../../src/cluster/ephemeral-cluster.js'
 import { currentDmsLauncher } from '../../src/cluster/replica-process.js'
@@ -24,6 +25,7 @@ interface ChaosOptions {
   readonly clients: number
   readonly keys: number
   readonly json?: boolean
+  readonly replicaLogs?: string
 }
 
 /** Offices made up when no config is given: ids and the zones they would have. */
@@ -49,6 +51,7 @@ export function registerChaosCommand(program: Command): void {
     .option('--clients <n>', 'concurrent KV clients per office', parsePositiveInteger('--clients', 256), 8)
     .option('--keys <n>', 'KV keys per office', parsePositiveInteger('--keys', 100_000), 200)
     .option('--json', 'print the report as one JSON document')
+    .option('--replica-logs <dir>', "also keep every replica's log lines in <dir>/<replica id>.log (an existing directory), to diagnose a failed seed")
     .action(async (options: ChaosOptions) => {
       const seed = options.seed ?? randomInt(0, 1_000_000)
       const { offices, tickMs, latency } = await clusterShape(options)
@@ -73,6 +76,7 @@ export function registerChaosCommand(program: Command): void {
           keysPerOffice: options.keys,
           ...(tickMs === undefined ? {} : { tickMs }),
           latency,
+          ...(options.replicaLogs === undefined ? {} : { replicaLogDir: await existingDirectory('--replica-logs', options.replicaLogs) }),
           replay: replayCommand(options, seed),
           onProgress: (line) => progress.note(line),
           signal: controller.signal,
@@ -182,4 +186,11 @@ function readableReport(report: ChaosReport): string {
     ...report.problems.map((problem) => `problem: ${problem}`),
     report.ok ? 'OK' : `FAILED — replay with: ${report.replay}`,
   ].join('\n')
+}
+
+/** A directory that exists, or a clear error naming the option (before any replica starts). */
+async function existingDirectory(option: string, path: string): Promise<string> {
+  const found = await stat(path).catch(() => null)
+  if (found === null || !found.isDirectory()) throw new InvalidArgumentError(`${option}: ${path} is not an existing directory`)
+  return path
 }

@@ -49,6 +49,8 @@ export interface ChaosRunOptions {
   readonly keysPerOffice?: number
   readonly tickMs?: number
   readonly latency?: readonly OfficeLatency[]
+  /** Keep every replica's log lines in `<dir>/<replica id>.log`. */
+  readonly replicaLogDir?: string
   /** Time allowed for the cluster to elect its first leaders. */
   readonly bootBudgetS?: number
   /** Time allowed after the run for the cluster to quiesce. */
@@ -113,6 +115,7 @@ async function runWithHooks(options: ChaosRunOptions, hooksDirectory: string): P
     offices: options.offices,
     ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
     ...(options.latency === undefined ? {} : { latency: options.latency }),
+    ...(options.replicaLogDir === undefined ? {} : { replicaLogDir: options.replicaLogDir }),
     nodeArgs: ['--hold-lease-ms', String(HOLD_LEASE_MS)],
     random,
     clock: { now },

@@ -15,6 +15,7 @@ import type { ChaosClock, ChaosEventLog } from '../chaos-event-log.js'
 import { officeOf, type ChaosTopology } from '../chaos-topology.js'
 import { JoinedMemberFront } from '../joined-member-front.js'
 import { isAlreadyDone, type HarnessMembershipChange } from './membership-refusals.js'
+import { appendFileSync } from 'node:fs'
 import { loopbackDialer } from '../loopback-socket-owner.js'
 import { ProxyNetwork, type OfficeLatency } from '../proxy-network.js'
 import { PEER_HANDSHAKE_MESSAGES } from '../../rpc/peer-handshake.js'
@@ -27,6 +28,8 @@ export interface ClusterUnderTestOptions {
   readonly latency?: readonly OfficeLatency[]
   /** Extra `dms node` arguments for every replica (e.g. a short hold lease). */
   readonly nodeArgs?: readonly string[]
+  /** Every line each replica logs is also appended to `<dir>/<replica id>.log` (diagnosis of a failed seed). */
+  readonly replicaLogDir?: string
   readonly random: Random
   readonly clock: ChaosClock
   readonly log: ChaosEventLog
@@ -68,6 +71,7 @@ export class ClusterUnderTest {
       onUnexpectedExit: options.onUnexpectedExit,
       // Replica logs are kept for diagnosis, not relayed: the harness owns stderr.
       onLine: (nodeId, line) => {
+        if (options.replicaLogDir !== undefined) appendFileSync(join(options.replicaLogDir, `${nodeId}.log`), `${line}\n`)
         const lines = recentLines.get(nodeId) ?? []
         lines.push(line)
         if (lines.length > KEPT_LINES) lines.shift()
