@@ -423,6 +423,7 @@ export class RaftDriver<Result> {
       })
     })
   }
+
   /**
    * Starts the loop unless it is running. It first lets the rest of this turn of the event loop
    * happen, so the proposals and messages that arrive together make one Ready.

@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ClusterClient } from '../../client/cluster-client.js'
-import { officeClientUrls } from '../../config/cluster-topology.js'
+import { clientTargetsOf, findOffice, officeClientUrls } from '../../config/cluster-topology.js'
+import type { ClusterConfig } from '../../config/cluster-config-schema.js'
 import type { EphemeralOffice } from '../../cluster/ephemeral-cluster.js'
 import type { NodeLauncher } from '../../cluster/replica-process.js'
 import { CHAOS_HOOKS_ENV } from '../../node/chaos-test-hooks.js'
@@ -138,10 +139,22 @@ async function runWithHooks(options: ChaosRunOptions, hooksDirectory: string): P
   const officeIds = cluster.topology.offices.map((office) => office.id)
   const keysPerOffice = options.keysPerOffice ?? 200
   /** A client of the office that tries its replicas starting from the `firstReplica`-th (mod their number). */
+  // Clients live for the whole run: at each call they take the office's replicas from the current
+  // config, so an office whose replicas were all replaced stays reachable (one object per config, so
+  // a client merges it once).
+  const targets = new WeakMap<ClusterConfig, Map<string, ReturnType<typeof clientTargetsOf>>>()
+  const currentTargets = (office: string) => (): ReturnType<typeof clientTargetsOf> => {
+    const current = config()
+    const byOffice = targets.get(current) ?? new Map<string, ReturnType<typeof clientTargetsOf>>()
+    targets.set(current, byOffice)
+    const known = byOffice.get(office) ?? clientTargetsOf(findOffice(current, office), false)
+    byOffice.set(office, known)
+    return known
+  }
   const clientFor = (office: string, firstReplica = 0, timeouts = { callTimeoutMs: CLIENT_CALL_TIMEOUT_MS, attemptTimeoutMs: CLIENT_ATTEMPT_TIMEOUT_MS }) => {
     const urls = officeClientUrls(config(), office)
     const endpoints = urls.map((_, index) => urls[(index + firstReplica) % urls.length] as string)
-    const client = new ClusterClient<OfficeMethods>({ endpoints, ...timeouts })
+    const client = new ClusterClient<OfficeMethods>({ endpoints, currentTargets: currentTargets(office), ...timeouts })
     clients.push(client)
     return client
   }
