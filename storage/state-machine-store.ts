@@ -34,8 +34,9 @@ export interface KeyRange {
 export interface StateMachineStoreOptions {
   /**
    * fsync each commit. Off by default: the Raft log already holds every applied entry durably, and
-   * a lost tail of unsynced commits (only possible on an OS crash) is re-applied from the log
-   * because the applied index is lost with the effects, in the same batch.
+   * a lost tail of commits (an OS crash, or a process that dies before a commit held behind the
+   * log's write started) is re-applied from the log because the applied index is lost with the
+   * effects, in the same batch.
    */
   readonly sync?: boolean
 }
