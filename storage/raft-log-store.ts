@@ -119,7 +119,7 @@ export class RaftLogStore implements RaftStorage {
    * stored, synced, with the next batch that carries entries, a snapshot, or a new term or vote.
    * Skipping it saves a trip through LevelDB's thread pool on every commit, the leader's included.
    */
-  private onlyMovesCommit(batch: PersistBatch): boolean {
+  onlyMovesCommit(batch: PersistBatch): boolean {
     const next = batch.hardState
     return (
       batch.snapshot === null &&

@@ -94,7 +94,7 @@ export class NodeMetrics implements RpcObserver {
     const driverCounter = (name: string, help: string, read: (c: DriverCounters) => number): void => {
       new Counter({ name, help, registers, collect() { this.reset(); this.inc(read(sources.driver())) } })
     }
-    driverCounter('dms_raft_synced_writes_total', 'synced storage writes (each covers a batch of entries: group commit)', (c) => c.persists)
+    driverCounter('dms_raft_synced_writes_total', 'batches handed to storage (each covers the Readys gathered while the one before was written: group commit); those that only move the commit index are not written, see dms_storage_sync_write_seconds_count', (c) => c.persists)
     driverCounter('dms_raft_persisted_entries_total', 'log entries made durable', (c) => c.persistedEntries)
     driverCounter('dms_raft_snapshots_total', 'state-machine snapshots taken (log compactions)', (c) => c.snapshots)
     this.syncWrites = new Histogram({
