@@ -57,7 +57,7 @@ export class MeetingTransactions {
 
   /** Cancels the meeting in every office or in none; each office notifies its own invitees. */
   async cancel(params: Params<'xoffice.cancel'>, requestId: string, signal: AbortSignal): Promise<CrossOfficeCancelResult> {
-    const meeting = await this.requireMeeting(params.id)
+    const meeting = await this.requireMeeting(params.id, signal)
     const occurrenceStartMs = params.occurrence === undefined ? null : instantOf(params.occurrence, meeting.zone, 'occurrence')
     const participants = await this.participantsOf(meeting)
     const expectedVersion = params.expectedVersion ?? null
@@ -78,7 +78,7 @@ export class MeetingTransactions {
 
   /** Moves the meeting, or one occurrence (new start, length or title), in every office or in none. */
   async move(params: Params<'xoffice.move'>, requestId: string, signal: AbortSignal): Promise<CrossOfficeMoveResult> {
-    const meeting = await this.requireMeeting(params.id)
+    const meeting = await this.requireMeeting(params.id, signal)
     const requested = resolveMeetingUpdate(params, meeting.zone)
     const participants = await this.participantsOf(meeting)
     const expectedVersion = params.expectedVersion ?? null
@@ -116,7 +116,7 @@ export class MeetingTransactions {
    * missing and repeats nothing.
    */
   async respond(params: Params<'xoffice.respond'>, requestId: string, signal: AbortSignal): Promise<MeetingView> {
-    const meeting = await this.requireMeeting(params.id)
+    const meeting = await this.requireMeeting(params.id, signal)
     if (!attendeesOf(meeting).includes(params.user)) fail('BAD_REQUEST', `user: "${params.user}" is not invited to meeting "${meeting.id}"`)
     const offices = new Set([bookingOffice(meeting.id), ...(await this.coordinator.locate(meeting)).map((p) => p.office)])
     offices.delete(this.deps.officeId)
@@ -152,7 +152,15 @@ export class MeetingTransactions {
     }
   }
 
-  private async requireMeeting(id: string): Promise<MeetingRecord> {
+  /**
+   * The meeting as this office holds it. A booking answered a moment ago may still be on its way to
+   * this office's own copy (the coordinator answers once the decision is durable and delivers it
+   * after): an unknown meeting with a transaction in flight is waited for like any change in flight.
+   */
+  private async requireMeeting(id: string, signal: AbortSignal): Promise<MeetingRecord> {
+    const found = await readMeeting(this.deps.store, id)
+    if (found !== null) return found
+    await this.afterPendingChange(id, signal)
     return (await readMeeting(this.deps.store, id)) ?? fail('NOT_FOUND', `id: meeting "${id}" does not exist in office ${this.deps.officeId}`)
   }
 
