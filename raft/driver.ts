@@ -508,9 +508,7 @@ export class RaftDriver<Result> {
     try {
       if (this.phase !== 'running') throw this.stoppedError()
       if (write.entries.length > 0 || write.hardState !== null) {
-        await this.watched('persist', () => this.options.storage.persist({ snapshot: null, entries: write.entries, hardState: write.hardState }))
-        this.counters.persists++
-        this.counters.persistedEntries += write.entries.length
+        await this.persist({ snapshot: null, entries: write.entries, hardState: write.hardState })
       }
     } finally {
       this.writesUnderWay--
@@ -523,6 +521,12 @@ export class RaftDriver<Result> {
       this.node.advanceStored(null, write.entries)
       this.kick()
     }
+  }
+
+  private async persist(batch: PersistBatch): Promise<void> {
+    await this.watched('persist', () => this.options.storage.persist(batch))
+    this.counters.persists++
+    this.counters.persistedEntries += batch.entries.length
   }
 
   /**
@@ -580,9 +584,7 @@ export class RaftDriver<Result> {
     if (this.phase !== 'running' || snapshot === null) return
     this.counters.readies++
     if (ready.hardState !== null) this.handedOut = ready.hardState
-    await this.watched('persist', () => this.options.storage.persist({ snapshot, entries: ready.entries, hardState: ready.hardState }))
-    this.counters.persists++
-    this.counters.persistedEntries += ready.entries.length
+    await this.persist({ snapshot, entries: ready.entries, hardState: ready.hardState })
     if (ready.hardState !== null) this.durable = ready.hardState
     if (this.phase !== 'running') return
     if (ready.messages.length > 0) this.options.transport.send(ready.messages)

@@ -45,8 +45,6 @@ const APPLIED_KEY = 'applied'
 const SNAPSHOT_HEADER = ['dms-state-machine-snapshot', 1] as const
 
 const packr = new Packr({ useRecords: false })
-/** A write that needs to wait for nothing. */
-const LANDED: Promise<void> = Promise.resolve()
 /** Keys read per trip into the binding while taking a snapshot. */
 const SNAPSHOT_READ_CHUNK = 1000
 
@@ -95,7 +93,7 @@ export class StateMachineStore {
    * store must never be ahead of the log. If the write fails, every later call through this store
    * fails with its error.
    */
-  commitInBackground(ops: readonly StateMachineOp[], applied: AppliedPosition, after: Promise<void> = LANDED): void {
+  commitInBackground(ops: readonly StateMachineOp[], applied: AppliedPosition, after?: Promise<void>): void {
     if (applied.index < this.position.index) {
       throw new Error(`applied index ${applied.index} would move back from ${this.position.index}`)
     }
@@ -108,8 +106,7 @@ export class StateMachineStore {
     this.position = applied
     for (const op of ops) this.keysInFlight.set(op.key, (this.keysInFlight.get(op.key) ?? 0) + 1)
     // Chained, so writes land in commit order (the thread pool could otherwise reorder them).
-    const previous = this.landing
-    const landing = after === LANDED ? previous.then(() => batch.write({ sync: this.sync })) : Promise.all([previous, after]).then(() => batch.write({ sync: this.sync }))
+    const landing = Promise.all([this.landing, after]).then(() => batch.write({ sync: this.sync }))
     this.landing = landing
     const landed = (): void => {
       for (const op of ops) {
@@ -135,7 +132,7 @@ export class StateMachineStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    await this.landed([key])
+    await this.writesChanging([key])
     return this.db.stateMachine.get(key)
   }
 
@@ -148,12 +145,12 @@ export class StateMachineStore {
 
   /** Several keys in one LevelDB call: one trip through the thread pool instead of one per key. */
   async getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
-    await this.landed(keys)
+    await this.writesChanging(keys)
     return this.db.stateMachine.getMany([...keys])
   }
 
   /** Waits for the commits in flight if one changes any of `keys` (a key no commit in flight changes reads the same either way). */
-  private async landed(keys: readonly string[]): Promise<void> {
+  private async writesChanging(keys: readonly string[]): Promise<void> {
     if (this.failure !== null) throw this.failure
     if (keys.some((key) => this.keysInFlight.has(key))) await this.landing
   }

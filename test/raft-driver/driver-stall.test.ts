@@ -23,27 +23,32 @@ const idleStateMachine = {
   restore: async () => {},
 }
 
+/** A lone voter with storage, network and state machine that do nothing, unless a test says otherwise. */
+function loneDriverOptions(ticker: ReturnType<typeof manualTicker>['ticker']) {
+  return { config, restored, storage: { persist: async () => {}, compact: async () => {} }, transport: { send: () => {} }, stateMachine: idleStateMachine, ticker, snapshotEvery: 100 }
+}
+
+/** Ticks one at a time, letting the driver run between ticks, until `done` or 100 ticks. */
+async function tickUntil(clock: ReturnType<typeof manualTicker>, done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) {
+    clock.tick(1)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
 t.test('a step that never finishes is reported every stallTicks ticks, naming the step', async (t) => {
   const clock = manualTicker()
   const stalls: Array<[DriverStep, number]> = []
   let writes = 0
   const driver = await RaftDriver.start({
-    config,
-    restored,
+    ...loneDriverOptions(clock.ticker),
     // The first synced write (the vote of its own election) never completes: a wedged disk.
     storage: { persist: () => (writes++, new Promise<void>(() => {})), compact: async () => {} },
-    transport: { send: () => {} },
-    stateMachine: idleStateMachine,
-    ticker: clock.ticker,
-    snapshotEvery: 100,
     stallTicks: 20,
     onStall: (step, ticks) => stalls.push([step, ticks]),
   })
   // A lone voter elects itself within an election timeout and starts writing its vote.
-  for (let i = 0; i < 100 && writes === 0; i++) {
-    clock.tick(1)
-    await new Promise((resolve) => setImmediate(resolve))
-  }
+  await tickUntil(clock, () => writes > 0)
   t.equal(writes, 1, 'the write is under way')
   clock.tick(19)
   t.same(stalls, [], 'not yet waited on for 20 ticks')
@@ -55,53 +60,33 @@ t.test('a step that never finishes is reported every stallTicks ticks, naming th
 t.test('steps that finish are never reported', async (t) => {
   const clock = manualTicker()
   const stalls: DriverStep[] = []
-  const driver = await RaftDriver.start({
-    config,
-    restored,
-    storage: { persist: async () => {}, compact: async () => {} },
-    transport: { send: () => {} },
-    stateMachine: idleStateMachine,
-    ticker: clock.ticker,
-    snapshotEvery: 100,
-    stallTicks: 5,
-    onStall: (step) => stalls.push(step),
-  })
+  const driver = await RaftDriver.start({ ...loneDriverOptions(clock.ticker), stallTicks: 5, onStall: (step) => stalls.push(step) })
   t.teardown(() => driver.stop())
-  for (let i = 0; i < 40; i++) {
-    clock.tick(1)
-    await new Promise((resolve) => setImmediate(resolve))
-  }
+  let ticks = 0
+  await tickUntil(clock, () => ++ticks > 40)
   t.equal(driver.status().role, 'leader', 'it elected itself and applied its first entry')
   t.equal(driver.status().applied, driver.status().commit)
   t.same(stalls, [])
 })
 
 t.test('a bad stallTicks is named', async (t) => {
-  const base = { config, restored, storage: { persist: async () => {}, compact: async () => {} }, transport: { send: () => {} }, stateMachine: idleStateMachine, ticker: manualTicker().ticker, snapshotEvery: 100 }
-  await t.rejects(RaftDriver.start({ ...base, stallTicks: 0 }), /RaftDriverOptions.stallTicks must be a positive integer, got 0/)
+  await t.rejects(RaftDriver.start({ ...loneDriverOptions(manualTicker().ticker), stallTicks: 0 }), /RaftDriverOptions.stallTicks must be a positive integer, got 0/)
 })
 
 t.test('a background snapshot that never finishes is reported as the snapshot step, while applies go on', async (t) => {
   const clock = manualTicker()
   const stalls: DriverStep[] = []
   const driver = await RaftDriver.start({
-    config,
-    restored,
-    storage: { persist: async () => {}, compact: async () => {} },
-    transport: { send: () => {} },
+    ...loneDriverOptions(clock.ticker),
     // The state machine never finishes reading its snapshot (a wedged disk under the keyspace).
     stateMachine: { ...idleStateMachine, snapshot: () => new Promise<never>(() => {}) },
-    ticker: clock.ticker,
     snapshotEvery: 1,
     stallTicks: 20,
     onStall: (step) => stalls.push(step),
   })
   t.teardown(() => void driver.stop())
   // Its first entry applied, a snapshot is due (snapshotEvery 1) and starts.
-  for (let i = 0; i < 100 && driver.status().applied === 0; i++) {
-    clock.tick(1)
-    await new Promise((resolve) => setImmediate(resolve))
-  }
+  await tickUntil(clock, () => driver.status().applied > 0)
   t.equal(driver.status().role, 'leader')
   clock.tick(40)
   await new Promise((resolve) => setImmediate(resolve))
