@@ -119,8 +119,8 @@ export class Progress {
   }
 
   checkInvariants(lastIndex: Index): void {
-    assert(this.match <= lastIndex, `match ${this.match} beyond last index ${lastIndex}`)
-    assert(this.next > this.match, `next ${this.next} not after match ${this.match}`)
-    assert(this.next <= lastIndex + 1, `next ${this.next} beyond last index ${lastIndex} + 1`)
+    assert(this.match <= lastIndex, 'match {0} beyond last index {1}', this.match, lastIndex)
+    assert(this.next > this.match, 'next {0} not after match {1}', this.next, this.match)
+    assert(this.next <= lastIndex + 1, 'next {0} beyond last index {1} + 1', this.next, lastIndex)
   }
 }

@@ -108,7 +108,7 @@ export class RaftLog {
     let bytes = 0
     for (let i = from; i <= this.lastIndex(); i++) {
       const e = this.entry(i)
-      assert(e !== undefined, `entry ${i} missing inside the log`)
+      assert(e !== undefined, 'entry {0} missing inside the log', i)
       bytes += entrySize(e)
       if (out.length > 0 && bytes > maxBytes) break
       out.push(e)
@@ -118,8 +118,8 @@ export class RaftLog {
 
   /** Appends entries at the end (a leader's own proposals). */
   append(entry: Entry): void {
-    assert(entry.index === this.lastIndex() + 1, `appending index ${entry.index} after ${this.lastIndex()}`)
-    assert(entry.term >= this.lastTerm(), `appending term ${entry.term} after term ${this.lastTerm()}`)
+    assert(entry.index === this.lastIndex() + 1, 'appending index {0} after {1}', entry.index, this.lastIndex())
+    assert(entry.term >= this.lastTerm(), 'appending term {0} after term {1}', entry.term, this.lastTerm())
     this.entries.push(entry)
   }
 
@@ -133,7 +133,7 @@ export class RaftLog {
       const existing = this.term(e.index)
       if (existing === e.term) continue
       if (e.index <= this.snapIndex) continue
-      assert(e.index > this.committed, `truncating committed entry ${e.index} (commit ${this.committed})`)
+      assert(e.index > this.committed, 'truncating committed entry {0} (commit {1})', e.index, this.committed)
       this.truncateFrom(e.index)
       for (const rest of entries) if (rest.index >= e.index) this.entries.push(rest)
       return e.index
@@ -158,7 +158,7 @@ export class RaftLog {
 
   commitTo(index: Index): void {
     if (index <= this.committed) return
-    assert(index <= this.lastIndex(), `commit ${index} beyond last index ${this.lastIndex()}`)
+    assert(index <= this.lastIndex(), 'commit {0} beyond last index {1}', index, this.lastIndex())
     this.committed = index
   }
 
@@ -180,7 +180,7 @@ export class RaftLog {
   compact(snapshot: Snapshot): void {
     const index = snapshot.meta.index
     if (index <= this.snapIndex) return
-    assert(index <= this.applied && index <= this.stable, `compacting ${index} beyond applied/stable`)
+    assert(index <= this.applied && index <= this.stable, 'compacting {0} beyond applied/stable', index)
     this.entries = this.entries.slice(index - this.snapIndex)
     this.snapIndex = index
     this.snapTerm = snapshot.meta.term
@@ -210,7 +210,7 @@ export class RaftLog {
     const last = Math.min(this.applyLimit(), through)
     for (let i = this.applying + 1; i <= last; i++) {
       const e = this.entry(i)
-      assert(e !== undefined, `committed entry ${i} missing`)
+      assert(e !== undefined, 'committed entry {0} missing', i)
       out.push(e)
     }
     return out
@@ -254,11 +254,11 @@ export class RaftLog {
 
   checkInvariants(): void {
     const last = this.lastIndex()
-    assert(this.committed <= last, `commit ${this.committed} beyond last index ${last}`)
-    assert(this.applied <= this.committed, `applied ${this.applied} beyond commit ${this.committed}`)
-    assert(this.applying <= this.committed, `applying ${this.applying} beyond commit ${this.committed}`)
+    assert(this.committed <= last, 'commit {0} beyond last index {1}', this.committed, last)
+    assert(this.applied <= this.committed, 'applied {0} beyond commit {1}', this.applied, this.committed)
+    assert(this.applying <= this.committed, 'applying {0} beyond commit {1}', this.applying, this.committed)
     assert(this.stable <= last && this.persisting <= last, 'stable/persisting beyond last index')
-    assert(this.snapIndex <= this.committed, `snapshot ${this.snapIndex} beyond commit ${this.committed}`)
+    assert(this.snapIndex <= this.committed, 'snapshot {0} beyond commit {1}', this.snapIndex, this.committed)
   }
 }
 

@@ -209,7 +209,7 @@ export class RaftNode {
     this.transferElapsed = 0
     this.leaseRevoked = true
     const pr = this.progress.get(to)
-    assert(pr !== undefined, `voter ${to} has no progress`)
+    assert(pr !== undefined, 'voter {0} has no progress', to)
     if (pr.match === this.log.lastIndex()) this.send({ type: 'timeoutNow', to })
     else this.sendAppend(to)
     return { ok: true }
@@ -228,7 +228,7 @@ export class RaftNode {
     const current = this.log.latestSnapshot()
     if (index <= this.log.snapshotIndex() && current !== null) return current
     const term = this.log.term(index)
-    assert(term !== undefined, `term of applied index ${index} unknown`)
+    assert(term !== undefined, 'term of applied index {0} unknown', index)
     const kept: Snapshot = { meta: { index, term, conf: this.confAt(index) }, data: snapshot.data }
     this.log.compact(kept)
     this.baseConf = kept.meta.conf
@@ -355,7 +355,7 @@ export class RaftNode {
   }
 
   private becomeLeader(): void {
-    assert(this.role === 'candidate', `becoming leader from ${this.role}`)
+    assert(this.role === 'candidate', 'becoming leader from {0}', this.role)
     this.resetRoleState()
     this.role = 'leader'
     this.leader = this.id
@@ -794,7 +794,7 @@ export class RaftNode {
 
   private startSnapshot(to: NodeId, pr: Progress): boolean {
     const snapshot = this.log.latestSnapshot()
-    assert(snapshot !== null, `follower ${to} needs compacted entries but there is no snapshot`)
+    assert(snapshot !== null, 'follower {0} needs compacted entries but there is no snapshot', to)
     pr.becomeSnapshot(snapshot)
     this.sendSnapshotChunks(to, pr)
     return true
@@ -960,8 +960,8 @@ export class RaftNode {
     assert(this.role !== 'leader' || this.leader === this.id, 'a leader must name itself as leader')
     assert(this.role !== 'candidate' || this.vote === this.id, 'a candidate votes for itself')
     assert(this.role !== 'leader' || this.log.lastTerm() === this.term, 'a leader log ends in its own term')
-    assert(this.log.lastTerm() <= this.term, `last log term ${this.log.lastTerm()} beyond current term ${this.term}`)
-    assert(this.pendingConfIndex <= last, `config index ${this.pendingConfIndex} beyond last index ${last}`)
+    assert(this.log.lastTerm() <= this.term, 'last log term {0} beyond current term {1}', this.log.lastTerm(), this.term)
+    assert(this.pendingConfIndex <= last, 'config index {0} beyond last index {1}', this.pendingConfIndex, last)
     for (const pr of this.progress.values()) pr.checkInvariants(last)
   }
 
