@@ -87,6 +87,12 @@ export class ClusterClient<M extends MethodMap> {
   private readonly results: ResultSchemas<M>
   private readonly clientId: string
   private sequence = 0
+  /**
+   * The sequences of this client's own numbered calls still running, and the lowest it may still
+   * retry: every request carries it, so the office forgets the outcomes below (client-sessions.ts).
+   */
+  private readonly running = new Set<number>()
+  private settledBelow = 1
   /** Index into `endpoints` of the replica that answered last: the presumed leader. */
   private preferred = 0
   private closed = false
@@ -128,7 +134,27 @@ export class ClusterClient<M extends MethodMap> {
 
   async call<K extends keyof M & string>(method: K, params: M[K]['params'], options: CallOptions = {}): Promise<M[K]['result']> {
     if (this.closed) throw RpcError.of('UNAVAILABLE', `${method}: the client is closed`)
-    const requestId = options.requestId ?? this.newRequestId()
+    if (options.requestId !== undefined) return this.attempt(method, params, options, options.requestId, null)
+    // An id the caller chose may be retried in later calls: only this client's own are numbered.
+    const requestId = this.newRequestId()
+    const sequence = this.sequence
+    this.running.add(sequence)
+    try {
+      return await this.attempt(method, params, options, requestId, sequence)
+    } finally {
+      this.running.delete(sequence)
+      while (this.settledBelow <= this.sequence && !this.running.has(this.settledBelow)) this.settledBelow += 1
+    }
+  }
+
+  /** Tries replicas until one answers or the call's deadline passes; `sequence` is set for a numbered call. */
+  private async attempt<K extends keyof M & string>(
+    method: K,
+    params: M[K]['params'],
+    options: CallOptions,
+    requestId: string,
+    sequence: number | null,
+  ): Promise<M[K]['result']> {
     const timeoutMs = options.timeoutMs === undefined ? this.callTimeoutMs : positiveMs(`${method}: timeoutMs`, options.timeoutMs)
     const deadline = this.now() + timeoutMs
     this.takeCurrentTargets()
@@ -146,7 +172,8 @@ export class ClusterClient<M extends MethodMap> {
       attempts += 1
       tried.add(target)
       try {
-        const result = await this.connection(target).request(requestId, method, params, Math.min(this.attemptTimeoutMs, remaining))
+        const settledBelow = sequence === null ? undefined : this.settledBelow
+        const result = await this.connection(target).request(requestId, method, params, Math.min(this.attemptTimeoutMs, remaining), settledBelow)
         this.preferred = this.indexOf(target)
         return this.checkResult(method, target, result)
       } catch (err) {

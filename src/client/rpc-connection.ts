@@ -52,12 +52,13 @@ export class RpcConnection {
   /**
    * Resolves with the method's result, or rejects with an RpcError: the server's error, TIMEOUT
    * after `timeoutMs` (connecting included), or UNAVAILABLE when the endpoint cannot be reached.
+   * `settledBelow` marks the call as one of a numbered client's (see ClientSessionTag).
    */
-  request(id: string, method: string, params: unknown, timeoutMs: number): Promise<unknown> {
+  request(id: string, method: string, params: unknown, timeoutMs: number, settledBelow?: number): Promise<unknown> {
     if (this.pending.has(id)) {
       return Promise.reject(RpcError.of('BAD_REQUEST', `${method}: request id "${id}" is already in flight on ${this.url}`))
     }
-    const frame = encodeFrame({ id, method, params })
+    const frame = encodeFrame(settledBelow === undefined ? { id, method, params } : { id, method, params, settledBelow })
     if (frame.length > this.options.maxFrameBytes) {
       return Promise.reject(
         RpcError.of('BAD_REQUEST', `${method}: request of ${frame.length} bytes exceeds the ${this.options.maxFrameBytes}-byte frame limit`),

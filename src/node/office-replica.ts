@@ -423,7 +423,7 @@ export class OfficeReplica {
     requestId: string,
     signal: AbortSignal,
   ): Promise<ResultOfKind[K]> {
-    const ctx: RequestContext = { requestId, method: `${kind}/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
+    const ctx: RequestContext = { requestId, clientSession: null, method: `${kind}/${command.kind}`, connectionId: 0, remoteAddress: null, signal }
     const result = await this.propose({ kind, command } as OfficeCommand, ctx)
     if (result.kind !== kind) throw RpcError.of('INTERNAL', `${ctx.method}: expected a ${kind} result, got ${result.kind}`)
     return result.result as ResultOfKind[K]
@@ -491,7 +491,7 @@ export class OfficeReplica {
       readEntries: async () => (await readKvPrefix(this.machine.store, TOKEN_KEY_PREFIX, MAX_TOKENS)).entries,
       readBarrier: (ctx) => this.readBarrier(false, ctx),
       proposeKv: (command, requestId) =>
-        this.proposeKv(command, { requestId, method: 'token.sync', connectionId: 0, remoteAddress: null, signal: AbortSignal.timeout(TOKEN_SYNC_PROPOSAL_MS) }),
+        this.proposeKv(command, { requestId, clientSession: null, method: 'token.sync', connectionId: 0, remoteAddress: null, signal: AbortSignal.timeout(TOKEN_SYNC_PROPOSAL_MS) }),
       passIntervalMs: options.crossOffice?.passIntervalMs ?? DEFAULT_CROSS_OFFICE_TIMING.passIntervalMs,
       logger,
     })
@@ -575,7 +575,8 @@ export class OfficeReplica {
 
   /** Stamps the proposal with this (leader's) clock: the state machine's only notion of now. */
   private async propose(command: OfficeCommand, ctx: RequestContext): Promise<OfficeResult> {
-    const proposal = encodeProposal({ requestId: ctx.requestId, command, atMs: this.now() })
+    const session = ctx.clientSession
+    const proposal = encodeProposal({ requestId: ctx.requestId, ...(session === null ? {} : { session }), command, atMs: this.now() })
     const outcome = await this.guard(() => this.driver.propose(proposal, { signal: ctx.signal })).catch((error: unknown) => {
       this.metrics.proposal(command.kind, true)
       throw error

@@ -14,9 +14,21 @@ export type OfficeCommand =
   | { readonly kind: 'xoffice'; readonly command: XofficeCommand }
   | { readonly kind: 'directory'; readonly command: DirectoryCommand }
 
+/**
+ * A request of a client that numbers its calls: its id is `<client>-<sequence>`, and the client
+ * will retry nothing below `settledBelow` (see client-sessions.ts). Checked at the RPC boundary.
+ */
+export interface ClientSession {
+  readonly client: string
+  readonly sequence: number
+  readonly settledBelow: number
+}
+
 export interface OfficeProposal {
   /** Chosen by the client and kept across retries: a repeated id is answered, not re-applied. */
   readonly requestId: string
+  /** Present for a numbered client's own call: retries are then found in its session, not the per-id table. */
+  readonly session?: ClientSession
   readonly command: OfficeCommand
   /**
    * The proposing leader's clock (ms since the epoch). The state machine never reads a clock: where
@@ -58,8 +70,21 @@ export function decodeProposal(bytes: Uint8Array): OfficeProposal | { readonly c
     if (typeof value.command !== 'object' || value.command === null || !OFFICE_COMMAND_KINDS.has(value.command.kind)) {
       return { corrupt: `entry ${value.requestId} carries no known office command` }
     }
+    if (value.session !== undefined && !isClientSession(value.session)) {
+      return { corrupt: `entry ${value.requestId} carries a malformed client session` }
+    }
     return value as OfficeProposal
   } catch (error) {
     return { corrupt: `entry is not msgpack: ${(error as Error).message}` }
   }
+}
+
+function isClientSession(value: unknown): value is ClientSession {
+  if (value === null || typeof value !== 'object') return false
+  const { client, sequence, settledBelow } = value as Partial<Record<keyof ClientSession, unknown>>
+  return typeof client === 'string' && isSequence(sequence) && isSequence(settledBelow) && settledBelow <= sequence
+}
+
+function isSequence(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 }

@@ -25,6 +25,7 @@ import {
   sweepExpiredRequests,
 } from './applied-requests.js'
 import { AppliedKeyspaceCache } from './applied-keyspace-cache.js'
+import { ClientSessionLog, sessionBlockKey, sessionKey, sweepExpiredSessions } from './client-sessions.js'
 import { KeyspaceTransaction } from './keyspace-transaction.js'
 import { RequestIdFilter } from './request-id-filter.js'
 import { applyMembershipChange } from './office-members.js'
@@ -75,6 +76,7 @@ export class OfficeStateMachine {
     await (this.requestIdsLoaded ??= this.loadRequestIds())
     const tx = new KeyspaceTransaction(this.cache)
     const requests = new AppliedRequestLog(this.requestIds)
+    const sessions = new ClientSessionLog()
     const outcomes: Array<OfficeOutcome | null> = []
     const notified = new Set<string>()
     let last: { index: Index; term: Term } | null = null
@@ -89,16 +91,18 @@ export class OfficeStateMachine {
       // Checked here rather than only inside the sweeps: an async call per entry for nothing
       // was about an eighth of the apply path's allocation.
       if (requestSweepDue(entry.index, this.retention)) await sweepExpiredRequests(tx, this.store, entry.index, this.retention)
+      await sweepExpiredSessions(tx, entry.index, this.retention)
       const stamped = proposals.get(entry.index)
       if (tombstoneSweepDue(entry.index) && stamped !== undefined && !('corrupt' in stamped)) {
         await sweepTombstones(tx, entry.index, stamped.atMs, this.options.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS)
       }
       if (entry.kind === 'config') applyMembershipChange(tx, entry.change)
-      outcomes.push(stamped === undefined ? null : await this.applyCommand(tx, entry.index, stamped, requests, notified))
+      outcomes.push(stamped === undefined ? null : await this.applyCommand(tx, entry.index, stamped, { requests, sessions }, notified))
       last = { index: entry.index, term: entry.term }
     }
     if (last !== null) {
       await requests.writeTo(tx)
+      await sessions.writeTo(tx)
       const ops = tx.ops()
       // Not awaited: the write lands before anything reads the store again (see commitInBackground),
       // and the callers waiting on these entries are answered a thread-pool round trip sooner.
@@ -131,14 +135,22 @@ export class OfficeStateMachine {
     tx: KeyspaceTransaction,
     index: Index,
     proposal: ReturnType<typeof decodeProposal>,
-    requests: AppliedRequestLog,
+    applied: { readonly requests: AppliedRequestLog; readonly sessions: ClientSessionLog },
     notified: Set<string>,
   ): Promise<OfficeOutcome> {
     if ('corrupt' in proposal) return { ok: false, code: 'BAD_COMMAND', message: proposal.corrupt }
+    const { session } = proposal
+    if (session !== undefined) {
+      const verdict = await applied.sessions.check(tx, session, proposal.requestId)
+      if (verdict.kind !== 'fresh') return verdict.outcome
+      const outcome = await this.execute(tx, index, proposal, notified)
+      await applied.sessions.record(tx, session, index, outcome)
+      return outcome
+    }
     const earlier = this.requestIds.mayContain(proposal.requestId) ? await findAppliedRequest(tx, proposal.requestId) : null
     if (earlier !== null) return earlier
     const outcome = await this.execute(tx, index, proposal, notified)
-    requests.record(tx, proposal.requestId, index, outcome)
+    applied.requests.record(tx, proposal.requestId, index, outcome)
     return outcome
   }
 
@@ -191,14 +203,19 @@ export class OfficeStateMachine {
 }
 
 /**
- * The keys applying these proposals will read first: their request ids (those that may be in the
- * table), KV keys and expiry blocks.
+ * The keys applying these proposals will read first: their client sessions and session blocks, or
+ * their request ids (those that may be in the table) and expiry blocks; and KV keys.
  */
 function* keysRead(proposals: ReadonlyMap<Index, ReturnType<typeof decodeProposal>>, mayBeApplied: (requestId: string) => boolean): Generator<string> {
   for (const [index, proposal] of proposals) {
     if ('corrupt' in proposal) continue
-    if (mayBeApplied(proposal.requestId)) yield appliedRequestKey(proposal.requestId)
-    yield expiryBlockKey(index)
+    if (proposal.session !== undefined) {
+      yield sessionKey(proposal.session.client)
+      yield sessionBlockKey(index)
+    } else {
+      if (mayBeApplied(proposal.requestId)) yield appliedRequestKey(proposal.requestId)
+      yield expiryBlockKey(index)
+    }
     if (proposal.command.kind === 'kv') yield kvStorageKey(proposal.command.command.key)
   }
 }

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { WebSocket, RawData } from 'ws'
 import { z } from 'zod'
 import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
-import { MAX_METHOD_NAME_LENGTH, requestFrameSchema, requestIdSchema, type ResponseFrame } from './client-protocol.js'
+import { clientSessionOf, MAX_METHOD_NAME_LENGTH, requestFrameSchema, requestIdSchema, type ClientSessionTag, type RequestFrame, type ResponseFrame } from './client-protocol.js'
 import { RpcError, type RpcErrorBody } from './rpc-error.js'
 import { stderrLogger, warnSampled, type RpcLogger } from './rpc-logger.js'
 import { explainFailure } from './schema-issues.js'
@@ -18,6 +18,8 @@ import { TokenBucket } from './token-bucket.js'
 export interface RequestContext {
   /** Stable across the client's retries of one call: the key the state machine dedupes on. */
   readonly requestId: string
+  /** Set when the caller numbers its calls: the state machine then dedupes in its session. */
+  readonly clientSession: ClientSessionTag | null
   readonly method: string
   readonly connectionId: number
   readonly remoteAddress: string | null
@@ -239,7 +241,7 @@ export class RpcServer {
       this.reject(connection, salvageId(decoded.value), RpcError.of('BAD_REQUEST', `malformed request: ${explainFailure(requestFrameSchema, decoded.value, '')}`))
       return
     }
-    const { method: name, params } = frame.data
+    const { method: name } = frame.data
     // A retry of a request still running here is answered by the running one, never run twice.
     if (connection.inFlight.has(frame.data.id)) return
     if (!connection.rate.take()) {
@@ -254,7 +256,7 @@ export class RpcServer {
     }
     const identified = connection.session?.identify(name) ?? null
     if (identified === null) {
-      this.validateAndDispatch(connection, frame.data.id, name, params)
+      this.validateAndDispatch(connection, frame.data)
       return
     }
     if (identified instanceof RpcError) {
@@ -267,7 +269,7 @@ export class RpcServer {
     void identified.then(
       (refusal) => {
         connection.inFlight.delete(requestId)
-        if (refusal === null) this.guarded(connection, () => this.validateAndDispatch(connection, requestId, name, params))
+        if (refusal === null) this.guarded(connection, () => this.validateAndDispatch(connection, frame.data))
         else this.respond(connection, this.denied(requestId, refusal))
       },
       (err: unknown) => {
@@ -279,7 +281,8 @@ export class RpcServer {
   }
 
   /** The method's params checked, then the gate and the handler. */
-  private validateAndDispatch(connection: ConnectionState, requestId: string, name: string, params: unknown): void {
+  private validateAndDispatch(connection: ConnectionState, frame: RequestFrame): void {
+    const { id: requestId, method: name, params } = frame
     const method = this.methods.get(name)
     if (method === undefined) {
       this.reject(connection, requestId, RpcError.of('UNKNOWN_METHOD', `unknown method "${name}"`, { method: name }))
@@ -294,6 +297,7 @@ export class RpcServer {
     connection.inFlight.add(requestId)
     const context: RequestContext = {
       requestId,
+      clientSession: clientSessionOf(requestId, frame.settledBelow),
       method: name,
       connectionId: connection.connectionId,
       remoteAddress: connection.remoteAddress,

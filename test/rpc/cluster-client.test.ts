@@ -184,6 +184,38 @@ t.test('the typed surface refuses wrong params at compile time', async (t) => {
   await t.rejects(c.call('put', { key: 'k', value: 'v' }, { timeoutMs: -5 }), /put: timeoutMs must be a positive number of milliseconds, got -5/)
 })
 
+t.test("each call tells the office the lowest of the client's own calls it may still retry; a chosen id is not numbered", async (t) => {
+  const server = new RpcServer({ logger: silentLogger })
+  const gates = new Map<string, () => void>()
+  const seen: Array<{ id: string; settledBelow: number | null }> = []
+  const listener = await listenOnLoopback({ onClient: (socket, remote) => server.accept(socket, remote) })
+  server.method('put', z.strictObject({ key: z.string(), value: z.string() }), (params, context) => {
+    seen.push({ id: context.requestId, settledBelow: context.clientSession?.settledBelow ?? null })
+    if (params.value !== 'hold') return { stored: params.key, requestId: context.requestId }
+    return new Promise((resolve) => gates.set(params.key, () => resolve({ stored: params.key, requestId: context.requestId })))
+  })
+  t.teardown(async () => {
+    for (const release of gates.values()) release()
+    server.closeAll()
+    await listener.close()
+  })
+  const c = client(t, [`ws://127.0.0.1:${listener.port}/client`])
+  const held = c.call('put', { key: 'first', value: 'hold' })
+  while (!gates.has('first')) await new Promise((resolve) => setTimeout(resolve, 1))
+  await c.call('put', { key: 'second', value: 'now' })
+  await c.call('put', { key: 'third', value: 'now' })
+  await c.call('put', { key: 'chosen', value: 'now' }, { requestId: 'my-own-id' })
+  gates.get('first')?.()
+  await held
+  await c.call('put', { key: 'fourth', value: 'now' })
+  t.same(
+    seen.map((s) => s.settledBelow),
+    [1, 1, 1, null, 4],
+    'the floor stays at the held call until it settles, then passes every settled one; the chosen id carries none',
+  )
+  t.match(seen[0]?.id, /^[0-9a-f]{16}-1$/, 'numbered ids are <client>-<sequence>')
+})
+
 t.test('a client for an office of a cluster config talks to that office', async (t) => {
   const r = await startReplica(t, leads)
   const port = Number(new URL(r.url).port)

@@ -16,6 +16,7 @@ async function startServer(t: Test, logger: RpcLogger = silentLogger) {
   server
     .method('echo', z.strictObject({ text: z.string().max(100) }), (params) => ({ text: params.text }))
     .method('add', z.strictObject({ a: z.int(), b: z.int() }), (params, context) => ({ sum: params.a + params.b, id: context.requestId }))
+    .method('session', z.null(), (_params, context) => ({ session: context.clientSession }))
     .method('explode', z.null(), () => {
       throw new Error('kaboom')
     })
@@ -67,6 +68,9 @@ t.test('every kind of bad frame gets a clear error and the connection keeps work
     ['handler throws', encodeFrame({ id: 'x7', method: 'explode', params: null }), { id: 'x7', error: { code: 'INTERNAL', message: 'method "explode" failed: kaboom' } }],
     ['handler refuses', encodeFrame({ id: 'x8', method: 'conflict', params: null }), { id: 'x8', error: { code: 'CONFLICT', message: 'slot taken', details: { user: 'bob' } } }],
     ['result over the frame limit', encodeFrame({ id: 'x9', method: 'huge', params: null }), { id: 'x9', error: { code: 'INTERNAL', message: /exceeds the 65536-byte limit/ } }],
+    ['settledBelow with an id that is not <client>-<sequence>', encodeFrame({ id: 'x10', method: 'echo', params: { text: 'a' }, settledBelow: 1 }), { id: 'x10', error: { code: 'BAD_REQUEST', message: /settledBelow: settledBelow 1 needs a request id "<client>-<sequence>" with a sequence of at least 1, not "x10"/ } }],
+    ['settledBelow above the sequence', encodeFrame({ id: 'c-3', method: 'echo', params: { text: 'a' }, settledBelow: 4 }), { id: 'c-3', error: { code: 'BAD_REQUEST', message: /settledBelow 4 needs .* not "c-3"/ } }],
+    ['settledBelow not a whole number', encodeFrame({ id: 'c-4', method: 'echo', params: { text: 'a' }, settledBelow: 1.5 }), { id: 'c-4', error: { code: 'BAD_REQUEST', message: /settledBelow: expected settledBelow to be a whole number/ } }],
   ]
   for (const [name, bytes, expected] of cases) {
     socket.send(bytes)
@@ -75,6 +79,15 @@ t.test('every kind of bad frame gets a clear error and the connection keeps work
     t.same(await socket.next(), { id: 'ok', result: { text: 'still here' } }, `still answering after: ${name}`)
   }
   t.equal(server.stats().internalErrors, 2)
+})
+
+t.test("a numbered client's call carries its session to the handler; other calls carry none", async (t) => {
+  const { open } = await startServer(t)
+  const socket = await open()
+  socket.send(encodeFrame({ id: 'a1b2-c3-17', method: 'session', params: null, settledBelow: 12 }))
+  t.same(await socket.next(), { id: 'a1b2-c3-17', result: { session: { client: 'a1b2-c3', sequence: 17, settledBelow: 12 } } })
+  socket.send(encodeFrame({ id: 'a1b2-c3-18', method: 'session', params: null }))
+  t.same(await socket.next(), { id: 'a1b2-c3-18', result: { session: null } }, 'no settledBelow, no session')
 })
 
 t.test('a frame over the size limit closes the connection with 1009, and the server stays up', async (t) => {

@@ -1,0 +1,174 @@
+/**
+ * Client sessions: exactly-once for the project's own clients at a table size bounded by what they
+ * have in flight, not by history (the Raft dissertation's client sessions, section 6.3).
+ *
+ * A `ClusterClient` numbers its calls (`<client>-<sequence>`) and tells every request the lowest
+ * sequence it may still retry (`settledBelow`): it has its answer, or gave up, for everything
+ * lower. One record per client (`ses/<client>`) keeps the outcomes of its applied sequences from
+ * that floor up, and forgets the ones below as the floor rises. A retry finds its outcome there; a
+ * request below the floor (a late network duplicate of a settled call) is refused, not applied.
+ * The per-id table (applied-requests.ts) grew by one record per write for 200,000 entries, and
+ * LevelDB's compactions and the snapshots rewrote it again and again: 10,000 puts/s at concurrency
+ * 64 on a fresh cluster fell to about 7,000 as it filled (docs/BENCHMARKS.md, seventh session).
+ * Requests without a session (an id the caller chose) still use that table.
+ *
+ * A client that stops sending is forgotten `retention` entries later: each session is listed in
+ * the expiry block of every 1,024 log indexes it was used in (`sesexp/<first index>`), and the
+ * sweep of an old block deletes the sessions listed there that were not used since.
+ */
+import { Packr } from 'msgpackr'
+import type { Index } from '../../raft/types.js'
+import type { KeyspaceTransaction } from './keyspace-transaction.js'
+import type { ClientSession, OfficeOutcome } from './office-command.js'
+
+const SESSION_PREFIX = 'ses/'
+const EXPIRY_PREFIX = 'sesexp/'
+const INDEX_WIDTH = 16
+/** Log indexes per expiry block, and how often a block is swept. */
+export const SESSION_BLOCK_ENTRIES = 1024
+/**
+ * Outcomes kept per session at most. A client that never raises its floor (a bug, or one that
+ * keeps thousands of calls in flight) loses its oldest first: a retry of one of those is then
+ * refused as settled, never applied twice.
+ */
+export const MAX_OUTCOMES_PER_SESSION = 4096
+
+const packr = new Packr({ useRecords: false })
+
+interface SessionState {
+  floor: number
+  /** The first index of the latest expiry block that lists this session. */
+  listedIn: Index
+  readonly outcomes: Map<number, OfficeOutcome>
+}
+
+type SessionRecord = [floor: number, listedIn: Index, outcomes: Array<[number, OfficeOutcome]>]
+
+export function sessionKey(client: string): string {
+  return SESSION_PREFIX + client
+}
+
+/** The expiry block an entry's session is listed in (so a batch can prefetch it). */
+export function sessionBlockKey(index: Index): string {
+  return blockKey(blockStart(index))
+}
+
+export type SessionVerdict =
+  | { readonly kind: 'fresh' }
+  | { readonly kind: 'retry'; readonly outcome: OfficeOutcome }
+  | { readonly kind: 'settled'; readonly outcome: OfficeOutcome }
+
+/**
+ * The sessions one apply batch used, read through the batch's transaction at first use and written
+ * back once, at its end (`writeTo`): a batch of 64 puts from one client rewrites its record once.
+ */
+export class ClientSessionLog {
+  private readonly sessions = new Map<string, SessionState>()
+  /** Clients newly listed in each expiry block this batch, by block key, in first-use order. */
+  private readonly listings = new Map<string, string[]>()
+
+  /** What to do with a session's request: apply it, answer a retry, or refuse a settled one. */
+  async check(tx: KeyspaceTransaction, session: ClientSession, requestId: string): Promise<SessionVerdict> {
+    const state = await this.load(tx, session.client)
+    if (session.sequence < state.floor) {
+      const message = `request ${requestId} was settled by its client (it retries nothing below sequence ${state.floor}); not applied`
+      return { kind: 'settled', outcome: { ok: false, code: 'REJECTED', message } }
+    }
+    const outcome = state.outcomes.get(session.sequence)
+    return outcome === undefined ? { kind: 'fresh' } : { kind: 'retry', outcome }
+  }
+
+  /** Records an applied request's outcome and what its client has settled, at log index `index`. */
+  async record(tx: KeyspaceTransaction, session: ClientSession, index: Index, outcome: OfficeOutcome): Promise<void> {
+    const state = await this.load(tx, session.client)
+    state.outcomes.set(session.sequence, outcome)
+    this.settle(state, session.settledBelow)
+    if (state.outcomes.size > MAX_OUTCOMES_PER_SESSION) this.settle(state, Math.min(...state.outcomes.keys()) + 1)
+    const block = blockStart(index)
+    if (block > state.listedIn) {
+      state.listedIn = block
+      const key = blockKey(block)
+      const listed = this.listings.get(key)
+      if (listed === undefined) this.listings.set(key, [session.client])
+      else listed.push(session.client)
+    }
+  }
+
+  /** Writes every session this batch changed and appends the new listings to their blocks. */
+  async writeTo(tx: KeyspaceTransaction): Promise<void> {
+    for (const [client, state] of this.sessions) tx.put(sessionKey(client), encodeSession(state))
+    for (const [key, clients] of this.listings) {
+      const earlier = await tx.get(key)
+      const added = clients.map((client) => packr.pack(client))
+      tx.put(key, Buffer.concat(earlier === undefined ? added : [earlier, ...added]))
+    }
+    this.sessions.clear()
+    this.listings.clear()
+  }
+
+  private settle(state: SessionState, floor: number): void {
+    if (floor <= state.floor) return
+    state.floor = floor
+    for (const sequence of state.outcomes.keys()) if (sequence < floor) state.outcomes.delete(sequence)
+  }
+
+  private async load(tx: KeyspaceTransaction, client: string): Promise<SessionState> {
+    const known = this.sessions.get(client)
+    if (known !== undefined) return known
+    const bytes = await tx.get(sessionKey(client))
+    const state = bytes === undefined ? { floor: 0, listedIn: -1, outcomes: new Map<number, OfficeOutcome>() } : decodeSession(bytes)
+    this.sessions.set(client, state)
+    return state
+  }
+}
+
+/** Whether a session sweep runs at this index (the block it sweeps exists). */
+export function sessionSweepDue(index: Index, retentionEntries: number): boolean {
+  return index % SESSION_BLOCK_ENTRIES === 0 && index - sweptBlockDistance(retentionEntries) >= 0
+}
+
+/**
+ * Deletes the expiry block that ended at least `retentionEntries` indexes ago, and every session
+ * it lists that no later block lists (unused since). Sweeps run at multiples of the block size, so
+ * every block is swept once, whatever the batch boundaries. Reads through `tx`: sessions are hot.
+ */
+export async function sweepExpiredSessions(tx: KeyspaceTransaction, index: Index, retentionEntries: number): Promise<void> {
+  if (!sessionSweepDue(index, retentionEntries)) return
+  const block = index - sweptBlockDistance(retentionEntries)
+  const key = blockKey(block)
+  const listed = await tx.get(key)
+  if (listed === undefined) return
+  tx.del(key)
+  for (const client of packr.unpackMultiple(listed) as string[]) {
+    const bytes = await tx.get(sessionKey(client))
+    if (bytes !== undefined && decodeSession(bytes).listedIn <= block) tx.del(sessionKey(client))
+  }
+}
+
+/**
+ * How far behind the sweeping index the swept block starts: a whole number of blocks, so that the
+ * block's last index is more than `retentionEntries` behind.
+ */
+function sweptBlockDistance(retentionEntries: number): number {
+  return (Math.ceil(retentionEntries / SESSION_BLOCK_ENTRIES) + 1) * SESSION_BLOCK_ENTRIES
+}
+
+function blockStart(index: Index): Index {
+  return index - (index % SESSION_BLOCK_ENTRIES)
+}
+
+function blockKey(start: Index): string {
+  return EXPIRY_PREFIX + String(start).padStart(INDEX_WIDTH, '0')
+}
+
+/** Outcomes in sequence order: every replica writes the same bytes. */
+function encodeSession(state: SessionState): Uint8Array {
+  const outcomes = [...state.outcomes].sort(([a], [b]) => a - b)
+  const record: SessionRecord = [state.floor, state.listedIn, outcomes]
+  return packr.pack(record)
+}
+
+function decodeSession(bytes: Uint8Array): SessionState {
+  const [floor, listedIn, outcomes] = packr.unpack(bytes) as SessionRecord
+  return { floor, listedIn, outcomes: new Map(outcomes) }
+}
