@@ -15,6 +15,7 @@ import type { MoveView } from '../../src/directory/directory-api.js'
 import type { TokenSyncMethods } from '../../src/security/token-sync.js'
 import { loadConfigForCli, officeClient } from '../cli-config.js'
 import { printResult } from '../cli-output.js'
+import { changeMembership } from '../../src/client/membership-refusals.js'
 
 interface OfficeOptions {
   readonly config: string
@@ -122,14 +123,15 @@ export function registerOfficeCommands(program: Command): void {
       const client = officeClient(config, options.office, 30_000)
       try {
         const address = { host: replica.host, port: replica.port }
-        const added = await client.call('replica.membership', { change: 'addLearner', node: options.id, address })
-        progress(options, `${options.id} added as a learner at index ${added.index}; waiting for it to catch up`)
-        await waitForCatchUp(config, options.id, added.index)
+        // A change already in place (a retried call, or a rerun after an interruption) is done.
+        const added = (await changeMembership(client, 'addLearner', options.id, address)) ?? (await client.call('replica.status', {})).lastIndex
+        progress(options, `${options.id} added as a learner at index ${added}; waiting for it to catch up`)
+        await waitForCatchUp(config, options.id, added)
         if (options.learner === true) {
           printResult(options.json === true, { office: options.office, id: options.id, role: 'learner' }, () => `${options.id} is a learner of ${options.office}`)
           return
         }
-        await client.call('replica.membership', { change: 'promoteLearner', node: options.id })
+        await changeMembership(client, 'promoteLearner', options.id)
         printResult(options.json === true, { office: options.office, id: options.id, role: 'voter' }, () => `${options.id} is a voting member of ${options.office}`)
       } finally {
         client.close()
@@ -146,8 +148,8 @@ export function registerOfficeCommands(program: Command): void {
     .action(async (options: OfficeOptions & { id: string }) => {
       const client = officeClient(await loadConfigForCli(options.config), options.office, 30_000)
       try {
-        const removed = await client.call('replica.membership', { change: 'removeNode', node: options.id })
-        printResult(options.json === true, { office: options.office, id: options.id, removed: true, index: removed.index }, () => `${options.id} removed from ${options.office}`)
+        const removed = (await changeMembership(client, 'removeNode', options.id)) ?? (await client.call('replica.status', {})).lastIndex
+        printResult(options.json === true, { office: options.office, id: options.id, removed: true, index: removed }, () => `${options.id} removed from ${options.office}`)
       } finally {
         client.close()
       }

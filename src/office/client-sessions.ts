@@ -63,7 +63,10 @@ export type SessionVerdict =
  * back once, at its end (`writeTo`): a batch of 64 puts from one client rewrites its record once.
  */
 export class ClientSessionLog {
-  private readonly sessions = new Map<string, SessionState>()
+  /** Every session this batch read, as the batch has changed it (null: swept). */
+  private readonly sessions = new Map<string, SessionState | null>()
+  /** The sessions to write back at the end of the batch. */
+  private readonly changed = new Set<string>()
   /** Clients newly listed in each expiry block this batch, by block key, in first-use order. */
   private readonly listings = new Map<string, string[]>()
 
@@ -81,6 +84,7 @@ export class ClientSessionLog {
   /** Records an applied request's outcome and what its client has settled, at log index `index`. */
   async record(tx: KeyspaceTransaction, session: ClientSession, index: Index, outcome: OfficeOutcome): Promise<void> {
     const state = await this.load(tx, session.client)
+    this.changed.add(session.client)
     state.outcomes.set(session.sequence, outcome)
     this.settle(state, session.settledBelow)
     if (state.outcomes.size > MAX_OUTCOMES_PER_SESSION) this.settle(state, Math.min(...state.outcomes.keys()) + 1)
@@ -94,15 +98,39 @@ export class ClientSessionLog {
     }
   }
 
+  /**
+   * At a multiple of the block size: deletes the expiry block that ended at least `retention`
+   * indexes ago, and every session it lists that no later block lists (unused since). Every block
+   * is swept once, whatever the batch boundaries; sessions are read as this batch left them.
+   */
+  async sweep(tx: KeyspaceTransaction, index: Index, retentionEntries: number): Promise<void> {
+    const block = index - sweptBlockDistance(retentionEntries)
+    const key = blockKey(block)
+    const listed = await tx.get(key)
+    if (listed === undefined) return
+    tx.del(key)
+    for (const client of packr.unpackMultiple(listed) as string[]) {
+      const state = this.sessions.has(client) ? this.sessions.get(client) : await this.load(tx, client)
+      if (state === null || state === undefined || state.listedIn > block) continue
+      this.sessions.set(client, null)
+      this.changed.add(client)
+    }
+  }
+
   /** Writes every session this batch changed and appends the new listings to their blocks. */
   async writeTo(tx: KeyspaceTransaction): Promise<void> {
-    for (const [client, state] of this.sessions) tx.put(sessionKey(client), encodeSession(state))
+    for (const client of this.changed) {
+      const state = this.sessions.get(client)
+      if (state === null || state === undefined) tx.del(sessionKey(client))
+      else tx.put(sessionKey(client), encodeSession(state))
+    }
     for (const [key, clients] of this.listings) {
       const earlier = await tx.get(key)
       const added = clients.map((client) => packr.pack(client))
       tx.put(key, Buffer.concat(earlier === undefined ? added : [earlier, ...added]))
     }
     this.sessions.clear()
+    this.changed.clear()
     this.listings.clear()
   }
 
@@ -112,10 +140,11 @@ export class ClientSessionLog {
     for (const sequence of state.outcomes.keys()) if (sequence < floor) state.outcomes.delete(sequence)
   }
 
+  /** The session as this batch has it; a client without one (or swept) starts a new one. */
   private async load(tx: KeyspaceTransaction, client: string): Promise<SessionState> {
     const known = this.sessions.get(client)
-    if (known !== undefined) return known
-    const bytes = await tx.get(sessionKey(client))
+    if (known !== undefined && known !== null) return known
+    const bytes = known === null ? undefined : await tx.get(sessionKey(client))
     const state = bytes === undefined ? { floor: 0, listedIn: -1, outcomes: new Map<number, OfficeOutcome>() } : decodeSession(bytes)
     this.sessions.set(client, state)
     return state
@@ -125,24 +154,6 @@ export class ClientSessionLog {
 /** Whether a session sweep runs at this index (the block it sweeps exists). */
 export function sessionSweepDue(index: Index, retentionEntries: number): boolean {
   return index % SESSION_BLOCK_ENTRIES === 0 && index - sweptBlockDistance(retentionEntries) >= 0
-}
-
-/**
- * Deletes the expiry block that ended at least `retentionEntries` indexes ago, and every session
- * it lists that no later block lists (unused since). Sweeps run at multiples of the block size, so
- * every block is swept once, whatever the batch boundaries. Reads through `tx`: sessions are hot.
- */
-export async function sweepExpiredSessions(tx: KeyspaceTransaction, index: Index, retentionEntries: number): Promise<void> {
-  if (!sessionSweepDue(index, retentionEntries)) return
-  const block = index - sweptBlockDistance(retentionEntries)
-  const key = blockKey(block)
-  const listed = await tx.get(key)
-  if (listed === undefined) return
-  tx.del(key)
-  for (const client of packr.unpackMultiple(listed) as string[]) {
-    const bytes = await tx.get(sessionKey(client))
-    if (bytes !== undefined && decodeSession(bytes).listedIn <= block) tx.del(sessionKey(client))
-  }
 }
 
 /**

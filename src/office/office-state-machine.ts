@@ -25,7 +25,7 @@ import {
   sweepExpiredRequests,
 } from './applied-requests.js'
 import { AppliedKeyspaceCache } from './applied-keyspace-cache.js'
-import { ClientSessionLog, sessionBlockKey, sessionKey, sweepExpiredSessions } from './client-sessions.js'
+import { ClientSessionLog, sessionBlockKey, sessionKey, sessionSweepDue } from './client-sessions.js'
 import { KeyspaceTransaction } from './keyspace-transaction.js'
 import { RequestIdFilter } from './request-id-filter.js'
 import { applyMembershipChange } from './office-members.js'
@@ -91,7 +91,7 @@ export class OfficeStateMachine {
       // Checked here rather than only inside the sweeps: an async call per entry for nothing
       // was about an eighth of the apply path's allocation.
       if (requestSweepDue(entry.index, this.retention)) await sweepExpiredRequests(tx, this.store, entry.index, this.retention)
-      await sweepExpiredSessions(tx, entry.index, this.retention)
+      if (sessionSweepDue(entry.index, this.retention)) await sessions.sweep(tx, entry.index, this.retention)
       const stamped = proposals.get(entry.index)
       if (tombstoneSweepDue(entry.index) && stamped !== undefined && !('corrupt' in stamped)) {
         await sweepTombstones(tx, entry.index, stamped.atMs, this.options.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS)

@@ -18,6 +18,7 @@ import { OfficeTopology } from '../../src/directory/office-topology.js'
 import type { OfficeMethods } from '../../src/office/office-api.js'
 import { pollUntil } from '../directory/poll-until.js'
 import { nycOffice } from '../security/nyc-office.js'
+import { changeMembership } from '../../src/client/membership-refusals.js'
 
 type Replica = { readonly id: string; readonly host: string; readonly port: number }
 const at = (id: string, port: number): Replica => ({ id, host: '127.0.0.1', port })
@@ -61,12 +62,13 @@ t.test("an office that replaced all its replicas at new addresses stays reachabl
   await pollUntil(() => statusAt(ports.lon1), (s) => s.role === 'leader', 'lon-1 leads London')
   // lon-2 joins at an address only its own config names, then lon-1 leaves.
   await start('lon-2', config([at('lon-1', ports.lon1), at('lon-2', ports.lon2)]), true)
-  await client(ports.lon1).call('replica.membership', { change: 'addVoter', node: 'lon-2', address: { host: '127.0.0.1', port: ports.lon2 } })
+  // Under load the change can outlast one attempt: the client's retry then finds it in place.
+  await changeMembership(client(ports.lon1), 'addVoter', 'lon-2', { host: '127.0.0.1', port: ports.lon2 })
   const reported = await pollUntil(() => statusAt(ports.lon1), (s) => s.members.some((m) => m.id === 'lon-2'), 'lon-1 reports lon-2 as a member')
   t.ok(reported.members.some((m) => m.id === 'lon-2' && m.clientUrl === `ws://127.0.0.1:${ports.lon2}/client`), 'replica.status names each member with its client URL')
   // Long enough for New York to ask London where its members are at least twice.
   await new Promise((resolve) => setTimeout(resolve, 2.5 * ROUTE_REFRESH_MS))
-  await client(ports.lon1).call('replica.membership', { change: 'removeNode', node: 'lon-1' })
+  await changeMembership(client(ports.lon1), 'removeNode', 'lon-1')
   await lon1.stop()
   nodes.splice(nodes.indexOf(lon1), 1)
   await pollUntil(() => statusAt(ports.lon2), (s) => s.role === 'leader' && s.voters.join() === 'lon-2', 'lon-2 alone leads London')

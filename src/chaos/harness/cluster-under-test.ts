@@ -14,7 +14,7 @@ import { clientUrl } from '../../rpc/endpoint-urls.js'
 import type { ChaosClock, ChaosEventLog } from '../chaos-event-log.js'
 import { officeOf, type ChaosTopology } from '../chaos-topology.js'
 import { JoinedMemberFront } from '../joined-member-front.js'
-import { isAlreadyDone, type HarnessMembershipChange } from './membership-refusals.js'
+import { changeMembership } from '../../client/membership-refusals.js'
 import { appendFileSync } from 'node:fs'
 import { loopbackDialer } from '../loopback-socket-owner.js'
 import { ProxyNetwork, type OfficeLatency } from '../proxy-network.js'
@@ -128,15 +128,7 @@ export class ClusterUnderTest {
     const office = officeOf(this.topology, nodeId)
     const client = new ClusterClient<OfficeMethods>({ endpoints: officeClientUrls(this.cluster.config, office), callTimeoutMs: MEMBERSHIP_CALL_TIMEOUT_MS })
     try {
-      const change = async (change: HarnessMembershipChange, node: string, address?: { host: string; port: number }) => {
-        try {
-          return (await client.call('replica.membership', { change, node, ...(address === undefined ? {} : { address }) })).index
-        } catch (error) {
-          if (isAlreadyDone(change, node, error)) return null
-          throw error
-        }
-      }
-      await change('removeNode', nodeId)
+      await changeMembership(client, 'removeNode', nodeId)
       await this.cluster.removeReplica(nodeId)
       await this.network.removeNode(nodeId)
       const id = this.cluster.nextReplicaId(office)
@@ -146,9 +138,9 @@ export class ClusterUnderTest {
       const replica = await this.cluster.addReplica(office, ['--join'], port)
       replica.start()
       // A retried addition's index is unknown: the office's last index when asked stands in (at worst the learner is promoted before it caught up, which Raft allows).
-      const added = (await change('addLearner', id, { host: '127.0.0.1', port: front.port })) ?? (await client.call('replica.status', {})).lastIndex
+      const added = (await changeMembership(client, 'addLearner', id, { host: '127.0.0.1', port: front.port })) ?? (await client.call('replica.status', {})).lastIndex
       await this.waitUntilApplied(id, added)
-      await change('promoteLearner', id)
+      await changeMembership(client, 'promoteLearner', id)
       return id
     } finally {
       client.close()
