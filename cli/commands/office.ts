@@ -131,7 +131,11 @@ export function registerOfficeCommands(program: Command): void {
           printResult(options.json === true, { office: options.office, id: options.id, role: 'learner' }, () => `${options.id} is a learner of ${options.office}`)
           return
         }
-        await changeMembership(client, 'promoteLearner', options.id)
+        if ((await changeMembership(client, 'promoteLearner', options.id)) === null) {
+          // "Not a learner" is done only if it is a voter now (our promotion, answered late).
+          const { voters } = await client.call('replica.status', {})
+          if (!voters.includes(options.id)) throw new Error(`${options.id} is neither a learner nor a voter of ${options.office}: was it removed meanwhile?`)
+        }
         printResult(options.json === true, { office: options.office, id: options.id, role: 'voter' }, () => `${options.id} is a voting member of ${options.office}`)
       } finally {
         client.close()
@@ -148,6 +152,11 @@ export function registerOfficeCommands(program: Command): void {
     .action(async (options: OfficeOptions & { id: string }) => {
       const client = officeClient(await loadConfigForCli(options.config), options.office, 30_000)
       try {
+        // A retry of our own removal is refused as "not a member"; an id that never was one is an error.
+        const before = await client.call('replica.status', {})
+        if (!before.voters.includes(options.id) && !before.learners.includes(options.id)) {
+          throw new Error(`--id: ${options.id} is not a member of ${options.office} (voters ${before.voters.join(', ')})`)
+        }
         const removed = (await changeMembership(client, 'removeNode', options.id)) ?? (await client.call('replica.status', {})).lastIndex
         printResult(options.json === true, { office: options.office, id: options.id, removed: true, index: removed }, () => `${options.id} removed from ${options.office}`)
       } finally {

@@ -5,6 +5,7 @@
  * times it is sent. Every call is bounded in total time and fails with an error naming the method,
  * the endpoints tried and the last error seen.
  */
+import { randomBytes } from 'node:crypto'
 import type { z } from 'zod'
 import { backoffDelay, type BackoffPolicy } from '../rpc/backoff.js'
 import { isRetryable, RpcError } from '../rpc/rpc-error.js'
@@ -55,8 +56,10 @@ export interface ClusterClientOptions<M extends MethodMap> {
 
 export interface CallOptions {
   /**
-   * The idempotency key of this call. Pass the same one when re-issuing a call whose outcome is
-   * unknown (e.g. after a process restart); by default each call gets a fresh one.
+   * The idempotency key of this call. To be able to re-issue a call whose outcome is unknown (after
+   * a TIMEOUT, or a process restart), give it one from the start (`newRequestId()`) and pass the
+   * same one again. By default the client numbers the call itself: the office then keeps its
+   * outcome only until the call ends, so such a call cannot be re-issued (its id is not reported).
    */
   readonly requestId?: string
   readonly timeoutMs?: number
@@ -114,7 +117,8 @@ export class ClusterClient<M extends MethodMap> {
     this.authorization = options.authorization
     this.ca = options.ca
     this.results = options.results ?? {}
-    this.clientId = Array.from({ length: 4 }, () => Math.floor(this.random() * 0x10000).toString(16).padStart(4, '0')).join('')
+    // Not from the injectable `random`: two clients seeded alike would share a session.
+    this.clientId = randomBytes(8).toString('hex')
   }
 
   /** A client for one office of a cluster config, on its replicas' /client URLs. */
@@ -201,7 +205,8 @@ export class ClusterClient<M extends MethodMap> {
     const last = lastError === null ? 'no attempt completed' : `last error: ${lastError.code}: ${lastError.message}`
     throw RpcError.of('TIMEOUT', `${method} gave up after ${timeoutMs} ms and ${attempts} attempt(s) to ${[...tried].join(', ')}; ${last}`, {
       method,
-      requestId,
+      // A numbered call's id would invite a re-issue its session no longer answers for (see CallOptions).
+      requestId: sequence === null ? requestId : null,
       attempts,
       endpoints: [...tried],
       lastError: lastError?.body ?? null,

@@ -27,11 +27,13 @@ const INDEX_WIDTH = 16
 /** Log indexes per expiry block, and how often a block is swept. */
 export const SESSION_BLOCK_ENTRIES = 1024
 /**
- * Outcomes kept per session at most. A client that never raises its floor (a bug, or one that
- * keeps thousands of calls in flight) loses its oldest first: a retry of one of those is then
- * refused as settled, never applied twice.
+ * Outcomes a session keeps at most. Only the client settles them (a call still running may need
+ * its outcome), so past this bound a session takes no new request: it is refused, not applied,
+ * until the client's floor moves. At 11,000 puts/s a client reaches it only if one call stays
+ * unsettled for about 9 s while the others complete; it bounds what a buggy or hostile client that
+ * never raises its floor can make every replica store and rewrite.
  */
-export const MAX_OUTCOMES_PER_SESSION = 4096
+export const MAX_OUTCOMES_PER_SESSION = 100_000
 
 const packr = new Packr({ useRecords: false })
 
@@ -56,7 +58,8 @@ export function sessionBlockKey(index: Index): string {
 export type SessionVerdict =
   | { readonly kind: 'fresh' }
   | { readonly kind: 'retry'; readonly outcome: OfficeOutcome }
-  | { readonly kind: 'settled'; readonly outcome: OfficeOutcome }
+  /** Not applied: below the client's floor, or the session is full. */
+  | { readonly kind: 'refused'; readonly outcome: OfficeOutcome }
 
 /**
  * The sessions one apply batch used, read through the batch's transaction at first use and written
@@ -73,21 +76,26 @@ export class ClientSessionLog {
   /** What to do with a session's request: apply it, answer a retry, or refuse a settled one. */
   async check(tx: KeyspaceTransaction, session: ClientSession, requestId: string): Promise<SessionVerdict> {
     const state = await this.load(tx, session.client)
+    // Whatever becomes of this request, what its client says it settled holds.
+    if (this.settle(state, session.settledBelow)) this.changed.add(session.client)
     if (session.sequence < state.floor) {
       const message = `request ${requestId} was settled by its client (it retries nothing below sequence ${state.floor}); not applied`
-      return { kind: 'settled', outcome: { ok: false, code: 'REJECTED', message } }
+      return { kind: 'refused', outcome: { ok: false, code: 'REJECTED', message } }
     }
     const outcome = state.outcomes.get(session.sequence)
-    return outcome === undefined ? { kind: 'fresh' } : { kind: 'retry', outcome }
+    if (outcome !== undefined) return { kind: 'retry', outcome }
+    if (state.outcomes.size >= MAX_OUTCOMES_PER_SESSION) {
+      const message = `request ${requestId} not applied: its client has ${state.outcomes.size} calls it has not settled; settle them first`
+      return { kind: 'refused', outcome: { ok: false, code: 'REJECTED', message } }
+    }
+    return { kind: 'fresh' }
   }
 
-  /** Records an applied request's outcome and what its client has settled, at log index `index`. */
+  /** Records an applied request's outcome, at log index `index` (after `check` said it is fresh). */
   async record(tx: KeyspaceTransaction, session: ClientSession, index: Index, outcome: OfficeOutcome): Promise<void> {
     const state = await this.load(tx, session.client)
     this.changed.add(session.client)
     state.outcomes.set(session.sequence, outcome)
-    this.settle(state, session.settledBelow)
-    if (state.outcomes.size > MAX_OUTCOMES_PER_SESSION) this.settle(state, Math.min(...state.outcomes.keys()) + 1)
     const block = blockStart(index)
     if (block > state.listedIn) {
       state.listedIn = block
@@ -106,10 +114,14 @@ export class ClientSessionLog {
   async sweep(tx: KeyspaceTransaction, index: Index, retentionEntries: number): Promise<void> {
     const block = index - sweptBlockDistance(retentionEntries)
     const key = blockKey(block)
-    const listed = await tx.get(key)
-    if (listed === undefined) return
+    const stored = await tx.get(key)
+    // A batch longer than the sweep distance may have listed clients in this block itself.
+    const listedNow = this.listings.get(key) ?? []
+    this.listings.delete(key)
+    if (stored === undefined && listedNow.length === 0) return
     tx.del(key)
-    for (const client of packr.unpackMultiple(listed) as string[]) {
+    const listed = stored === undefined ? listedNow : [...(packr.unpackMultiple(stored) as string[]), ...listedNow]
+    for (const client of listed) {
       const state = this.sessions.has(client) ? this.sessions.get(client) : await this.load(tx, client)
       if (state === null || state === undefined || state.listedIn > block) continue
       this.sessions.set(client, null)
@@ -134,10 +146,12 @@ export class ClientSessionLog {
     this.listings.clear()
   }
 
-  private settle(state: SessionState, floor: number): void {
-    if (floor <= state.floor) return
+  /** Raises the floor and forgets the outcomes below it; whether it moved. */
+  private settle(state: SessionState, floor: number): boolean {
+    if (floor <= state.floor) return false
     state.floor = floor
     for (const sequence of state.outcomes.keys()) if (sequence < floor) state.outcomes.delete(sequence)
+    return true
   }
 
   /** The session as this batch has it; a client without one (or swept) starts a new one. */

@@ -64,20 +64,24 @@ t.test('a late duplicate of a settled request is refused, not applied', async (t
 
 t.test('floors only rise, whatever order the requests of one client reach the log in', async (t) => {
   const machine = await openMachine(t, t.testdir())
-  // Sequence 5 was sent after 3 and 4 settled; sequence 4's retry reaches the log after it.
-  await machine.apply([put(1, 'c1', 5, 5, 'x'), put(2, 'c1', 4, 3, 'y')])
+  // Sequence 6 was sent after 5 settled; sequence 7, sent earlier with an older floor, reaches the log after it.
+  await machine.apply([put(1, 'c1', 6, 6, 'x'), put(2, 'c1', 7, 3, 'y')])
   const session = await sessionOf(machine, 'c1')
-  t.equal(session?.[0], 5, 'an older, lower floor does not lower it')
-  t.same(session?.[2].map(([sequence]) => sequence), [5], 'sequence 4 arrived below the floor')
-  t.same(await readKvKey(machine.store, 'k'), { key: 'k', value: 'x', revision: 1, storeRevision: 1 }, 'and was refused')
+  t.equal(session?.[0], 6, 'the older, lower floor of sequence 7 does not lower it')
+  t.same(session?.[2].map(([sequence]) => sequence), [6, 7], 'both applied')
+  const [late] = await machine.apply([put(3, 'c1', 5, 3, 'z')])
+  t.match(late, { ok: false, code: 'REJECTED' }, 'sequence 5 is still below the floor')
+  t.same(await readKvKey(machine.store, 'k'), { key: 'k', value: 'y', revision: 2, storeRevision: 2 }, 'and was not applied')
 })
 
 t.test('sessions of different clients are independent, and the per-id table still serves callers that chose their ids', async (t) => {
   const machine = await openMachine(t, t.testdir())
   const plain: Entry = { kind: 'command', term: 1, index: 3, data: encodeProposal({ requestId: 'chosen', command: { kind: 'kv', command: { op: 'put', key: 'p', value: '1' } }, atMs: 0 }) }
   const [a, b, c] = await machine.apply([put(1, 'c1', 7, 7, 'a'), put(2, 'c2', 7, 1, 'b'), plain])
+  t.notSame(a, b, 'the same sequence of two clients is two requests')
   const [a2, b2, c2] = await machine.apply([put(4, 'c1', 7, 7, 'a'), put(5, 'c2', 7, 1, 'b'), { ...plain, index: 6 }])
   t.same([a2, b2, c2], [a, b, c], 'each retry finds its own outcome')
+  t.same(await readKvKey(machine.store, 'k'), { key: 'k', value: 'b', revision: 2, storeRevision: 3 }, 'each applied once')
   t.ok((await machine.store.get('req/chosen')) !== undefined, 'the chosen id is in the per-id table')
 })
 
@@ -122,19 +126,41 @@ t.test('a session unused for the retention is forgotten; one in use is kept', as
   t.equal(await sessionOf(machine, 'gone'), undefined, 'the idle session was swept with its block')
   t.equal((await sessionOf(machine, 'busy'))?.[0], 4, 'the busy one, listed in later blocks, stays')
   t.equal(await machine.store.get('sesexp/0000000000000000'), undefined, 'the swept block is gone')
-  const [again] = await machine.apply([put(4097, 'gone', 1, 1, 'a')])
-  t.match(again, { ok: true }, 'a forgotten client starts a new session')
+  const [again] = await machine.apply([put(4097, 'gone', 1, 1, 'again')])
+  t.match(again, { ok: true, result: { result: { value: 'again', revision: 6 } } }, 'a forgotten client starts a new session: applied, not answered as a retry')
 })
 
-t.test('a client that never raises its floor keeps only its newest outcomes', async (t) => {
+t.test('a batch that spans a block and its sweep leaves the same keyspace as smaller batches', async (t) => {
+  const root = t.testdir()
+  const retention = 1000
+  // The session is used only in block 0; the sweep at 2048 forgets it.
+  const entries = [put(1, 'x', 1, 1, 'a'), ...noops(2, 2100)]
+  const whole = await openMachine(t, join(root, 'whole'), retention)
+  const split = await openMachine(t, join(root, 'split'), retention)
+  await whole.apply(entries)
+  await split.apply(entries.slice(0, 1))
+  await split.apply(entries.slice(1))
+  t.equal(await sessionOf(whole, 'x'), undefined, 'swept in the one long batch too')
+  t.equal(await whole.store.get('sesexp/0000000000000000'), undefined, 'with its block')
+  const [a, b] = [await whole.snapshot(), await split.snapshot()]
+  t.ok(Buffer.from(a.data).equals(Buffer.from(b.data)), 'snapshots are byte-identical')
+})
+
+t.test('a client that never raises its floor keeps every outcome, and past the bound gets no new request applied', async (t) => {
   const machine = await openMachine(t, t.testdir())
-  const total = MAX_OUTCOMES_PER_SESSION + 10
-  await machine.apply(Array.from({ length: total }, (_, i) => put(i + 1, 'stuck', i + 1, 0, String(i), `k${i % 100}`)))
-  const session = await sessionOf(machine, 'stuck')
-  t.equal(session?.[2].length, MAX_OUTCOMES_PER_SESSION)
-  t.equal(session?.[0], 11, 'the oldest ten were settled for it')
-  const [oldRetry] = await machine.apply([put(total + 1, 'stuck', 3, 0, '2', 'k2')])
-  t.match(oldRetry, { ok: false, code: 'REJECTED' }, 'a retry of one of those is refused, never applied twice')
+  const full = MAX_OUTCOMES_PER_SESSION
+  const batch = 10_000
+  for (let from = 1; from <= full; from += batch) {
+    await machine.apply(Array.from({ length: Math.min(batch, full - from + 1) }, (_, i) => put(from + i, 'stuck', from + i, 0, String(from + i), `k${(from + i) % 100}`)))
+  }
+  t.equal((await sessionOf(machine, 'stuck'))?.[2].length, full, 'nothing the client may retry is forgotten')
+  const [first] = await machine.apply([put(full + 1, 'stuck', 1, 0, '1', 'k1')])
+  t.match(first, { ok: true, result: { result: { value: '1' } } }, 'the oldest call is still answered as a retry')
+  const [refused] = await machine.apply([put(full + 2, 'stuck', full + 1, 0, 'new', 'k1')])
+  t.match(refused, { ok: false, code: 'REJECTED', message: /not applied: its client has 100000 calls it has not settled/ })
+  t.same((await readKvKey(machine.store, 'k1'))?.value, String(full - 99), 'the refused request wrote nothing')
+  const [afterSettling] = await machine.apply([put(full + 3, 'stuck', full + 1, full, 'new', 'k1')])
+  t.match(afterSettling, { ok: true }, 'once the client settles, its request is applied')
 })
 
 t.test('a malformed session in an entry is a deterministic BAD_COMMAND', async (t) => {

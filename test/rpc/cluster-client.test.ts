@@ -155,6 +155,8 @@ t.test('timeouts name the method and the endpoint, per attempt and per call', as
   )
   t.ok(error instanceof RpcError)
   t.match((error as RpcError).message, new RegExp(`^hang gave up after 350 ms and \\d+ attempt\\(s\\) to ${r.url}; last error: TIMEOUT: hang to ${r.url} timed out after \\d+ ms$`))
+  t.match((error as RpcError).body.details, { method: 'hang', requestId: null }, "a numbered call's id is not offered for a re-issue")
+  await t.rejects(c.call('hang', null, { requestId: 'mine-1' }), { code: 'TIMEOUT', details: { requestId: 'mine-1' } }, 'an id the caller chose is reported')
 })
 
 t.test('an unreachable office fails with UNAVAILABLE details within the call timeout', async (t) => {

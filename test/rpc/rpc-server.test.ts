@@ -70,6 +70,9 @@ t.test('every kind of bad frame gets a clear error and the connection keeps work
     ['result over the frame limit', encodeFrame({ id: 'x9', method: 'huge', params: null }), { id: 'x9', error: { code: 'INTERNAL', message: /exceeds the 65536-byte limit/ } }],
     ['settledBelow with an id that is not <client>-<sequence>', encodeFrame({ id: 'x10', method: 'echo', params: { text: 'a' }, settledBelow: 1 }), { id: 'x10', error: { code: 'BAD_REQUEST', message: /settledBelow: settledBelow 1 needs a request id "<client>-<sequence>" with a sequence of at least 1, not "x10"/ } }],
     ['settledBelow above the sequence', encodeFrame({ id: 'c-3', method: 'echo', params: { text: 'a' }, settledBelow: 4 }), { id: 'c-3', error: { code: 'BAD_REQUEST', message: /settledBelow 4 needs .* not "c-3"/ } }],
+    ['settledBelow with a sequence written with a leading zero', encodeFrame({ id: 'c-07', method: 'echo', params: { text: 'a' }, settledBelow: 7 }), { id: 'c-07', error: { code: 'BAD_REQUEST', message: /settledBelow 7 needs/ } }],
+    ['settledBelow with a sequence of 16 digits', encodeFrame({ id: 'c-1234567890123456', method: 'echo', params: { text: 'a' }, settledBelow: 1 }), { id: 'c-1234567890123456', error: { code: 'BAD_REQUEST', message: /settledBelow 1 needs/ } }],
+    ['settledBelow negative', encodeFrame({ id: 'c-5', method: 'echo', params: { text: 'a' }, settledBelow: -1 }), { id: 'c-5', error: { code: 'BAD_REQUEST', message: /settledBelow: expected settledBelow to be at least 0/ } }],
     ['settledBelow not a whole number', encodeFrame({ id: 'c-4', method: 'echo', params: { text: 'a' }, settledBelow: 1.5 }), { id: 'c-4', error: { code: 'BAD_REQUEST', message: /settledBelow: expected settledBelow to be a whole number/ } }],
   ]
   for (const [name, bytes, expected] of cases) {
