@@ -25,6 +25,9 @@ t.test('add a fourth replica and remove one, through dms office', async (t) => {
   const office = JSON.parse(status.stdout).offices[0]
   t.same(office.members.map((m: { id: string; up: boolean }) => [m.id, m.up]), [['nyc-1', true], ['nyc-2', true], ['nyc-3', true], ['nyc-4', true]])
 
+  const typo = await runDms(['office', 'remove-replica', '--office', 'nyc', '--id', 'nyc-9', '--config', cluster.configPath, '--json'])
+  t.not(typo.code, 0, 'removing a replica that is not a member fails')
+  t.match(typo.stderr, /--id: nyc-9 is not a member of nyc/)
   const removed = await runDms(['office', 'remove-replica', '--office', 'nyc', '--id', 'nyc-1', '--config', cluster.configPath, '--json'])
   t.equal(removed.code, 0, `remove-replica succeeded: ${removed.stderr}`)
   await cluster.replicas.get('nyc-1')!.stop()
