@@ -74,11 +74,19 @@ interface RawConfig {
  */
 const REPLICA_PORTS = { first: 20_000, last: 32_767 }
 const PORT_ATTEMPTS = 100
+/**
+ * Ports this process has handed out. A port is only free until its replica binds it, which may be
+ * much later: nine draws for one cluster met the same port about once in 350 clusters (a CI run
+ * saw "duplicate address" from the config check).
+ */
+const handedOut = new Set<number>()
 
 export async function freeLoopbackPort(random: () => number = Math.random): Promise<number> {
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
     const port = REPLICA_PORTS.first + Math.floor(random() * (REPLICA_PORTS.last - REPLICA_PORTS.first + 1))
-    if (await canListen(port)) return port
+    if (handedOut.has(port) || !(await canListen(port))) continue
+    handedOut.add(port)
+    return port
   }
   throw new Error(`no free loopback port in ${REPLICA_PORTS.first}-${REPLICA_PORTS.last} after ${PORT_ATTEMPTS} tries`)
 }

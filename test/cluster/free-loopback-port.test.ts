@@ -27,3 +27,9 @@ t.test('no free port after many tries is an error naming the range', async (t) =
   await occupy(t, port)
   await t.rejects(freeLoopbackPort(() => drawFor(port)), /no free loopback port in 20000-32767 after 100 tries/)
 })
+
+t.test('a port handed out once is not handed out again, though nothing listens on it yet', async (t) => {
+  const port = await freeLoopbackPort()
+  const draws = [drawFor(port), drawFor(port + 2)]
+  t.equal(await freeLoopbackPort(() => draws.shift() ?? 0), port + 2, 'the port its replica has not bound yet is skipped')
+})
