@@ -124,14 +124,14 @@ export function registerOfficeCommands(program: Command): void {
       try {
         const address = { host: replica.host, port: replica.port }
         // A change already in place (a retried call, or a rerun after an interruption) is done.
-        const added = (await changeMembership(client, 'addLearner', options.id, address)) ?? (await client.call('replica.status', {})).lastIndex
+        const added = (await changeMembership(client, 'addLearner', options.id, address)).index
         progress(options, `${options.id} added as a learner at index ${added}; waiting for it to catch up`)
         await waitForCatchUp(config, options.id, added)
         if (options.learner === true) {
           printResult(options.json === true, { office: options.office, id: options.id, role: 'learner' }, () => `${options.id} is a learner of ${options.office}`)
           return
         }
-        if ((await changeMembership(client, 'promoteLearner', options.id)) === null) {
+        if ((await changeMembership(client, 'promoteLearner', options.id)).alreadyDone) {
           // "Not a learner" is done only if it is a voter now (our promotion, answered late).
           const { voters } = await client.call('replica.status', {})
           if (!voters.includes(options.id)) throw new Error(`${options.id} is neither a learner nor a voter of ${options.office}: was it removed meanwhile?`)
@@ -157,7 +157,7 @@ export function registerOfficeCommands(program: Command): void {
         if (!before.voters.includes(options.id) && !before.learners.includes(options.id)) {
           throw new Error(`--id: ${options.id} is not a member of ${options.office} (voters ${before.voters.join(', ')})`)
         }
-        const removed = (await changeMembership(client, 'removeNode', options.id)) ?? (await client.call('replica.status', {})).lastIndex
+        const removed = (await changeMembership(client, 'removeNode', options.id)).index
         printResult(options.json === true, { office: options.office, id: options.id, removed: true, index: removed }, () => `${options.id} removed from ${options.office}`)
       } finally {
         client.close()

@@ -26,19 +26,20 @@ export function isAlreadyDone(change: MembershipChange, node: string, error: unk
 }
 
 /**
- * Makes a membership change through `client`: the log index of the change, or null when a retry
- * found it already in place.
+ * Makes a membership change through `client`. `index` is the log index of the change, or, when a
+ * retry found it already in place (`alreadyDone`), the office's last index, which covers it.
  */
 export async function changeMembership(
   client: ClusterClient<OfficeMethods>,
   change: MembershipChange,
   node: string,
   address?: { readonly host: string; readonly port: number },
-): Promise<number | null> {
+): Promise<{ readonly index: number; readonly alreadyDone: boolean }> {
   try {
-    return (await client.call('replica.membership', { change, node, ...(address === undefined ? {} : { address }) })).index
+    const { index } = await client.call('replica.membership', { change, node, ...(address === undefined ? {} : { address }) })
+    return { index, alreadyDone: false }
   } catch (error) {
-    if (isAlreadyDone(change, node, error)) return null
-    throw error
+    if (!isAlreadyDone(change, node, error)) throw error
+    return { index: (await client.call('replica.status', {})).lastIndex, alreadyDone: true }
   }
 }

@@ -16,11 +16,10 @@ import type { Index } from '../../raft/types.js'
 import type { KeyspaceTransaction } from './keyspace-transaction.js'
 import type { OfficeOutcome } from './office-command.js'
 import type { RequestIdFilter } from './request-id-filter.js'
+import { appendToBlock, blockKey, blockKeyLength, idsInBlock } from './expiry-blocks.js'
 
 const REQUEST_PREFIX = 'req/'
 const EXPIRY_PREFIX = 'reqexp/'
-/** Expiry keys sort by index: a fixed-width decimal. */
-const INDEX_WIDTH = 16
 
 export const DEFAULT_RETENTION_ENTRIES = 200_000
 /** Expired ids are swept every this many entries, in one bounded range read. */
@@ -30,7 +29,7 @@ export const SWEEP_EVERY_ENTRIES = 1024
  * every batch rewrites its block (about half a block of ids per put).
  */
 export const EXPIRY_BLOCK_ENTRIES = 16
-const BLOCK_KEY_LENGTH = EXPIRY_PREFIX.length + INDEX_WIDTH
+const BLOCK_KEY_LENGTH = blockKeyLength(EXPIRY_PREFIX)
 
 const packr = new Packr({ useRecords: false })
 
@@ -63,7 +62,7 @@ export async function findAppliedRequest(tx: KeyspaceTransaction, requestId: str
  * rewritten once per batch (`writeTo`), not once per id.
  */
 export class AppliedRequestLog {
-  private readonly blocks = new Map<string, Uint8Array[]>()
+  private readonly blocks = new Map<string, string[]>()
 
   /** `filter` learns every id as it is recorded, so a repeat later in the same batch is found. */
   constructor(private readonly filter: RequestIdFilter) {}
@@ -73,16 +72,13 @@ export class AppliedRequestLog {
     this.filter.add(requestId, index)
     const key = expiryBlockKey(index)
     const ids = this.blocks.get(key)
-    if (ids === undefined) this.blocks.set(key, [packr.pack(requestId)])
-    else ids.push(packr.pack(requestId))
+    if (ids === undefined) this.blocks.set(key, [requestId])
+    else ids.push(requestId)
   }
 
   /** Appends the recorded ids to their blocks in `tx`. */
   async writeTo(tx: KeyspaceTransaction): Promise<void> {
-    for (const [key, ids] of this.blocks) {
-      const earlier = await tx.get(key)
-      tx.put(key, Buffer.concat(earlier === undefined ? ids : [earlier, ...ids]))
-    }
+    for (const [key, ids] of this.blocks) await appendToBlock(tx, key, ids)
     this.blocks.clear()
   }
 }
@@ -96,7 +92,7 @@ export function longestRemembered(retentionEntries: number): number {
 export async function appliedRequestIds(committed: ExpiryScanner): Promise<string[]> {
   // '0' follows '/': the bounds enclose exactly the keys under EXPIRY_PREFIX.
   const keys = await committed.range({ gte: EXPIRY_PREFIX, lt: EXPIRY_PREFIX.slice(0, -1) + '0' })
-  return keys.flatMap(([key, ids]) => (key.length > BLOCK_KEY_LENGTH ? [key.slice(BLOCK_KEY_LENGTH + 1)] : (packr.unpackMultiple(ids) as string[])))
+  return keys.flatMap(([key, ids]) => (key.length > BLOCK_KEY_LENGTH ? [key.slice(BLOCK_KEY_LENGTH + 1)] : idsInBlock(ids)))
 }
 
 /** Whether `sweepExpiredRequests` has anything to do at this index. */
@@ -130,10 +126,10 @@ export async function sweepExpiredRequests(
     tx.del(key)
     // A key written before blocks existed (`reqexp/<index>/<id>`, empty) names its one id.
     if (key.length > BLOCK_KEY_LENGTH) tx.del(REQUEST_PREFIX + key.slice(BLOCK_KEY_LENGTH + 1))
-    else for (const id of packr.unpackMultiple(ids) as string[]) tx.del(REQUEST_PREFIX + id)
+    else for (const id of idsInBlock(ids)) tx.del(REQUEST_PREFIX + id)
   }
 }
 
 function expiryIndexPrefix(index: Index): string {
-  return EXPIRY_PREFIX + String(index).padStart(INDEX_WIDTH, '0')
+  return blockKey(EXPIRY_PREFIX, index)
 }

@@ -20,10 +20,10 @@ import { Packr } from 'msgpackr'
 import type { Index } from '../../raft/types.js'
 import type { KeyspaceTransaction } from './keyspace-transaction.js'
 import type { ClientSession, OfficeOutcome } from './office-command.js'
+import { appendToBlock, blockKey, idsInBlock } from './expiry-blocks.js'
 
 const SESSION_PREFIX = 'ses/'
 const EXPIRY_PREFIX = 'sesexp/'
-const INDEX_WIDTH = 16
 /** Log indexes per expiry block, and how often a block is swept. */
 export const SESSION_BLOCK_ENTRIES = 1024
 /**
@@ -52,7 +52,7 @@ export function sessionKey(client: string): string {
 
 /** The expiry block an entry's session is listed in (so a batch can prefetch it). */
 export function sessionBlockKey(index: Index): string {
-  return blockKey(blockStart(index))
+  return blockKey(EXPIRY_PREFIX, blockStart(index))
 }
 
 export type SessionVerdict =
@@ -66,7 +66,7 @@ export type SessionVerdict =
  * back once, at its end (`writeTo`): a batch of 64 puts from one client rewrites its record once.
  */
 export class ClientSessionLog {
-  /** Every session this batch read, as the batch has changed it (null: swept). */
+  /** Every session this batch read, as the batch has changed it (null: none, or swept). */
   private readonly sessions = new Map<string, SessionState | null>()
   /** The sessions to write back at the end of the batch. */
   private readonly changed = new Set<string>()
@@ -99,7 +99,7 @@ export class ClientSessionLog {
     const block = blockStart(index)
     if (block > state.listedIn) {
       state.listedIn = block
-      const key = blockKey(block)
+      const key = blockKey(EXPIRY_PREFIX, block)
       const listed = this.listings.get(key)
       if (listed === undefined) this.listings.set(key, [session.client])
       else listed.push(session.client)
@@ -113,17 +113,17 @@ export class ClientSessionLog {
    */
   async sweep(tx: KeyspaceTransaction, index: Index, retentionEntries: number): Promise<void> {
     const block = index - sweptBlockDistance(retentionEntries)
-    const key = blockKey(block)
+    const key = blockKey(EXPIRY_PREFIX, block)
     const stored = await tx.get(key)
     // A batch longer than the sweep distance may have listed clients in this block itself.
     const listedNow = this.listings.get(key) ?? []
     this.listings.delete(key)
     if (stored === undefined && listedNow.length === 0) return
     tx.del(key)
-    const listed = stored === undefined ? listedNow : [...(packr.unpackMultiple(stored) as string[]), ...listedNow]
+    const listed = stored === undefined ? listedNow : [...idsInBlock(stored), ...listedNow]
     for (const client of listed) {
-      const state = this.sessions.has(client) ? this.sessions.get(client) : await this.load(tx, client)
-      if (state === null || state === undefined || state.listedIn > block) continue
+      const state = await this.current(tx, client)
+      if (state === null || state.listedIn > block) continue
       this.sessions.set(client, null)
       this.changed.add(client)
     }
@@ -136,11 +136,7 @@ export class ClientSessionLog {
       if (state === null || state === undefined) tx.del(sessionKey(client))
       else tx.put(sessionKey(client), encodeSession(state))
     }
-    for (const [key, clients] of this.listings) {
-      const earlier = await tx.get(key)
-      const added = clients.map((client) => packr.pack(client))
-      tx.put(key, Buffer.concat(earlier === undefined ? added : [earlier, ...added]))
-    }
+    for (const [key, clients] of this.listings) await appendToBlock(tx, key, clients)
     this.sessions.clear()
     this.changed.clear()
     this.listings.clear()
@@ -154,12 +150,19 @@ export class ClientSessionLog {
     return true
   }
 
-  /** The session as this batch has it; a client without one (or swept) starts a new one. */
-  private async load(tx: KeyspaceTransaction, client: string): Promise<SessionState> {
+  /** The session as this batch has it, or null: none, or swept in this batch. */
+  private async current(tx: KeyspaceTransaction, client: string): Promise<SessionState | null> {
     const known = this.sessions.get(client)
-    if (known !== undefined && known !== null) return known
-    const bytes = known === null ? undefined : await tx.get(sessionKey(client))
-    const state = bytes === undefined ? { floor: 0, listedIn: -1, outcomes: new Map<number, OfficeOutcome>() } : decodeSession(bytes)
+    if (known !== undefined) return known
+    const bytes = await tx.get(sessionKey(client))
+    const state = bytes === undefined ? null : decodeSession(bytes)
+    this.sessions.set(client, state)
+    return state
+  }
+
+  /** The session as this batch has it; a client without one starts a new one. */
+  private async load(tx: KeyspaceTransaction, client: string): Promise<SessionState> {
+    const state = (await this.current(tx, client)) ?? { floor: 0, listedIn: -1, outcomes: new Map<number, OfficeOutcome>() }
     this.sessions.set(client, state)
     return state
   }
@@ -180,10 +183,6 @@ function sweptBlockDistance(retentionEntries: number): number {
 
 function blockStart(index: Index): Index {
   return index - (index % SESSION_BLOCK_ENTRIES)
-}
-
-function blockKey(start: Index): string {
-  return EXPIRY_PREFIX + String(start).padStart(INDEX_WIDTH, '0')
 }
 
 /** Outcomes in sequence order: every replica writes the same bytes. */
