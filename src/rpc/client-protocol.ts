@@ -41,26 +41,21 @@ export const requestFrameSchema = z
       .max(Number.MAX_SAFE_INTEGER, { error: 'expected settledBelow to be a safe integer' })
       .optional(),
   })
-  // The id is parsed once, here: the frame carries its call's session (null without settledBelow).
-  .transform((frame, ctx) => {
-    const { settledBelow, ...call } = frame
-    if (settledBelow === undefined) return { ...call, clientSession: null }
-    const clientSession = clientSessionOf(frame.id, settledBelow)
-    if (clientSession === null) {
+  .superRefine((frame, ctx) => {
+    if (frame.settledBelow !== undefined && clientSessionOf(frame.id, frame.settledBelow) === null) {
       ctx.addIssue({
         code: 'custom',
         path: ['settledBelow'],
-        message: `settledBelow ${settledBelow} needs a request id "<client>-<sequence>" with a sequence of at least ${settledBelow}, not "${frame.id}"`,
+        message: `settledBelow ${frame.settledBelow} needs a request id "<client>-<sequence>" with a sequence of at least ${frame.settledBelow}, not "${frame.id}"`,
       })
-      return z.NEVER
     }
-    return { ...call, clientSession }
   })
 
 export type RequestFrame = z.output<typeof requestFrameSchema>
 
-/** The session of a call with id `id` and `settledBelow`, or null if the id does not fit. */
-function clientSessionOf(id: string, settledBelow: number): ClientSessionTag | null {
+/** The session a frame's call belongs to, or null: no `settledBelow`, or an id it does not fit. */
+export function clientSessionOf(id: string, settledBelow: number | undefined): ClientSessionTag | null {
+  if (settledBelow === undefined) return null
   const match = SESSION_REQUEST_ID.exec(id)
   if (match === null) return null
   const sequence = Number(match[2])

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { WebSocket, RawData } from 'ws'
 import { z } from 'zod'
 import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
-import { MAX_METHOD_NAME_LENGTH, requestFrameSchema, requestIdSchema, type ClientSessionTag, type RequestFrame, type ResponseFrame } from './client-protocol.js'
+import { clientSessionOf, MAX_METHOD_NAME_LENGTH, requestFrameSchema, requestIdSchema, type ClientSessionTag, type RequestFrame, type ResponseFrame } from './client-protocol.js'
 import { RpcError, type RpcErrorBody } from './rpc-error.js'
 import { stderrLogger, warnSampled, type RpcLogger } from './rpc-logger.js'
 import { explainFailure } from './schema-issues.js'
@@ -282,7 +282,7 @@ export class RpcServer {
 
   /** The method's params checked, then the gate and the handler. */
   private validateAndDispatch(connection: ConnectionState, frame: RequestFrame): void {
-    const { id: requestId, method: name, params, clientSession } = frame
+    const { id: requestId, method: name, params } = frame
     const method = this.methods.get(name)
     if (method === undefined) {
       this.reject(connection, requestId, RpcError.of('UNKNOWN_METHOD', `unknown method "${name}"`, { method: name }))
@@ -297,7 +297,7 @@ export class RpcServer {
     connection.inFlight.add(requestId)
     const context: RequestContext = {
       requestId,
-      clientSession,
+      clientSession: clientSessionOf(requestId, frame.settledBelow),
       method: name,
       connectionId: connection.connectionId,
       remoteAddress: connection.remoteAddress,
