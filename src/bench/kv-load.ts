@@ -11,6 +11,8 @@ export interface KvLoadOptions {
   /** Uniform in [0, 1); injected so the key sequence is reproducible. */
   readonly random: () => number
   readonly now: () => number
+  /** Told of every acknowledged put: when it was acknowledged (`now()`) and how long it took. */
+  readonly onPut?: (endMs: number, latencyMs: number) => void
 }
 
 export interface KvLoadReport {
@@ -43,7 +45,9 @@ export async function runKvLoad(target: KvBenchTarget, options: KvLoadOptions): 
       const t0 = options.now()
       try {
         await target.put(key, value)
-        latencies.record(options.now() - t0)
+        const end = options.now()
+        latencies.record(end - t0)
+        options.onPut?.(end, end - t0)
       } catch {
         errors++
       }

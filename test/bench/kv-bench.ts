@@ -6,11 +6,15 @@
  *
  *   npm run bench:kv -- [--duration 10] [--concurrency 1,16,64,256] [--targets dms,etcd]
  *                       [--idle 10] [--cpu-prof DIR] [--heap-prof DIR] [--node-flags="--flag ..."]
+ *                       [--tail-ms 2]
  *
  * `--idle S` first measures the servers' CPU over S seconds with no load (ms of CPU per second);
  * `--cpu-prof DIR` runs the dms replicas under `node --cpu-prof`, writing one profile per replica
  * into DIR when they stop (read them with test/bench/cpu-profile-summary.ts); `--heap-prof DIR`
- * likewise samples where they allocate (`node --heap-prof`).
+ * likewise samples where they allocate (`node --heap-prof`). `--tail-ms T` adds a table of the puts
+ * slower than T ms and, for dms, how many of them met a garbage-collection pause in one of the
+ * replicas (each replica logs its pauses through test/bench/gc-pause-log.cjs); see
+ * src/bench/pause-overlap.ts.
  */
 import { parseArgs } from 'node:util'
 import { join, resolve } from 'node:path'
@@ -23,7 +27,8 @@ import { runKvLoad, type KvLoadReport } from '../../src/bench/kv-load.js'
 import type { KvBenchTarget } from '../../src/bench/kv-bench-target.js'
 import { startEtcdCluster } from './etcd-local-cluster.js'
 import { cpuMsOfProcessesMatching } from './process-cpu.js'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { attributeTail, parsePauseLog, type ProcessPause, type TailAttribution, type TimedPut } from '../../src/bench/pause-overlap.js'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 
 const { values } = parseArgs({
@@ -35,6 +40,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     'heap-prof': { type: 'string' },
     'node-flags': { type: 'string', default: '' },
+    'tail-ms': { type: 'string' },
   },
 })
 const durationS = positiveNumber('--duration', values.duration!)
@@ -42,11 +48,16 @@ const idleS = values.idle === '0' ? 0 : positiveNumber('--idle', values.idle!)
 const concurrencies = values.concurrency!.split(',').map((c) => positiveNumber('--concurrency', c))
 const targets = values.targets!.split(',')
 for (const t of targets) if (t !== 'dms' && t !== 'etcd') fail(`--targets: unknown target "${t}" (expected dms and/or etcd)`)
+const tailMs = values['tail-ms'] === undefined ? null : positiveNumber('--tail-ms', values['tail-ms'])
+/** Where the dms replicas log their pauses when `--tail-ms` is given (they inherit it through the environment). */
+const gcLogDir = tailMs === null ? null : await mkdtemp(join(tmpdir(), 'dms-gc-'))
+if (gcLogDir !== null) process.env.DMS_GC_LOG_DIR = gcLogDir
 /** Extra node/V8 flags for the dms replicas (e.g. to compare garbage collector settings). */
 const replicaNodeFlags = [
   ...values['node-flags']!.split(' ').filter((flag) => flag.length > 0),
   ...(values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`]),
   ...(values['heap-prof'] === undefined ? [] : ['--heap-prof', `--heap-prof-dir=${resolve(values['heap-prof'])}`]),
+  ...(gcLogDir === null ? [] : ['--require', fileURLToPath(new URL('./gc-pause-log.cjs', import.meta.url))]),
 ]
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 
@@ -57,6 +68,8 @@ interface Measured extends KvLoadReport {
   /** CPU ms per acknowledged put: the three server processes together, and the load generator. */
   readonly serverCpuMsPerOp: number | null
   readonly clientCpuMsPerOp: number
+  /** With `--tail-ms`: the slow puts, and (dms) the pauses they met. */
+  readonly tail: TailAttribution | null
 }
 
 /** `serverMarker` appears in the command line of exactly the target's server processes. */
@@ -66,7 +79,10 @@ async function measure(target: KvBenchTarget, serverMarker: string): Promise<Mea
   for (const concurrency of concurrencies) {
     const serverBefore = await cpuMsOfProcessesMatching(serverMarker)
     const clientBefore = process.cpuUsage()
-    const report = await runKvLoad(target, { concurrency, durationS, keySpace: 10_000, keyBytes: 16, valueBytes: 100, random, now: () => performance.now() })
+    const puts: TimedPut[] = []
+    // Wall-clock milliseconds, as the replicas' pause logs use.
+    const onPut = tailMs === null ? undefined : (endMs: number, latencyMs: number) => puts.push({ endMs: performance.timeOrigin + endMs, latencyMs })
+    const report = await runKvLoad(target, { concurrency, durationS, keySpace: 10_000, keyBytes: 16, valueBytes: 100, random, now: () => performance.now(), onPut })
     const client = process.cpuUsage(clientBefore)
     const serverAfter = await cpuMsOfProcessesMatching(serverMarker)
     const ops = Math.max(1, report.ops)
@@ -74,11 +90,21 @@ async function measure(target: KvBenchTarget, serverMarker: string): Promise<Mea
       ...report,
       serverCpuMsPerOp: serverBefore === null || serverAfter === null ? null : round3((serverAfter - serverBefore) / ops),
       clientCpuMsPerOp: round3((client.user + client.system) / 1000 / ops),
+      tail: tailMs === null || puts.length === 0 ? null : attributeTail(puts, target.name === 'dms' ? await replicaPauses() : [], tailMs),
     }
     process.stderr.write(`${JSON.stringify(measured)}\n`)
     reports.push(measured)
   }
   return reports
+}
+
+/** Every pause the dms replicas have logged so far (the logs are written twice a second). */
+async function replicaPauses(): Promise<ProcessPause[]> {
+  if (gcLogDir === null) return []
+  await new Promise((done) => setTimeout(done, 600))
+  const files = (await readdir(gcLogDir)).filter((name) => /^gc-\d+\.log$/.test(name))
+  const logs = await Promise.all(files.map(async (name) => parsePauseLog(name.slice(3, -4), await readFile(join(gcLogDir, name), 'utf8'))))
+  return logs.flat()
 }
 
 /** Server CPU over `seconds` with no load: the background cost of timers, heartbeats and pings. */
@@ -158,3 +184,22 @@ const rows = concurrencies.map((c, i) => {
 })
 const titles = ['concurrency', ...(dms === null ? [] : header('dms')), ...(etcd === null ? [] : header('etcd')), ...(dms !== null && etcd !== null ? ['dms/etcd'] : [])]
 console.log([`| ${titles.join(' | ')} |`, `| ${titles.map(() => '---:').join(' | ')} |`, ...rows].join('\n'))
+if (tailMs !== null) printTails(tailMs)
+if (gcLogDir !== null) await rm(gcLogDir, { recursive: true, force: true })
+
+function printTails(thresholdMs: number): void {
+  const percent = (x: number): string => `${(x * 100).toFixed(2)}%`
+  console.log(`\nPuts slower than ${thresholdMs} ms; for dms, the share of them during which a replica was paused by its garbage collector, against the same share among the other puts, and the share of the time some replica was paused:\n`)
+  console.log('| target | concurrency | slow puts | slow ones meeting a pause | other puts meeting a pause | time paused | scavenges/s per replica, mean ms | mark-compacts |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |')
+  for (const [name, run] of [['dms', dms], ['etcd', etcd]] as const) {
+    for (const row of run?.rows ?? []) {
+      const t = row.tail
+      if (t === null) continue
+      const pauses = name === 'dms'
+      const scavenges = t.perProcess.map((p) => `${(p.scavenges / row.durationS).toFixed(1)} × ${p.scavengeMeanMs.toFixed(2)}`).join(', ')
+      const compacts = t.perProcess.map((p) => String(p.markCompacts)).join(', ')
+      console.log(`| ${name} | ${row.concurrency} | ${percent(t.slowShare)} | ${pauses ? percent(t.slowMeetingPauseShare) : '-'} | ${pauses ? percent(t.fastMeetingPauseShare) : '-'} | ${pauses ? percent(t.pausedTimeShare) : '-'} | ${pauses ? scavenges : '-'} | ${pauses ? compacts : '-'} |`)
+    }
+  }
+}
