@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto'
 import type { RawData, WebSocket } from 'ws'
 import { z } from 'zod'
 import type { Message, NodeId } from '../../raft/types.js'
+import { EntrySlab } from './entry-slab.js'
 import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
 import { helloFrameSchema, NONCE_BYTES, PEER_CLOSE, type HandshakeTranscript, type PeerAuthenticator, type PeerIdentity } from './peer-handshake.js'
 import { raftMessageSchema } from './raft-message-schema.js'
@@ -48,6 +49,8 @@ export class PeerInbox {
   private readonly incoming = new Map<NodeId, WebSocket>()
   private readonly unauthenticated = new Set<WebSocket>()
   private readonly batchSchema: z.ZodType<Message[]>
+  /** Where received entries' payloads live while the Raft log keeps them. */
+  private readonly slab = new EntrySlab()
   private readonly counters: PeerInboxStats = { framesReceived: 0, messagesReceived: 0, invalidFrames: 0 }
   /** Connections refused during the handshake: counted so that a flood of them cannot flood the log. */
   private refusals = 0
@@ -204,7 +207,7 @@ export class PeerInbox {
       if (message.to !== this.options.self.nodeId) return `batch[${i}].to: "${message.to}" is not this replica ("${this.options.self.nodeId}")`
       if (message.from !== peer) return `batch[${i}].from: "${message.from}" arrived on the connection of "${peer}"`
     }
-    return messages
+    return this.slab.adopt(messages)
   }
 
   /** The full schema: every other message type, and the words for whatever is wrong. */
