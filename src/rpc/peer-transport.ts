@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto'
 import { WebSocket } from 'ws'
 import type { Message, NodeId } from '../../raft/types.js'
 import { backoffDelay, type BackoffPolicy } from './backoff.js'
-import { decodeFrame, encodeFrame, rawBytes } from './frame-codec.js'
+import { ARRAY_FRAME_HEADER_BYTES, decodeFrame, encodeArrayFrame, encodeFrame, rawBytes } from './frame-codec.js'
 import {
   challengeFrameSchema,
   NONCE_BYTES,
@@ -257,39 +257,40 @@ export class PeerTransport {
     }
   }
 
+  /**
+   * Packs the messages into frames of at most `maxFrameBytes` and `maxMessagesPerFrame`, encoding
+   * each message once. A leader catching up a follower hands over up to 256 appends of 1 MB in one
+   * turn: encoding them as one batch to learn it was too big, then each half again, churned through
+   * a gigabyte and left the leader unresponsive in a chaos run. Messages stop being sent once the
+   * socket holds `maxBufferedBytes` (Raft resends what is lost); a lone message too big for any
+   * frame is dropped.
+   */
   private write(peer: NodeId, socket: WebSocket, messages: readonly Message[]): void {
-    if (socket.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.counters.droppedBackpressure += messages.length
-      return
-    }
-    for (let start = 0; start < messages.length; start += this.limits.maxMessagesPerFrame) {
-      this.writeWithinLimit(peer, socket, messages.slice(start, start + this.limits.maxMessagesPerFrame))
-    }
-  }
-
-  /** Splits a batch in halves until each frame fits; a lone message that cannot fit is dropped. */
-  private writeWithinLimit(peer: NodeId, socket: WebSocket, messages: readonly Message[]): void {
-    const frame = encodeFrame(messages)
-    if (frame.length <= this.limits.maxFrameBytes) {
-      socket.send(frame)
+    let parts: Uint8Array[] = []
+    let bytes = ARRAY_FRAME_HEADER_BYTES
+    const sendFrame = (): void => {
+      socket.send(encodeArrayFrame(parts))
       this.counters.framesSent++
-      this.counters.messagesSent += messages.length
-      return
+      this.counters.messagesSent += parts.length
+      parts = []
+      bytes = ARRAY_FRAME_HEADER_BYTES
     }
-    const [only] = messages
-    if (messages.length === 1 && only !== undefined) {
-      this.counters.droppedOversize++
-      this.logger.warn('dropped a Raft message larger than the peer frame limit', {
-        peer,
-        type: only.type,
-        bytes: frame.length,
-        limit: this.limits.maxFrameBytes,
-      })
-      return
+    for (const [i, message] of messages.entries()) {
+      if (parts.length === 0 && socket.bufferedAmount > this.limits.maxBufferedBytes) {
+        this.counters.droppedBackpressure += messages.length - i
+        return
+      }
+      const encoded = encodeFrame(message)
+      if (encoded.length + ARRAY_FRAME_HEADER_BYTES > this.limits.maxFrameBytes) {
+        this.counters.droppedOversize++
+        this.logger.warn('dropped a Raft message larger than the peer frame limit', { peer, type: message.type, bytes: encoded.length, limit: this.limits.maxFrameBytes })
+        continue
+      }
+      if (parts.length > 0 && (bytes + encoded.length > this.limits.maxFrameBytes || parts.length === this.limits.maxMessagesPerFrame)) sendFrame()
+      parts.push(encoded)
+      bytes += encoded.length
     }
-    const middle = Math.ceil(messages.length / 2)
-    this.writeWithinLimit(peer, socket, messages.slice(0, middle))
-    this.writeWithinLimit(peer, socket, messages.slice(middle))
+    if (parts.length > 0) sendFrame()
   }
 
   private urlOf(peer: NodeId): string | undefined {

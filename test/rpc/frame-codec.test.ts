@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import type { Entry, Message } from '../../raft/types.js'
 import { requestFrameSchema, responseFrameSchema } from '../../src/rpc/client-protocol.js'
-import { decodeFrame, encodeFrame } from '../../src/rpc/frame-codec.js'
+import { decodeFrame, encodeArrayFrame, encodeFrame } from '../../src/rpc/frame-codec.js'
 import { raftMessageSchema } from '../../src/rpc/raft-message-schema.js'
 import { bytesAsArrays } from './fixtures/bytes-as-arrays.js'
 
@@ -91,4 +91,18 @@ t.test('decoding arbitrary bytes never throws', async (t) => {
   )
   t.same(decodeFrame(new Uint8Array(0)), { ok: false, reason: 'empty frame' })
   t.match(decodeFrame(Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff])), { ok: false, reason: /end of MessagePack data/ }, 'a huge declared length is refused, not allocated')
+})
+
+t.test('an array frame built from elements encoded one by one is the frame of the whole array, byte for byte', async (t) => {
+  fc.assert(
+    fc.property(fc.array(message, { maxLength: 40 }), (messages) => {
+      t.equal(Buffer.compare(encodeArrayFrame(messages.map((m) => encodeFrame(m))), encodeFrame(messages)), 0)
+    }),
+    { numRuns: 200 },
+  )
+  // Every header size: fixarray (up to 15), array 16 (up to 65,535), array 32.
+  for (const count of [0, 1, 15, 16, 65_535, 65_536, 70_000]) {
+    const values = Array.from({ length: count }, (_, i) => i % 300)
+    t.equal(Buffer.compare(encodeArrayFrame(values.map((v) => encodeFrame(v))), encodeFrame(values)), 0, `${count} elements`)
+  }
 })

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import type { Message } from '../../raft/types.js'
-import { encodeFrame } from '../../src/rpc/frame-codec.js'
+import { ARRAY_FRAME_HEADER_BYTES, encodeFrame } from '../../src/rpc/frame-codec.js'
 import { raftMessageSchema } from '../../src/rpc/raft-message-schema.js'
 import { PeerTransport, type PeerTransportOptions } from '../../src/rpc/peer-transport.js'
 import type { RpcLogger } from '../../src/rpc/rpc-logger.js'
@@ -113,6 +113,23 @@ t.test('a batch over the frame limit is split; a single oversized message is dro
   t.ok(stats.framesSent > 1, `split into ${stats.framesSent} frames`)
   t.equal(stats.droppedOversize, 1)
   t.match(a.warnings.join('\n'), /larger than the peer frame limit/)
+})
+
+t.test('a large batch fills frames in order up to the byte and message limits', async (t) => {
+  const { a, b } = await startPair(t, { maxFrameBytes: 2000, maxMessagesPerFrame: 5 })
+  a.transport.start()
+  await eventually(() => a.transport.connectedPeers().includes('nyc-2'), 'connection')
+  const appends = Array.from({ length: 10 }, () => append('nyc-1', 'nyc-2', 500))
+  const perFrame = Math.floor((2000 - ARRAY_FRAME_HEADER_BYTES) / encodeFrame(appends[0] as Message).length)
+  a.transport.send(appends)
+  await eventually(() => b.received.length === 10, 'the ten appends')
+  t.same(bytesAsArrays(b.received), bytesAsArrays(appends), 'intact and in order')
+  t.equal(a.transport.stats().framesSent, Math.ceil(10 / perFrame), `${perFrame} appends per frame of at most 2000 bytes`)
+  const heartbeats = Array.from({ length: 12 }, (_, i) => heartbeat('nyc-1', 'nyc-2', i + 1))
+  a.transport.send(heartbeats)
+  await eventually(() => b.received.length === 22, 'the twelve heartbeats')
+  t.equal(a.transport.stats().framesSent, Math.ceil(10 / perFrame) + 3, 'five messages a frame at most')
+  t.same(b.received.slice(10).map((m) => m.term), heartbeats.map((m) => m.term))
 })
 
 t.test('while connecting the queue is bounded; messages for unknown nodes are dropped', async (t) => {
