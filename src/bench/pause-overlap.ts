@@ -39,11 +39,17 @@ export interface TailAttribution {
   readonly slowShare: number
   /** Share of those slow puts during which some process was paused. */
   readonly slowMeetingPauseShare: number
-  /** The same share among the puts at or under the threshold: what chance alone gives. */
+  /** The same share among the puts at or under the threshold. */
   readonly fastMeetingPauseShare: number
+  /**
+   * The share of the slow puts that would meet a pause by chance: for each, the chance that an
+   * interval as long, placed anywhere in the window, meets a pause (a long put meets more pauses
+   * merely by lasting longer), averaged.
+   */
+  readonly slowMeetingPauseByChance: number
   /** Share of the window (first put's start to last put's end) in which some process was paused. */
   readonly pausedTimeShare: number
-  /** Pauses inside the window, per process, in the order processes first paused. */
+  /** Pauses inside the window, per process, in the order of `pauses`. */
   readonly perProcess: readonly ProcessPauses[]
 }
 
@@ -59,35 +65,43 @@ export function attributeTail(puts: readonly TimedPut[], pauses: readonly Proces
   }
   const inWindow = pauses.filter((pause) => pause.startMs <= windowEnd && pause.startMs + pause.durationMs >= windowStart)
   const paused = unionOf(inWindow.map((pause) => [pause.startMs, pause.startMs + pause.durationMs] as const))
+  const pausedMs = paused.reduce((sum, [from, to]) => sum + Math.min(to, windowEnd) - Math.max(from, windowStart), 0)
+  const windowMs = windowEnd - windowStart
   let slow = 0
   let slowMeeting = 0
+  let slowChance = 0
   let fastMeeting = 0
   for (const put of puts) {
     const meets = overlapsAny(paused, put.endMs - put.latencyMs, put.endMs)
     if (put.latencyMs > thresholdMs) {
       slow++
       if (meets) slowMeeting++
+      // Starting anywhere in a paused stretch or up to its own length before one, it meets it.
+      slowChance += Math.min(1, (pausedMs + paused.length * put.latencyMs) / windowMs)
     } else if (meets) fastMeeting++
   }
-  const pausedMs = paused.reduce((sum, [from, to]) => sum + Math.min(to, windowEnd) - Math.max(from, windowStart), 0)
   return {
     puts: puts.length,
     thresholdMs,
     slowShare: share(slow, puts.length),
     slowMeetingPauseShare: share(slowMeeting, slow),
     fastMeetingPauseShare: share(fastMeeting, puts.length - slow),
-    pausedTimeShare: share(pausedMs, windowEnd - windowStart),
+    slowMeetingPauseByChance: share(slowChance, slow),
+    pausedTimeShare: share(pausedMs, windowMs),
     perProcess: summarizeByProcess(inWindow),
   }
 }
 
 /**
  * Parses a pause log: one `<startMs> <kind> <durationMs>` line per pause, as the preload writes
- * them. Throws on a malformed line, naming it, rather than silently dropping pauses.
+ * them. Throws on a malformed line, naming it, rather than silently dropping pauses; ignores a last
+ * line not yet ended by a newline.
  */
 export function parsePauseLog(process: string, text: string): ProcessPause[] {
   const kinds: ReadonlySet<string> = new Set<PauseKind>(['scavenge', 'mark-compact', 'incremental', 'weak-callbacks'])
+  // The writer may be appending: a last line without its newline is not complete yet.
   return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((line) => line.trim().length > 0)
     .map((line, i) => {

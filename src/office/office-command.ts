@@ -51,7 +51,9 @@ export type OfficeOutcome =
 
 const OFFICE_COMMAND_KINDS: ReadonlySet<string> = new Set<OfficeCommand['kind']>(['kv', 'calendar', 'xoffice', 'directory'])
 
-const packr = new Packr({ useRecords: false })
+// copyBuffers: byte strings decoded from an entry (a moved person's records) are kept after it,
+// in the apply cache; they must not keep the entry's buffer (a follower's 64 KB chunk) alive.
+const packr = new Packr({ useRecords: false, copyBuffers: true })
 
 export function encodeProposal(proposal: OfficeProposal): Uint8Array {
   return packr.pack(proposal)

@@ -8,9 +8,9 @@
  * payloads of command entries are copied into 64 KB chunks, one after another, and each entry is
  * rebuilt with the shared `'command'` literal: a chunk holds a few hundred consecutive entries and
  * is freed once the last of them is (they are compacted together). The decoded copies die young.
- * Payloads larger than a quarter of a chunk keep their own buffer. The price: a byte string decoded
- * from an entry and kept after it (a moved person's records in the apply cache) holds its whole
- * chunk, not just its entry's bytes; such commands are rare, and a chunk is only 64 KB.
+ * Payloads larger than a quarter of a chunk keep their own buffer. Whatever outlives its entry
+ * must not point into a chunk: `decodeProposal` copies the byte strings it decodes (a moved
+ * person's records, kept in the apply cache).
  */
 import type { Entry, Message } from '../../raft/types.js'
 

@@ -28,6 +28,8 @@ t.test('slow puts that were outstanding during a pause in any process meet it; t
   t.equal(result.slowShare, 3 / 6)
   t.equal(result.slowMeetingPauseShare, 2 / 3)
   t.equal(result.fastMeetingPauseShare, 2 / 3)
+  // Four paused stretches, 7 ms of 51: a put of L ms meets one by chance with (7 + 4L) / 51.
+  t.equal(result.slowMeetingPauseByChance, (27 / 51 + 27 / 51 + 31 / 51) / 3)
   // Window 0-51; paused 12-14, 30.5-31.5, 41-45 (the overlap counted once), 51 (its start only).
   t.equal(result.pausedTimeShare, (2 + 1 + 4) / 51)
   t.same(
@@ -56,6 +58,7 @@ t.test('bad inputs are refused with a message naming them', async (t) => {
   t.throws(() => parsePauseLog('42', '1.5 scavenge 0.4\n1.6 nap 1\n'), /pause log of 42, line 2: .*"1.6 nap 1"/)
   t.throws(() => parsePauseLog('42', '1.5 scavenge\n'), /line 1/)
   t.throws(() => parsePauseLog('42', '1.5 scavenge -1\n'), /line 1/)
+  t.same(parsePauseLog('42', '1.5 scavenge 0.4\n1.6 scav'), [{ process: '42', kind: 'scavenge', startMs: 1.5, durationMs: 0.4 }], 'a line still being written is left for later')
 })
 
 t.test('the preload logs a real process\'s pauses in the format the parser reads', async (t) => {

@@ -28,6 +28,17 @@ t.test('decoding leaves no property on the entry\'s buffer (msgpackr caches a Da
   t.same(Object.getOwnPropertyNames(bytes).filter((name) => !/^\d+$/.test(name)), [])
 })
 
+t.test('byte strings decoded from an entry have buffers of their own, not the entry\'s', async (t) => {
+  const moved = { ...proposal, command: { kind: 'directory', command: { op: 'import', records: [['person/ann', new Uint8Array([1, 2, 3])]] } } } as unknown as OfficeProposal
+  const bytes = encodeProposal(moved)
+  const chunk = new Uint8Array(65536)
+  chunk.set(bytes, 100)
+  const decoded = decodeProposal(chunk.subarray(100, 100 + bytes.length)) as { command: { command: { records: Array<[string, Uint8Array]> } } }
+  const value = decoded.command.command.records[0]?.[1]
+  t.same(value === undefined ? undefined : [...value], [1, 2, 3])
+  t.equal(value?.buffer.byteLength, 3, 'a copy: it does not keep the 64 KB around it alive')
+})
+
 t.test('damaged entries are reported as corrupt, naming what is wrong', async (t) => {
   t.match(decodeProposal(encodeProposal(proposal).subarray(0, 10)), { corrupt: /not msgpack/ })
   t.match(decodeProposal(encodeProposal(42 as unknown as OfficeProposal)), { corrupt: /not an office proposal/ })
