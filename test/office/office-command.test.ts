@@ -33,7 +33,7 @@ t.test('byte strings decoded from an entry have buffers of their own, not the en
   const bytes = encodeProposal(moved)
   const chunk = new Uint8Array(65536)
   chunk.set(bytes, 100)
-  const decoded = decodeProposal(chunk.subarray(100, 100 + bytes.length)) as { command: { command: { records: Array<[string, Uint8Array]> } } }
+  const decoded = decodeProposal(chunk.subarray(100, 100 + bytes.length)) as unknown as { command: { command: { records: Array<[string, Uint8Array]> } } }
   const value = decoded.command.command.records[0]?.[1]
   t.same(value === undefined ? undefined : [...value], [1, 2, 3])
   t.equal(value?.buffer.byteLength, 3, 'a copy: it does not keep the 64 KB around it alive')
